@@ -1,0 +1,84 @@
+# One entry point for every flow. Every target brings up what it needs (tools/bootstrap.sh).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ROOT := $(CURDIR)
+VENV := $(ROOT)/.venv
+BIN := $(VENV)/bin
+export PATH := $(ROOT)/node_modules/.bin:$(BIN):$(PATH)
+export SOLCX_BINARY_PATH := $(ROOT)/.solcx
+# ape keeps its data (accounts, caches) here unless the caller chose otherwise.
+export APE_DATA_FOLDER ?= $(HOME)/.ape
+
+APE := $(BIN)/ape
+PY := $(BIN)/python
+FORGE := $(ROOT)/node_modules/.bin/forge
+
+.PHONY: help setup test test-python test-forge test-shim gas-check demo devnet devnet-stop deploy \
+        bench-gas fuzz lint fmt lock slither-venv clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: ## install the venv, npm packages and solc shim (idempotent)
+	@tools/bootstrap.sh
+
+test: setup ## run every test: shim, ape pytest, forge tests, gas snapshot check
+	@$(MAKE) --no-print-directory test-shim test-forge gas-check test-python
+
+test-shim: setup
+	$(BIN)/pytest -q tests/tools
+
+test-python: setup
+	$(APE) test tests --network ethereum:local:test -q -p no:cacheprovider
+
+test-forge: setup
+	$(FORGE) test
+
+gas-check: setup ## fail if gas use differs from the committed snapshot
+	$(FORGE) snapshot --check --snap bench/gas-snapshot
+
+demo: setup ## start the devnet, deploy, print the addresses and supply
+	$(APE) run demo
+
+devnet: setup ## start the persistent local devnet (anvil) in the background
+	$(PY) -m oracle.devnet start
+
+devnet-stop: ## stop the local devnet (its state is kept)
+	$(PY) -m oracle.devnet stop
+
+deploy: setup ## deploy to the local devnet (reuses an existing deployment)
+	$(APE) run deploy
+
+bench-gas: setup ## measure gas on anvil into bench/results/gas.json
+	$(APE) run bench_gas
+	$(FORGE) snapshot --snap bench/gas-snapshot
+
+fuzz: setup ## deeper forge fuzz and invariant runs
+	FOUNDRY_PROFILE=deep $(FORGE) test
+
+lint: setup slither-venv ## ruff, mypy, forge fmt --check, slither
+	$(BIN)/ruff check oracle scripts tests bench
+	$(BIN)/ruff format --check oracle scripts tests bench
+	$(BIN)/mypy
+	$(FORGE) fmt --check
+	$(FORGE) build --build-info --skip test --skip script
+	.slither-venv/bin/slither . --foundry-ignore-compile --config-file slither.config.json
+
+fmt: setup ## format Python and Solidity
+	$(BIN)/ruff format oracle scripts tests bench
+	$(BIN)/ruff check --fix oracle scripts tests bench
+	$(FORGE) fmt
+
+slither-venv:
+	@[[ -x .slither-venv/bin/slither ]] || { python3.11 -m venv .slither-venv && .slither-venv/bin/pip install --quiet -r tools/slither.lock; }
+
+lock: ## re-resolve requirements.in into requirements.lock
+	rm -rf .lock-venv && python3.11 -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -r requirements.in
+	{ echo "# Exact Python dependency set for this project (Python 3.11). Regenerate with: make lock"; \
+	  .lock-venv/bin/pip freeze --exclude-editable; } > requirements.lock
+	rm -rf .lock-venv
+
+clean: ## remove build outputs (keeps the venv, node_modules and the devnet state)
+	rm -rf .build out cache
