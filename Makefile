@@ -30,7 +30,7 @@ test-shim: setup
 	$(BIN)/pytest -q tests/tools
 
 test-python: setup
-	$(APE) test tests --network ethereum:local:test -q -p no:cacheprovider
+	$(APE) test tests --ignore tests/tools --network ethereum:local:test -q -p no:cacheprovider
 
 test-forge: setup
 	$(FORGE) test

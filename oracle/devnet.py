@@ -1,0 +1,246 @@
+"""The persistent local devnet: one anvil in the background whose state survives restarts.
+
+``python -m oracle.devnet start|stop|status`` (``make devnet`` / ``make devnet-stop``).
+The node listens on ``127.0.0.1:8545`` (the ``foundry.host`` of ape-config.yaml), uses anvil's
+default mnemonic and chain id 31337, and keeps its whole state in ``.devnet/state.json``: anvil
+writes it every few seconds and on a clean stop, and loads it on the next start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from oracle import PROJECT_ROOT
+from oracle.errors import DevnetError, cli_errors
+
+DEVNET_HOST = "127.0.0.1"
+DEVNET_PORT = 8545
+DEVNET_CHAIN_ID = 31337
+#: anvil's (and ape's test provider's) well-known development mnemonic.
+DEVNET_MNEMONIC = "test test test test test test test test test test test junk"
+#: Seconds between anvil's state dumps, so even a killed node loses at most this much.
+STATE_INTERVAL_SECONDS = 2
+START_TIMEOUT_SECONDS = 30.0
+#: Where the devnet keeps state, pid and log (default: .devnet/ in the repository).
+DEVNET_DIR_ENV = "TOURNAMENT_DEVNET_DIR"
+
+
+def default_folder() -> Path:
+    return Path(os.environ.get(DEVNET_DIR_ENV, PROJECT_ROOT / ".devnet"))
+
+
+@dataclass(frozen=True)
+class Devnet:
+    """Where a devnet lives: its address and the folder holding its state, pid and log."""
+
+    host: str = DEVNET_HOST
+    port: int = DEVNET_PORT
+    folder: Path = field(default_factory=default_folder)
+    chain_id: int = DEVNET_CHAIN_ID
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def state_file(self) -> Path:
+        return self.folder / "state.json"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.folder / "anvil.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.folder / "anvil.log"
+
+
+def is_listening(host: str, port: int, timeout: float = 0.5) -> bool:
+    """True if something accepts TCP connections at host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def rpc_call(url: str, method: str, params: list[object] | None = None) -> object:
+    """One JSON-RPC call; raises DevnetError when the node does not answer properly."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []})
+    request = urllib.request.Request(
+        url, data=body.encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            reply = json.loads(response.read())
+    except (OSError, ValueError) as err:
+        raise DevnetError(f"no JSON-RPC node answers at {url} ({err})") from err
+    if "error" in reply:
+        raise DevnetError(f"{method} failed at {url}: {reply['error']}")
+    return reply.get("result")
+
+
+def chain_id_at(url: str) -> int:
+    """The chain id reported by the node at ``url``."""
+    result = rpc_call(url, "eth_chainId")
+    if not isinstance(result, str):
+        raise DevnetError(f"eth_chainId at {url} returned {result!r}, not a hex number")
+    return int(result, 16)
+
+
+def anvil_executable() -> str:
+    """The anvil shipped in node_modules (npm @foundry-rs/anvil-linux-amd64), else one on PATH."""
+    local = PROJECT_ROOT / "node_modules" / ".bin" / "anvil"
+    if local.exists():
+        return str(local)
+    found = shutil.which("anvil")
+    if found is None:
+        raise DevnetError("anvil not found: run `make setup` to install it from npm")
+    return found
+
+
+def _read_pid(devnet: Devnet) -> int | None:
+    try:
+        pid = int(devnet.pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return None
+    return pid
+
+
+def start(devnet: Devnet, quiet: bool = False) -> bool:
+    """Start the devnet in the background unless it already runs. Returns True if it started.
+
+    Raises DevnetError if the port is taken by something that is not the devnet's chain, or
+    anvil does not come up within ``START_TIMEOUT_SECONDS``.
+    """
+    if is_listening(devnet.host, devnet.port):
+        found = chain_id_at(devnet.url)
+        if found != devnet.chain_id:
+            raise DevnetError(
+                f"port {devnet.port} is taken by a node with chain id {found}, not the devnet's "
+                f"{devnet.chain_id}: stop that node or free the port"
+            )
+        return False
+    devnet.folder.mkdir(parents=True, exist_ok=True)
+    command = [
+        anvil_executable(),
+        "--host", devnet.host,
+        "--port", str(devnet.port),
+        "--chain-id", str(devnet.chain_id),
+        "--mnemonic", DEVNET_MNEMONIC,
+        "--state", str(devnet.state_file),
+        "--state-interval", str(STATE_INTERVAL_SECONDS),
+    ]  # fmt: skip
+    with open(devnet.log_file, "ab") as log:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # outlives the command that started it
+        )
+    devnet.pid_file.write_text(f"{process.pid}\n")
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise DevnetError(
+                f"anvil exited with status {process.returncode}: see {devnet.log_file}"
+            )
+        if is_listening(devnet.host, devnet.port):
+            if not quiet:
+                click.echo(f"devnet started at {devnet.url} (state in {devnet.state_file})")
+            return True
+        time.sleep(0.1)
+    process.terminate()
+    raise DevnetError(f"anvil did not listen on {devnet.url} within {START_TIMEOUT_SECONDS:.0f}s")
+
+
+def stop(devnet: Devnet) -> bool:
+    """Stop the devnet started by :func:`start`, letting anvil write its state. True if stopped."""
+    pid = _read_pid(devnet)
+    if pid is None:
+        devnet.pid_file.unlink(missing_ok=True)
+        if is_listening(devnet.host, devnet.port):
+            raise DevnetError(
+                f"a node listens on {devnet.url} but was not started by `make devnet`: "
+                "stop it yourself"
+            )
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    devnet.pid_file.unlink(missing_ok=True)
+    return True
+
+
+port_option = click.option(
+    "--port", type=int, default=DEVNET_PORT, show_default=True, help="port on 127.0.0.1"
+)
+
+
+@click.group()
+def cli() -> None:
+    """Manage the persistent local devnet (anvil on 127.0.0.1:8545)."""
+
+
+@cli.command("start")
+@port_option
+@cli_errors
+def start_command(port: int) -> None:
+    """Start the devnet in the background (no-op if it already runs)."""
+    devnet = Devnet(port=port)
+    if not start(devnet):
+        click.echo(f"devnet already running at {devnet.url}")
+
+
+@cli.command("stop")
+@port_option
+@cli_errors
+def stop_command(port: int) -> None:
+    """Stop the devnet; its state stays in .devnet/state.json for the next start."""
+    devnet = Devnet(port=port)
+    if stop(devnet):
+        click.echo(f"devnet stopped (state kept in {devnet.state_file})")
+    else:
+        click.echo("devnet was not running")
+
+
+@cli.command("status")
+@port_option
+@cli_errors
+def status_command(port: int) -> None:
+    """Say whether the devnet runs, and its chain id and block number."""
+    devnet = Devnet(port=port)
+    if not is_listening(devnet.host, devnet.port):
+        click.echo(f"devnet not running (start it with `make devnet`); state: {devnet.state_file}")
+        sys.exit(1)
+    block = rpc_call(devnet.url, "eth_blockNumber")
+    number = int(block, 16) if isinstance(block, str) else block
+    click.echo(f"devnet running at {devnet.url}: chain id {chain_id_at(devnet.url)}, block {number}")
+
+
+if __name__ == "__main__":
+    cli()
