@@ -36,7 +36,7 @@ test-forge: setup
 	$(FORGE) test
 
 gas-check: setup ## fail if gas use differs from the committed snapshot
-	$(FORGE) snapshot --check --snap bench/gas-snapshot
+	$(FORGE) snapshot --check --snap bench/gas-snapshot --match-path 'tests/foundry/gas/*'
 
 demo: setup ## start the devnet, deploy, print the addresses and supply
 	$(APE) run demo
@@ -51,8 +51,8 @@ deploy: setup ## deploy to the local devnet (reuses an existing deployment)
 	$(APE) run deploy
 
 bench-gas: setup ## measure gas on anvil into bench/results/gas.json
-	$(APE) run bench_gas
-	$(FORGE) snapshot --snap bench/gas-snapshot
+	$(PY) bench/gas.py
+	$(FORGE) snapshot --snap bench/gas-snapshot --match-path 'tests/foundry/gas/*'
 
 fuzz: setup ## deeper forge fuzz and invariant runs
 	FOUNDRY_PROFILE=deep $(FORGE) test
@@ -62,6 +62,7 @@ lint: setup slither-venv ## ruff, mypy, forge fmt --check, slither
 	$(BIN)/ruff format --check oracle scripts tests bench
 	$(BIN)/mypy
 	$(FORGE) fmt --check
+	$(FORGE) clean
 	$(FORGE) build --build-info --skip test --skip script
 	.slither-venv/bin/slither . --foundry-ignore-compile --config-file slither.config.json
 

@@ -10,6 +10,7 @@ import {ITournamentToken} from "./interfaces/ITournamentToken.sol";
 /// @title TournamentToken
 /// @notice Fixed-supply staking token: 11,000,000 tokens minted once to the treasury, burnable,
 /// with EIP-2612 permit. No owner and no way to mint again.
+// slither-disable-next-line unimplemented-functions
 contract TournamentToken is ERC20, ERC20Burnable, ERC20Permit, ITournamentToken {
     /// @inheritdoc ITournamentToken
     uint256 public constant MAX_SUPPLY = 11_000_000 * 10 ** 18;
@@ -17,10 +18,7 @@ contract TournamentToken is ERC20, ERC20Burnable, ERC20Permit, ITournamentToken 
     /// @param name_ The token's name (also the EIP-712 domain name used by permit).
     /// @param symbol_ The token's symbol.
     /// @param treasury The address that receives the whole supply.
-    constructor(string memory name_, string memory symbol_, address treasury)
-        ERC20(name_, symbol_)
-        ERC20Permit(name_)
-    {
+    constructor(string memory name_, string memory symbol_, address treasury) ERC20(name_, symbol_) ERC20Permit(name_) {
         if (treasury == address(0)) revert TreasuryIsZeroAddress();
         _mint(treasury, MAX_SUPPLY);
     }

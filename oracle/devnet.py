@@ -239,7 +239,9 @@ def status_command(port: int) -> None:
         sys.exit(1)
     block = rpc_call(devnet.url, "eth_blockNumber")
     number = int(block, 16) if isinstance(block, str) else block
-    click.echo(f"devnet running at {devnet.url}: chain id {chain_id_at(devnet.url)}, block {number}")
+    click.echo(
+        f"devnet running at {devnet.url}: chain id {chain_id_at(devnet.url)}, block {number}"
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,9 @@ def parse_amount(text: str) -> int:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise TournamentError(f"'{text}' is not a token amount: write it like 100 or 12.5") from None
+        raise TournamentError(
+            f"'{text}' is not a token amount: write it like 100 or 12.5"
+        ) from None
     if not value.is_finite() or value <= 0:
         raise TournamentError(f"amount must be positive, got {text}")
     units = value * UNIT

@@ -22,8 +22,14 @@ def cli(provider):
     result = deploy(provider, deployer, str(treasury.address))
     d = result.deployment
     token = token_contract(d)
-    click.echo(f"chain {d.chain_id} at {provider.uri}: contracts {'reused' if result.reused else 'deployed'}")
+    click.echo(
+        f"chain {d.chain_id} at {provider.uri}: contracts {'reused' if result.reused else 'deployed'}"
+    )
     for name, rec in d.contracts.items():
         click.echo(f"  {name}: {rec.address}")
-    click.echo(f"  token: {token.name()} ({token.symbol()}), total supply {format_amount(token.totalSupply())}")
-    click.echo(f"  treasury {treasury.address} holds {format_amount(token.balanceOf(treasury.address))}")
+    click.echo(
+        f"  token: {token.name()} ({token.symbol()}), total supply {format_amount(token.totalSupply())}"
+    )
+    click.echo(
+        f"  treasury {treasury.address} holds {format_amount(token.balanceOf(treasury.address))}"
+    )

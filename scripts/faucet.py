@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from oracle import deployments
-from oracle.chain import is_local_chain, test_account
+from oracle.chain import is_local_chain
 from oracle.cli import DevnetCommand
 from oracle.errors import AccountError, NetworkError, TournamentError, cli_errors
 from oracle.token import format_amount, parse_amount, token_contract
@@ -31,16 +31,18 @@ def cli(provider, address, amount):
     deployment = deployments.require(provider.chain_id)
     token = token_contract(deployment)
     treasury_address = deployment.roles.get("treasury", "")
-    treasury = next(
-        (a for a in accounts.test_accounts if a.address == treasury_address), None
-    )
+    treasury = next((a for a in accounts.test_accounts if a.address == treasury_address), None)
     if treasury is None:
         raise AccountError(
             f"the treasury {treasury_address} is not a development account: send tokens from it directly"
         )
     available = token.balanceOf(treasury.address)
     if available < units:
-        raise AccountError(f"the treasury holds only {format_amount(available)} tokens, less than {amount}")
+        raise AccountError(
+            f"the treasury holds only {format_amount(available)} tokens, less than {amount}"
+        )
     token.transfer(to_checksum_address(address), units, sender=treasury)
     balance = token.balanceOf(to_checksum_address(address))
-    click.echo(f"sent {format_amount(units)} tokens to {address}; its balance is {format_amount(balance)}")
+    click.echo(
+        f"sent {format_amount(units)} tokens to {address}; its balance is {format_amount(balance)}"
+    )

@@ -16,6 +16,7 @@ interface ITournamentToken is IERC20, IERC20Metadata, IERC20Permit {
 
     /// @notice The fixed supply minted at construction: 11,000,000 tokens of 18 decimals.
     /// @return The supply cap in the token's smallest unit.
+    // slither-disable-next-line naming-convention
     function MAX_SUPPLY() external view returns (uint256);
 
     /// @notice Destroys `value` tokens of the caller, lowering `totalSupply`.

@@ -57,7 +57,12 @@ def error_line(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def local_args(port: int) -> list[str]:
-    return ["--network", "ethereum:local:foundry", "--provider-settings", json.dumps({"host": f"http://127.0.0.1:{port}"})]
+    return [
+        "--network",
+        "ethereum:local:foundry",
+        "--provider-settings",
+        json.dumps({"host": f"http://127.0.0.1:{port}"}),
+    ]
 
 
 @pytest.fixture
@@ -65,7 +70,9 @@ def devnet_port(env: dict[str, str]) -> Iterator[int]:
     """A port for a devnet the scripts start themselves; stopped after the test."""
     port = free_port()
     yield port
-    subprocess.run([str(PYTHON), "-m", "oracle.devnet", "stop", "--port", str(port)], env=env, check=False)
+    subprocess.run(
+        [str(PYTHON), "-m", "oracle.devnet", "stop", "--port", str(port)], env=env, check=False
+    )
 
 
 @pytest.fixture
@@ -94,14 +101,21 @@ def import_account(env: dict[str, str], alias: str, key: str) -> None:
         "import sys; from ape_accounts import import_account_from_private_key as i; "
         "i(sys.argv[1], sys.argv[2], sys.argv[3])"
     )
-    subprocess.run([str(PYTHON), "-W", "ignore", "-c", code, alias, PASSPHRASE, key], env=env, check=True, cwd=PROJECT_ROOT)
+    subprocess.run(
+        [str(PYTHON), "-W", "ignore", "-c", code, alias, PASSPHRASE, key],
+        env=env,
+        check=True,
+        cwd=PROJECT_ROOT,
+    )
 
 
 def record(env: dict[str, str], chain_id: int) -> dict[str, object]:
     return json.loads((Path(env["TOURNAMENT_DEPLOYMENTS_DIR"]) / f"{chain_id}.json").read_text())
 
 
-def test_deploy_local_startsDevnetReusesAndSurvivesRestart(env: dict[str, str], devnet_port: int) -> None:
+def test_deploy_local_startsDevnetReusesAndSurvivesRestart(
+    env: dict[str, str], devnet_port: int
+) -> None:
     first = run(env, "deploy", *local_args(devnet_port))
     assert first.returncode == 0, first.stderr
     assert f"devnet started at http://127.0.0.1:{devnet_port}" in first.stdout
@@ -116,7 +130,12 @@ def test_deploy_local_startsDevnetReusesAndSurvivesRestart(env: dict[str, str], 
     assert "reused" in again.stdout
     assert record(env, 31337) == data
 
-    stop = subprocess.run([str(PYTHON), "-m", "oracle.devnet", "stop", "--port", str(devnet_port)], env=env, capture_output=True, text=True)
+    stop = subprocess.run(
+        [str(PYTHON), "-m", "oracle.devnet", "stop", "--port", str(devnet_port)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert "devnet stopped" in stop.stdout
     after_restart = run(env, "deploy", *local_args(devnet_port))
     assert "devnet started" in after_restart.stdout
@@ -129,12 +148,20 @@ def test_deploy_local_startsDevnetReusesAndSurvivesRestart(env: dict[str, str], 
 
 
 def test_faucet_local_sendsTokensAndRejectsBadInput(env: dict[str, str], devnet_port: int) -> None:
-    missing = run(env, "faucet", "0x000000000000000000000000000000000000dEaD", "1", *local_args(devnet_port))
+    missing = run(
+        env, "faucet", "0x000000000000000000000000000000000000dEaD", "1", *local_args(devnet_port)
+    )
     assert missing.returncode == 1
     assert "run `ape run deploy` first" in error_line(missing)
 
     assert run(env, "deploy", *local_args(devnet_port)).returncode == 0
-    sent = run(env, "faucet", "0x000000000000000000000000000000000000dEaD", "12.5", *local_args(devnet_port))
+    sent = run(
+        env,
+        "faucet",
+        "0x000000000000000000000000000000000000dEaD",
+        "12.5",
+        *local_args(devnet_port),
+    )
     assert sent.returncode == 0, sent.stderr
     assert "its balance is 12.5" in sent.stdout
 
@@ -167,7 +194,14 @@ def test_deploy_remote_needsAnUnlockedFundedAccount(env: dict[str, str], remote_
     assert "is locked: set APE_ACCOUNTS_operator_key_PASSPHRASE" in error_line(locked)
 
     import_account(env, "empty_key", UNFUNDED_KEY)
-    poor = run({**env, "APE_ACCOUNTS_empty_key_PASSPHRASE": PASSPHRASE}, "deploy", *remote, "--account", "empty_key", "--yes")
+    poor = run(
+        {**env, "APE_ACCOUNTS_empty_key_PASSPHRASE": PASSPHRASE},
+        "deploy",
+        *remote,
+        "--account",
+        "empty_key",
+        "--yes",
+    )
     assert poor.returncode == 1
     assert "has no ether on chain 4242" in error_line(poor)
     assert not records.exists() or not any(records.iterdir()), "no deployment file after a failure"

@@ -99,7 +99,8 @@ def test_standardJson_appliesRemappingsFromArgumentsAndSettings() -> None:
 
 def test_standardJson_writesOutputLargerThan64KiBThroughAPipe() -> None:
     source = (
-        'pragma solidity ^0.8.20;\nimport {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";\n'
+        "pragma solidity ^0.8.20;\n"
+        'import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";\n'
         'contract T is ERC20("t", "t") {}\n'
     )
     body = standard_input(
@@ -118,7 +119,9 @@ def test_standardJson_writesOutputLargerThan64KiBThroughAPipe() -> None:
 
 def test_standardJson_reportsMissingImportAsCompilerError() -> None:
     source = 'pragma solidity ^0.8.0;\nimport "missing/X.sol";\ncontract A {}\n'
-    out = json.loads(run_shim("--standard-json", stdin=standard_input({"A.sol": source}, ["abi"])).stdout)
+    out = json.loads(
+        run_shim("--standard-json", stdin=standard_input({"A.sol": source}, ["abi"])).stdout
+    )
     messages = " ".join(e["message"] for e in out["errors"])
     assert "missing/X.sol" in messages
 
