@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @title ITournament
+/// @notice A staking tournament: rounds, stakes bound to prediction commitments, one bounded
+/// Merkle resolution per round with a challenge window, claims that pay rewards from the
+/// round's budget and burn losses, and full refunds when a round is cancelled or never resolved.
+/// @dev Lifecycle of a round:
+/// 1. `openRound` (operator) fixes the schedule, clip, minimum stake and content hashes.
+///    `fundRound` (anyone, the treasury in practice) adds to its reward budget.
+/// 2. Until `closeTime`: `stake` / `stakeWithPermit` / `replaceCommitment` / `withdraw`.
+/// 3. Between `resolveAfter` and `resolveBy - challengePeriod`: `postResolution` (oracle)
+///    checks the totals against the round and opens the challenge window.
+/// 4. During the window the guardian may `veto` (the oracle may post again) or `cancelRound`.
+/// 5. After the window and no later than `resolveBy`: `finalize` (anyone) returns the unused
+///    budget to the treasury and opens claims: `claim`, `claimMany`, `claimAndRestake`.
+/// 6. If the round is cancelled, or `resolveBy` passes without finalisation: `refund` pays
+///    every stake back in full, and `releaseBudget` returns the budget to the treasury.
+/// Commitments are not stored: they are emitted in `Staked` and `CommitmentReplaced`, and the
+/// last one emitted for a position counts. A settled position's slot is cleared.
+interface ITournament {
+    /// @notice Where a round is in its resolution.
+    /// @dev A timed-out round is `Pending` or `Posted` with `block.timestamp > resolveBy`.
+    enum Status {
+        Pending, // no resolution posted (or the last one was vetoed)
+        Posted, // a resolution is in its challenge window
+        Finalized, // claims are open
+        Cancelled // refunds are open
+    }
+
+    /// @notice Everything `openRound` takes.
+    /// @param closeTime End of the staking window (exclusive).
+    /// @param resolveAfter Earliest time the oracle may post a resolution.
+    /// @param resolveBy Resolution deadline: no finalisation after it; refunds open after it.
+    /// @param challengePeriod Seconds between a post and the earliest finalisation.
+    /// @param clipPpm Largest fraction of a stake that can be rewarded or burned, in parts per million.
+    /// @param minStake Smallest stake a position may hold.
+    /// @param liveDataHash Content hash of the round's live data.
+    /// @param scoringConfigHash Content hash of the scoring config (weights, threshold, target).
+    struct RoundParams {
+        uint40 closeTime;
+        uint40 resolveAfter;
+        uint40 resolveBy;
+        uint32 challengePeriod;
+        uint32 clipPpm;
+        uint96 minStake;
+        bytes32 liveDataHash;
+        bytes32 scoringConfigHash;
+    }
+
+    /// @notice A round as stored, for views.
+    struct RoundView {
+        RoundParams params;
+        Status status;
+        uint256 totalStaked;
+        uint256 budget;
+        bytes32 root;
+        bytes32 resultsHash;
+        uint256 totalReward;
+        uint256 totalBurn;
+        uint256 rewardLeft;
+        uint256 burnLeft;
+        uint40 challengeEnds;
+    }
+
+    /// @notice One leaf of a resolution (OpenZeppelin StandardMerkleTree layout, double-hashed
+    /// `abi.encode` of these fields in this order).
+    struct Leaf {
+        uint256 round;
+        address account;
+        bytes32 modelId;
+        uint256 stake;
+        uint256 reward;
+        uint256 burn;
+        bytes32 predictionsHash;
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    /// @notice No round has this id.
+    error UnknownRound(uint256 round);
+    /// @notice The schedule is out of order: need now < closeTime <= resolveAfter and
+    /// resolveAfter + challengePeriod <= resolveBy.
+    error InvalidSchedule(uint40 closeTime, uint40 resolveAfter, uint40 resolveBy, uint32 challengePeriod);
+    /// @notice The clip must be in (0, 1,000,000] parts per million.
+    error InvalidClip(uint32 clipPpm);
+    /// @notice The minimum stake must be positive.
+    error InvalidMinStake();
+    /// @notice An address argument was the zero address.
+    error ZeroAddress();
+    /// @notice An amount argument was zero.
+    error ZeroAmount();
+    /// @notice A commitment argument was zero.
+    error ZeroCommitment();
+    /// @notice The staking window of `round` closed at `closeTime`.
+    error StakingClosed(uint256 round, uint256 closeTime);
+    /// @notice A position would hold `stake`, below the round's `minimum` (and above zero).
+    error StakeBelowMinimum(uint256 stake, uint256 minimum);
+    /// @notice The position holds `available`, less than `requested`.
+    error InsufficientStake(uint256 requested, uint256 available);
+    /// @notice The caller has no stake on `modelId` in `round`.
+    error NoPosition(uint256 round, address account, bytes32 modelId);
+    /// @notice A stake or budget would not fit the contract's 96-bit amounts.
+    error AmountTooLarge(uint256 amount);
+    /// @notice The round is in `status`, which does not allow this call.
+    error WrongStatus(uint256 round, Status status);
+    /// @notice A resolution may be posted only from `earliest` to `latest`; it is `nowTime`.
+    error OutsideResolutionWindow(uint256 round, uint256 nowTime, uint256 earliest, uint256 latest);
+    /// @notice The posted total stake differs from the stake the contract recorded.
+    error TotalStakedMismatch(uint256 posted, uint256 recorded);
+    /// @notice The posted total reward exceeds the round's budget.
+    error RewardAboveBudget(uint256 reward, uint256 budget);
+    /// @notice The posted total burn exceeds clip x total staked.
+    error BurnAboveClip(uint256 burn, uint256 maxBurn);
+    /// @notice The root is zero.
+    error ZeroRoot();
+    /// @notice The challenge window of `round` is open until `challengeEnds`.
+    error ChallengeWindowOpen(uint256 round, uint256 challengeEnds);
+    /// @notice The challenge window of `round` closed at `challengeEnds`.
+    error ChallengeWindowClosed(uint256 round, uint256 challengeEnds);
+    /// @notice The resolution deadline of `round` passed at `resolveBy`.
+    error ResolutionDeadlinePassed(uint256 round, uint256 resolveBy);
+    /// @notice Refunds of `round` are not open: it is neither cancelled nor past its deadline.
+    error RefundsNotOpen(uint256 round, uint256 resolveBy);
+    /// @notice The proof does not prove the leaf against the round's root.
+    error InvalidProof(uint256 round, address account, bytes32 modelId);
+    /// @notice The leaf's stake differs from the recorded stake (zero once settled).
+    error StakeMismatch(uint256 leafStake, uint256 recordedStake);
+    /// @notice A leaf's reward or burn exceeds clip x its stake.
+    error LeafAboveClip(uint256 amount, uint256 maxAmount);
+    /// @notice The claims would pay more reward (or burn more) than the posted total.
+    error ExceedsPostedTotal(uint256 amount, uint256 left);
+    /// @notice Only the account itself may restake its payout.
+    error NotAccount(address caller, address account);
+    /// @notice Array arguments differ in length.
+    error LengthMismatch();
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice The operator opened `round`.
+    event RoundOpened(uint256 indexed round, RoundParams params);
+    /// @notice `funder` added `amount` to the budget of `round`, now `budget`.
+    event RoundFunded(uint256 indexed round, address indexed funder, uint256 amount, uint256 budget);
+    /// @notice `account` added `amount` to its stake on `modelId`, now `stake`, bound to `commitment`.
+    event Staked(
+        uint256 indexed round,
+        address indexed account,
+        bytes32 indexed modelId,
+        uint256 amount,
+        uint256 stake,
+        bytes32 commitment
+    );
+    /// @notice `account` replaced the commitment of its stake on `modelId`.
+    event CommitmentReplaced(uint256 indexed round, address indexed account, bytes32 indexed modelId, bytes32 commitment);
+    /// @notice `account` withdrew `amount` from its stake on `modelId`, now `stake`.
+    event Withdrawn(
+        uint256 indexed round, address indexed account, bytes32 indexed modelId, uint256 amount, uint256 stake
+    );
+    /// @notice The oracle posted a resolution of `round`; it can be finalised from `challengeEnds`.
+    event ResolutionPosted(
+        uint256 indexed round,
+        bytes32 root,
+        uint256 totalStaked,
+        uint256 totalReward,
+        uint256 totalBurn,
+        bytes32 resultsHash,
+        uint256 challengeEnds
+    );
+    /// @notice `guardian` vetoed the posted `root` of `round`.
+    event ResolutionVetoed(uint256 indexed round, address indexed guardian, bytes32 root);
+    /// @notice `guardian` cancelled `round`; `budgetReturned` went back to the treasury.
+    event RoundCancelled(uint256 indexed round, address indexed guardian, uint256 budgetReturned);
+    /// @notice `round` was finalised; `budgetReturned` (the unused budget) went back to the treasury.
+    event RoundFinalized(uint256 indexed round, bytes32 root, uint256 budgetReturned);
+    /// @notice A leaf of `round` was claimed: `payout` = stake + reward - burn went to `account`.
+    event Claimed(
+        uint256 indexed round,
+        address indexed account,
+        bytes32 indexed modelId,
+        uint256 stake,
+        uint256 reward,
+        uint256 burn,
+        uint256 payout
+    );
+    /// @notice `account` took back its full `stake` on `modelId` in a cancelled or timed-out round.
+    event Refunded(uint256 indexed round, address indexed account, bytes32 indexed modelId, uint256 stake);
+    /// @notice The budget of a timed-out `round` went back to the treasury.
+    event BudgetReleased(uint256 indexed round, uint256 amount);
+    /// @notice The admin set the treasury that receives unused budgets.
+    event TreasuryUpdated(address indexed previous, address indexed treasury);
+
+    // ---------------------------------------------------------------- operator and treasury
+
+    /// @notice Opens a new round (operator only). Round ids start at 1.
+    /// @return round The new round's id.
+    function openRound(RoundParams calldata params) external returns (uint256 round);
+
+    /// @notice Moves `amount` tokens from the caller into the budget of `round` (before it is
+    /// finalised, cancelled or past its deadline).
+    function fundRound(uint256 round, uint256 amount) external;
+
+    /// @notice Sets the address that receives unused budgets (admin only).
+    function setTreasury(address treasury) external;
+
+    // ---------------------------------------------------------------- participants
+
+    /// @notice Stakes `amount` on `modelId` in `round` (adding to an existing stake) and binds the
+    /// position to `commitment` = keccak256(abi.encode(chainId, tournament, round, account,
+    /// modelId, predictionsHash, salt)). Needs an allowance of `amount`.
+    function stake(uint256 round, bytes32 modelId, uint256 amount, bytes32 commitment) external;
+
+    /// @notice `stake` with an EIP-2612 permit for `amount`, in one transaction. A permit that
+    /// fails (for example because it was front-run) is ignored when the allowance suffices.
+    function stakeWithPermit(
+        uint256 round,
+        bytes32 modelId,
+        uint256 amount,
+        bytes32 commitment,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external;
+
+    /// @notice Replaces the commitment of the caller's stake on `modelId` (before close).
+    function replaceCommitment(uint256 round, bytes32 modelId, bytes32 commitment) external;
+
+    /// @notice Takes `amount` back from the caller's stake on `modelId` (before close; never paused).
+    /// What stays must be zero or at least the round's minimum stake.
+    function withdraw(uint256 round, bytes32 modelId, uint256 amount) external;
+
+    // ---------------------------------------------------------------- oracle and guardian
+
+    /// @notice Posts the resolution of `round` (oracle only), opening its challenge window.
+    /// @param root Merkle root of the round's leaves.
+    /// @param totalStaked Must equal the stake the contract recorded at close.
+    /// @param totalReward Sum of the leaves' rewards; at most the round's budget.
+    /// @param totalBurn Sum of the leaves' burns; at most clip x totalStaked.
+    /// @param resultsHash Content hash of the published results file.
+    function postResolution(
+        uint256 round,
+        bytes32 root,
+        uint256 totalStaked,
+        uint256 totalReward,
+        uint256 totalBurn,
+        bytes32 resultsHash
+    ) external;
+
+    /// @notice Rejects the posted resolution during its challenge window (guardian only).
+    function veto(uint256 round) external;
+
+    /// @notice Cancels `round` before finalisation (guardian only): refunds open, budget returns.
+    function cancelRound(uint256 round) external;
+
+    /// @notice Pauses new stakes and new resolutions (guardian only). Exits stay open.
+    function pause() external;
+
+    /// @notice Lifts the pause (guardian only).
+    function unpause() external;
+
+    // ---------------------------------------------------------------- settlement
+
+    /// @notice Finalises `round` after its challenge window (anyone): claims open and the unused
+    /// budget returns to the treasury.
+    function finalize(uint256 round) external;
+
+    /// @notice Pays a leaf of a finalised round to its account (anyone may call): stake + reward
+    /// - burn to the account, the burn burned.
+    /// @return payout What the account received.
+    function claim(Leaf calldata leaf, bytes32[] calldata proof) external returns (uint256 payout);
+
+    /// @notice `claim` for many leaves (each with its own proof) in one call.
+    /// @return total The sum of the payouts.
+    function claimMany(Leaf[] calldata leaves, bytes32[][] calldata proofs) external returns (uint256 total);
+
+    /// @notice Claims a leaf of the caller and stakes the payout on `toModelId` in open round
+    /// `toRound`, bound to `commitment`, without moving tokens out.
+    /// @return payout The amount restaked.
+    function claimAndRestake(
+        Leaf calldata leaf,
+        bytes32[] calldata proof,
+        uint256 toRound,
+        bytes32 toModelId,
+        bytes32 commitment
+    ) external returns (uint256 payout);
+
+    /// @notice Pays back the full stake of `account` on `modelId` in a cancelled or timed-out
+    /// round (anyone may call), with no burn.
+    function refund(uint256 round, address account, bytes32 modelId) external;
+
+    /// @notice Returns the budget of a timed-out round to the treasury (anyone may call).
+    function releaseBudget(uint256 round) external;
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The staking token.
+    function token() external view returns (address);
+
+    /// @notice The address that receives unused budgets.
+    function treasury() external view returns (address);
+
+    /// @notice The id the next `openRound` returns.
+    function nextRound() external view returns (uint256);
+
+    /// @notice Everything stored about `round`.
+    function getRound(uint256 round) external view returns (RoundView memory);
+
+    /// @notice The unsettled stake of `account` on `modelId` in `round` (zero once claimed or refunded).
+    function stakeOf(uint256 round, address account, bytes32 modelId) external view returns (uint256);
+
+    /// @notice The commitment a participant must post for these predictions and salt.
+    function commitmentOf(uint256 round, address account, bytes32 modelId, bytes32 predictionsHash, bytes32 salt)
+        external
+        view
+        returns (bytes32);
+
+    /// @notice The leaf hash the root must contain for `leaf`.
+    function leafHash(Leaf calldata leaf) external pure returns (bytes32);
+
+    /// @notice True once refunds of `round` are open (cancelled, or past its deadline unfinalised).
+    function refundsOpen(uint256 round) external view returns (bool);
+}

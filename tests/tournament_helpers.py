@@ -1,0 +1,101 @@
+"""Helpers shared by the tournament tests: round parameters, commitments, resolutions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import ape
+from eth_abi import encode
+from eth_utils import keccak
+
+from oracle.merkle import LEAF_ENCODING, StandardMerkleTree
+
+ONE = 10**18
+PPM = 1_000_000
+HOUR = 3600
+DAY = 24 * HOUR
+
+
+def model(name: str) -> bytes:
+    return keccak(text=f"model:{name}")
+
+
+def predictions_hash(name: str) -> bytes:
+    return keccak(text=f"predictions:{name}")
+
+
+def commitment(
+    tournament: Any, round_id: int, account: str, model_id: bytes, preds: bytes, salt: bytes
+) -> bytes:
+    """keccak256(abi.encode(chainId, tournament, round, account, modelId, predictionsHash, salt))."""
+    return keccak(
+        encode(
+            ["uint256", "address", "uint256", "address", "bytes32", "bytes32", "bytes32"],
+            [ape.chain.chain_id, str(tournament.address), round_id, str(account), model_id, preds, salt],
+        )
+    )
+
+
+@dataclass
+class Schedule:
+    close: int
+    resolve_after: int
+    resolve_by: int
+    challenge: int
+
+
+def schedule(
+    close_in: int = DAY, gap: int = HOUR, window: int = 7 * DAY, challenge: int = DAY
+) -> Schedule:
+    now = ape.chain.pending_timestamp
+    close = now + close_in
+    return Schedule(close, close + gap, close + gap + window, challenge)
+
+
+def round_params(
+    s: Schedule,
+    clip_ppm: int = 50_000,
+    min_stake: int = ONE,
+    live: bytes = b"\x11" * 32,
+    config: bytes = b"\x22" * 32,
+) -> tuple[Any, ...]:
+    return (s.close, s.resolve_after, s.resolve_by, s.challenge, clip_ppm, min_stake, live, config)
+
+
+def open_round(tournament: Any, operator: Any, s: Schedule | None = None, **kwargs: Any) -> tuple[int, Schedule]:
+    s = s or schedule()
+    receipt = tournament.openRound(round_params(s, **kwargs), sender=operator)
+    # From the event: ape's return_value re-runs the call after the transaction.
+    return int(receipt.events.filter(tournament.RoundOpened)[0].round), s
+
+
+def warp(timestamp: int) -> None:
+    """The next transaction runs at exactly ``timestamp``."""
+    ape.chain.pending_timestamp = timestamp
+
+
+@dataclass(frozen=True)
+class LeafData:
+    round: int
+    account: str
+    model_id: bytes
+    stake: int
+    reward: int
+    burn: int
+    preds: bytes
+
+    def values(self) -> tuple[Any, ...]:
+        return (self.round, self.account, self.model_id, self.stake, self.reward, self.burn, self.preds)
+
+
+def build_tree(leaves: list[LeafData]) -> StandardMerkleTree:
+    return StandardMerkleTree.of([leaf.values() for leaf in leaves], LEAF_ENCODING)
+
+
+def totals(leaves: list[LeafData]) -> tuple[int, int, int]:
+    return (
+        sum(leaf.stake for leaf in leaves),
+        sum(leaf.reward for leaf in leaves),
+        sum(leaf.burn for leaf in leaves),
+    )
