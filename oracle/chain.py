@@ -6,7 +6,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from oracle.errors import AccountError
+from oracle.errors import AccountError, TournamentError
 
 if TYPE_CHECKING:
     from ape.api import AccountAPI, ProviderAPI
@@ -103,3 +103,14 @@ def require_gas_funds(account: AccountAPI, provider: ProviderAPI, role: str) -> 
             f"{role} account {account.address} has no ether on chain {provider.chain_id} to pay "
             "for gas: fund it first"
         )
+
+
+def checked_address(text: str, what: str) -> str:
+    """A checksummed address, or a one-line error naming the argument."""
+    from eth_utils import is_address, to_checksum_address
+
+    if not is_address(text):
+        raise TournamentError(
+            f"{what}: '{text}' is not an address: pass a 0x-prefixed 20-byte address"
+        )
+    return str(to_checksum_address(text))

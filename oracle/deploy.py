@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from oracle import deployments
 from oracle.chain import network_label
@@ -13,8 +13,21 @@ if TYPE_CHECKING:
     from ape.api import AccountAPI, ProviderAPI
 
 TOKEN_CONTRACT = "TournamentToken"
+TOURNAMENT_CONTRACT = "Tournament"
+#: Every contract a complete deployment records.
+CONTRACTS = (TOKEN_CONTRACT, TOURNAMENT_CONTRACT)
 DEFAULT_TOKEN_NAME = "Tournament Token"
 DEFAULT_TOKEN_SYMBOL = "TNMR"
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Who holds what: the treasury receives the supply and unused budgets."""
+
+    treasury: str
+    operator: str
+    oracle: str
+    guardian: str
 
 
 @dataclass(frozen=True)
@@ -25,8 +38,8 @@ class DeployResult:
 
 
 def is_live(deployment: Deployment, provider: ProviderAPI) -> bool:
-    """True if every recorded contract still has code on the chain."""
-    return bool(deployment.contracts) and all(
+    """True if the record is complete and every recorded contract still has code on the chain."""
+    return set(CONTRACTS) <= set(deployment.contracts) and all(
         len(provider.get_code(record.address)) > 0 for record in deployment.contracts.values()
     )
 
@@ -34,17 +47,19 @@ def is_live(deployment: Deployment, provider: ProviderAPI) -> bool:
 def deploy(
     provider: ProviderAPI,
     deployer: AccountAPI,
-    treasury: str,
+    roles: Roles,
     *,
     token_name: str = DEFAULT_TOKEN_NAME,
     token_symbol: str = DEFAULT_TOKEN_SYMBOL,
     force: bool = False,
 ) -> DeployResult:
-    """Deploy the token to ``provider``'s chain, or reuse what the record says is there.
+    """Deploy the token and the tournament, or reuse what the record says is there.
 
-    1. Without ``force``, a record whose contracts all have code is returned as it is.
-    2. Otherwise the contracts are deployed, then the record is written atomically, so a failed
-       deployment leaves any previous record untouched.
+    1. Without ``force``, a complete record whose contracts all have code is returned as is.
+    2. Otherwise the token is deployed with its supply minted to the treasury, then the
+       tournament wired to it, with the deployer as admin and the given roles.
+    3. The record is written last, atomically: a failed deployment leaves any previous record
+       untouched.
     """
     from ape import project
 
@@ -53,21 +68,47 @@ def deploy(
     if existing is not None and not force:
         if is_live(existing, provider):
             return DeployResult(existing, True, "recorded contracts found on chain")
-        reason = "recorded contracts have no code on this chain (was it reset?): redeployed"
+        reason = "recorded contracts missing on this chain (was it reset?): redeployed"
     else:
         reason = "forced redeploy" if existing is not None else "first deployment"
 
-    token = project.TournamentToken.deploy(token_name, token_symbol, treasury, sender=deployer)
-    receipt = token.creation_metadata.receipt if token.creation_metadata else None
-    block = receipt.block_number if receipt is not None else provider.get_block("latest").number
-    tx = receipt.txn_hash if receipt is not None else ""
+    token = project.TournamentToken.deploy(
+        token_name, token_symbol, roles.treasury, sender=deployer
+    )
+    tournament = project.Tournament.deploy(
+        token,
+        roles.treasury,
+        deployer,
+        roles.operator,
+        roles.oracle,
+        roles.guardian,
+        sender=deployer,
+    )
     record = Deployment(
         chain_id=chain_id,
         network=network_label(provider),
         deployer=str(deployer.address),
-        contracts={TOKEN_CONTRACT: ContractRecord(str(token.address), int(block or 0), str(tx))},
-        roles={"treasury": str(treasury)},
+        contracts={
+            TOKEN_CONTRACT: _record_of(token, provider),
+            TOURNAMENT_CONTRACT: _record_of(tournament, provider),
+        },
+        roles={
+            "admin": str(deployer.address),
+            "treasury": str(roles.treasury),
+            "operator": str(roles.operator),
+            "oracle": str(roles.oracle),
+            "guardian": str(roles.guardian),
+        },
         token={"name": token_name, "symbol": token_symbol, "decimals": 18},
     )
     deployments.save(record)
     return DeployResult(record, False, reason)
+
+
+def _record_of(contract: Any, provider: ProviderAPI) -> ContractRecord:
+    receipt = contract.creation_metadata.receipt if contract.creation_metadata else None
+    if receipt is None:
+        return ContractRecord(
+            str(contract.address), int(provider.get_block("latest").number or 0), ""
+        )
+    return ContractRecord(str(contract.address), int(receipt.block_number), str(receipt.txn_hash))

@@ -40,6 +40,80 @@ def one_line(message: str) -> str:
     return str(message).strip()
 
 
+#: What to do about each custom error of the contracts; ``{name}`` fields come from the error.
+REVERT_HINTS: dict[str, str] = {
+    "UnknownRound": "round {round} does not exist: check the round id",
+    "InvalidSchedule": "the round's times are out of order: need now < close <= resolveAfter "
+    "and resolveAfter + challengePeriod <= resolveBy",
+    "InvalidClip": "clip {clipPpm} ppm is out of range: use 1..1,000,000",
+    "InvalidMinStake": "the minimum stake must be positive",
+    "ZeroAddress": "an address argument is the zero address",
+    "ZeroAmount": "the amount is zero (or there is nothing to move)",
+    "ZeroCommitment": "the commitment is zero: commit to your predictions hash and salt",
+    "StakingClosed": "staking in round {round} closed at {closeTime}: use an open round",
+    "StakeBelowMinimum": "the position would hold {stake}, below the minimum {minimum}: "
+    "stake more or withdraw everything",
+    "InsufficientStake": "cannot withdraw {requested}: the position holds {available}",
+    "NoPosition": "account {account} has no unsettled stake on that model in round {round}",
+    "AmountTooLarge": "{amount} does not fit the contract's 96-bit amounts",
+    "WrongStatus": "round {round} is in state {status}, which does not allow this",
+    "OutsideResolutionWindow": "round {round} accepts a resolution from {earliest} to {latest} "
+    "(it is {nowTime})",
+    "TotalStakedMismatch": "the resolution's total stake {posted} differs from the recorded "
+    "{recorded}: rebuild it from chain state",
+    "RewardAboveBudget": "total reward {reward} exceeds the round's budget {budget}",
+    "BurnAboveClip": "total burn {burn} exceeds clip x total stake = {maxBurn}",
+    "ZeroRoot": "the Merkle root is zero",
+    "ChallengeWindowOpen": "the challenge window of round {round} is open until {challengeEnds}",
+    "ChallengeWindowClosed": "the challenge window of round {round} closed at {challengeEnds}",
+    "ResolutionDeadlinePassed": "round {round} passed its resolution deadline {resolveBy}: "
+    "stakers can take refunds",
+    "RefundsNotOpen": "refunds of round {round} open only if it is cancelled or unfinalised "
+    "after {resolveBy}",
+    "InvalidProof": "the proof does not match round {round}'s root for that leaf",
+    "StakeMismatch": "the leaf's stake {leafStake} differs from the recorded {recordedStake}",
+    "LeafAboveClip": "the leaf moves {amount}, above clip x stake = {maxAmount}",
+    "ExceedsPostedTotal": "the leaf needs {amount} but only {left} is left of the posted total",
+    "NotAccount": "only {account} may restake its own payout",
+    "LengthMismatch": "leaves and proofs differ in length",
+    "EnforcedPause": "the tournament is paused: new stakes and resolutions wait; exits work",
+    "AccessControlUnauthorizedAccount": "{account} lacks the role this call needs",
+    "AccessControlBadConfirmation": "renounceRole must be called by the account itself",
+    "ExpectedPause": "the tournament is not paused",
+    "ReentrancyGuardReentrantCall": "a reentrant call was refused",
+    "SafeERC20FailedOperation": "the token refused a transfer of {token}",
+    "ERC20InsufficientBalance": "{sender} holds {balance} tokens, needs {needed}",
+    "ERC20InsufficientAllowance": "allowance of {spender} is {allowance}, needs {needed}: "
+    "approve the tournament first (or stake with permit)",
+    "ERC2612ExpiredSignature": "the permit expired at {deadline}: sign a new one",
+    "ERC2612InvalidSigner": "the permit was signed by {signer}, not {owner}",
+}
+
+
+def explain_revert(err: BaseException) -> str | None:
+    """One line for a contract's custom error (ape's ``CustomError``), or None if not one."""
+    from ape.exceptions import CustomError
+
+    if not isinstance(err, CustomError):
+        return None
+    name = err.abi.name
+    inputs = {k: _readable(v) for k, v in (err.inputs or {}).items()}
+    hint = REVERT_HINTS.get(name)
+    args = ", ".join(f"{k}={v}" for k, v in inputs.items())
+    if hint is None:
+        return f"{name}({args})"
+    try:
+        return f"{name}: {hint.format(**inputs)}"
+    except (KeyError, IndexError):
+        return f"{name}({args}): {hint}"
+
+
+def _readable(value: object) -> object:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return value
+
+
 def cli_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn expected failures into a one-line ``Error: ...`` and exit status 1.
 
@@ -55,6 +129,7 @@ def cli_errors(func: Callable[P, R]) -> Callable[P, R]:
         except TournamentError as err:
             raise click.ClickException(one_line(str(err))) from err
         except ApeException as err:
-            raise click.ClickException(f"{type(err).__name__}: {one_line(str(err))}") from err
+            message = explain_revert(err) or f"{type(err).__name__}: {one_line(str(err))}"
+            raise click.ClickException(message) from err
 
     return wrapper

@@ -6,7 +6,7 @@ import click
 
 from oracle.chain import LOCAL_ROLE_INDEX, is_local_chain, test_account
 from oracle.cli import DevnetCommand
-from oracle.deploy import deploy
+from oracle.deploy import Roles, deploy
 from oracle.errors import NetworkError, cli_errors
 from oracle.token import format_amount, token_contract
 
@@ -19,7 +19,13 @@ def cli(provider):
         raise NetworkError("the demo runs on the local devnet only: drop --network")
     deployer = test_account(LOCAL_ROLE_INDEX["deployer"])
     treasury = test_account(LOCAL_ROLE_INDEX["treasury"])
-    result = deploy(provider, deployer, str(treasury.address))
+    roles = Roles(
+        *(
+            str(test_account(LOCAL_ROLE_INDEX[r]).address)
+            for r in ("treasury", "operator", "oracle", "guardian")
+        )
+    )
+    result = deploy(provider, deployer, roles)
     d = result.deployment
     token = token_contract(d)
     click.echo(

@@ -6,48 +6,70 @@ import click
 
 from oracle.chain import (
     LOCAL_ROLE_INDEX,
+    checked_address,
     is_local_chain,
     require_gas_funds,
     resolve_account,
     test_account,
 )
 from oracle.cli import DevnetCommand, account_option, yes_option
-from oracle.deploy import DEFAULT_TOKEN_NAME, DEFAULT_TOKEN_SYMBOL, deploy
+from oracle.deploy import DEFAULT_TOKEN_NAME, DEFAULT_TOKEN_SYMBOL, Roles, deploy
 from oracle.deployments import record_path
 from oracle.errors import cli_errors
 
 
 @click.command(cls=DevnetCommand)
 @account_option("deployer")
-@click.option(
-    "--treasury",
-    default=None,
-    help="address receiving the token supply "
-    "(default: development account 1 on local chains, else the deployer)",
-)
+@click.option("--treasury", default=None, help="receives the token supply and unused budgets")
+@click.option("--operator", default=None, help="opens and funds rounds")
+@click.option("--oracle", default=None, help="posts resolutions")
+@click.option("--guardian", default=None, help="vetoes, cancels, pauses")
 @click.option("--token-name", default=DEFAULT_TOKEN_NAME, show_default=True)
 @click.option("--token-symbol", default=DEFAULT_TOKEN_SYMBOL, show_default=True)
 @click.option("--force", is_flag=True, help="deploy again even if a live deployment is recorded")
 @yes_option
 @cli_errors
-def cli(provider, account_spec, treasury, token_name, token_symbol, force, yes):
-    """Deploy the token (and the tournament, wired together) and record the addresses."""
+def cli(
+    provider,
+    account_spec,
+    treasury,
+    operator,
+    oracle,
+    guardian,
+    token_name,
+    token_symbol,
+    force,
+    yes,
+):
+    """Deploy the token and the tournament, wired together, and record the addresses.
+
+    Role addresses default to the development accounts on local chains and to the deployer
+    elsewhere; the deployer is the admin.
+    """
     deployer = resolve_account(account_spec, "deployer", provider)
     local = is_local_chain(provider)
-    if treasury is None:
-        treasury = (
-            str(test_account(LOCAL_ROLE_INDEX["treasury"]).address)
-            if local
-            else str(deployer.address)
-        )
+
+    def role(given, name):
+        if given is not None:
+            return checked_address(given, f"--{name}")
+        return str(test_account(LOCAL_ROLE_INDEX[name]).address) if local else str(deployer.address)
+
+    roles = Roles(
+        role(treasury, "treasury"),
+        role(operator, "operator"),
+        role(oracle, "oracle"),
+        role(guardian, "guardian"),
+    )
     require_gas_funds(deployer, provider, "deployer")
     if not local and not force and not yes:
         click.confirm(f"Deploy to chain {provider.chain_id} from {deployer.address}?", abort=True)
     result = deploy(
-        provider, deployer, treasury, token_name=token_name, token_symbol=token_symbol, force=force
+        provider, deployer, roles, token_name=token_name, token_symbol=token_symbol, force=force
     )
     d = result.deployment
     verb = "reused" if result.reused else "deployed"
     click.echo(f"{verb} on chain {d.chain_id} ({result.reason}); record: {record_path(d.chain_id)}")
     for name, rec in d.contracts.items():
         click.echo(f"  {name}: {rec.address} (block {rec.block})")
+    for name, address in d.roles.items():
+        click.echo(f"  {name}: {address}")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from oracle import deployments
-from oracle.chain import is_local_chain
+from oracle.chain import checked_address, is_local_chain
 from oracle.cli import DevnetCommand
-from oracle.errors import AccountError, NetworkError, TournamentError, cli_errors
+from oracle.errors import AccountError, NetworkError, cli_errors
 from oracle.token import format_amount, parse_amount, token_contract
 
 
@@ -18,15 +18,13 @@ from oracle.token import format_amount, parse_amount, token_contract
 def cli(provider, address, amount):
     """Send AMOUNT tokens (e.g. 1000 or 2.5) from the treasury to ADDRESS."""
     from ape import accounts
-    from eth_utils import is_address, to_checksum_address
 
     if not is_local_chain(provider):
         raise NetworkError(
             f"the faucet works on local chains only (this is chain {provider.chain_id}): "
             "ask the treasury for tokens instead"
         )
-    if not is_address(address):
-        raise TournamentError(f"'{address}' is not an address: pass a 0x-prefixed 20-byte address")
+    address = checked_address(address, "ADDRESS")
     units = parse_amount(amount)
     deployment = deployments.require(provider.chain_id)
     token = token_contract(deployment)
@@ -41,8 +39,8 @@ def cli(provider, address, amount):
         raise AccountError(
             f"the treasury holds only {format_amount(available)} tokens, less than {amount}"
         )
-    token.transfer(to_checksum_address(address), units, sender=treasury)
-    balance = token.balanceOf(to_checksum_address(address))
+    token.transfer(address, units, sender=treasury)
+    balance = token.balanceOf(address)
     click.echo(
         f"sent {format_amount(units)} tokens to {address}; its balance is {format_amount(balance)}"
     )

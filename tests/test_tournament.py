@@ -45,7 +45,9 @@ def staked(tournament: Any, round_id: int, stakes: list[tuple[Any, str, int]]) -
     leaves = []
     for account, name, amount in stakes:
         tournament.stake(round_id, model(name), amount, C1, sender=account)
-        leaves.append(LeafData(round_id, account.address, model(name), amount, 0, 0, predictions_hash(name)))
+        leaves.append(
+            LeafData(round_id, account.address, model(name), amount, 0, 0, predictions_hash(name))
+        )
     return leaves
 
 
@@ -53,7 +55,9 @@ def post(tournament: Any, oracle: Any, round_id: int, s: Any, leaves: list[LeafD
     warp(s.resolve_after)
     tree = build_tree(leaves)
     staked_total, reward, burn = totals(leaves)
-    tournament.postResolution(round_id, tree.root, staked_total, reward, burn, b"\x33" * 32, sender=oracle)
+    tournament.postResolution(
+        round_id, tree.root, staked_total, reward, burn, b"\x33" * 32, sender=oracle
+    )
     return tree
 
 
@@ -72,7 +76,13 @@ def as_leaf(leaf: LeafData) -> tuple[Any, ...]:
 
 
 def test_constructor_setsRolesTokenAndTreasury(
-    tournament: Any, token: Any, deployer: Any, treasury: Any, operator: Any, oracle: Any, guardian: Any
+    tournament: Any,
+    token: Any,
+    deployer: Any,
+    treasury: Any,
+    operator: Any,
+    oracle: Any,
+    guardian: Any,
 ) -> None:
     assert tournament.token() == token.address
     assert tournament.treasury() == treasury.address
@@ -86,7 +96,9 @@ def test_constructor_setsRolesTokenAndTreasury(
 def test_constructor_rejectsZeroAddress(project: Any, token: Any, deployer: Any) -> None:
     zero = ape.utils.ZERO_ADDRESS
     with ape.reverts(project.Tournament.ZeroAddress):
-        project.Tournament.deploy(token, zero, deployer, deployer, deployer, deployer, sender=deployer)
+        project.Tournament.deploy(
+            token, zero, deployer, deployer, deployer, deployer, sender=deployer
+        )
 
 
 def test_setTreasury_onlyAdminAndNotZero(tournament: Any, deployer: Any, alice: Any) -> None:
@@ -104,7 +116,9 @@ def test_setTreasury_onlyAdminAndNotZero(tournament: Any, deployer: Any, alice: 
 
 def test_openRound_storesParamsAndEmits(tournament: Any, operator: Any) -> None:
     s = schedule()
-    receipt = tournament.openRound(round_params(s, clip_ppm=60_000, min_stake=2 * ONE), sender=operator)
+    receipt = tournament.openRound(
+        round_params(s, clip_ppm=60_000, min_stake=2 * ONE), sender=operator
+    )
     assert receipt.events.filter(tournament.RoundOpened)[0].round == 1
     assert tournament.nextRound() == 2
     view = tournament.getRound(1)
@@ -133,7 +147,9 @@ def test_openRound_onlyOperator(tournament: Any, alice: Any) -> None:
         {"resolve_by": -7 * DAY},  # window shorter than the challenge period
     ],
 )
-def test_openRound_rejectsBadSchedule(tournament: Any, operator: Any, change: dict[str, int]) -> None:
+def test_openRound_rejectsBadSchedule(
+    tournament: Any, operator: Any, change: dict[str, int]
+) -> None:
     s = schedule()
     for field, delta in change.items():
         setattr(s, field, getattr(s, field) + delta)
@@ -152,16 +168,25 @@ def test_openRound_rejectsZeroMinStake(tournament: Any, operator: Any) -> None:
         tournament.openRound(round_params(schedule(), min_stake=0), sender=operator)
 
 
-def test_fundRound_movesTokensIntoBudget(tournament: Any, token: Any, operator: Any, treasury: Any) -> None:
+def test_fundRound_movesTokensIntoBudget(
+    tournament: Any, token: Any, operator: Any, treasury: Any
+) -> None:
     round_id, _ = open_round(tournament, operator)
     receipt = tournament.fundRound(round_id, 500 * ONE, sender=treasury)
     assert tournament.getRound(round_id).budget == 500 * ONE
     assert token.balanceOf(tournament) == 500 * ONE
     event = receipt.events.filter(tournament.RoundFunded)[0]
-    assert (event.round, event.funder, event.amount, event.budget) == (round_id, treasury.address, 500 * ONE, 500 * ONE)
+    assert (event.round, event.funder, event.amount, event.budget) == (
+        round_id,
+        treasury.address,
+        500 * ONE,
+        500 * ONE,
+    )
 
 
-def test_fundRound_rejectsZeroUnknownAndLate(tournament: Any, operator: Any, treasury: Any, guardian: Any) -> None:
+def test_fundRound_rejectsZeroUnknownAndLate(
+    tournament: Any, operator: Any, treasury: Any, guardian: Any
+) -> None:
     round_id, s = open_round(tournament, operator)
     with ape.reverts(tournament.ZeroAmount):
         tournament.fundRound(round_id, 0, sender=treasury)
@@ -179,10 +204,17 @@ def test_fundRound_rejectsZeroUnknownAndLate(tournament: Any, operator: Any, tre
 # ------------------------------------------------------------------ staking
 
 
-def test_stake_recordsPositionAndEmitsCommitment(tournament: Any, token: Any, funded_round: Any, alice: Any) -> None:
+def test_stake_recordsPositionAndEmitsCommitment(
+    tournament: Any, token: Any, funded_round: Any, alice: Any
+) -> None:
     round_id, _ = funded_round
-    c = commitment(tournament, round_id, alice.address, model("a"), predictions_hash("a"), b"\x01" * 32)
-    assert tournament.commitmentOf(round_id, alice, model("a"), predictions_hash("a"), b"\x01" * 32) == c
+    c = commitment(
+        tournament, round_id, alice.address, model("a"), predictions_hash("a"), b"\x01" * 32
+    )
+    assert (
+        tournament.commitmentOf(round_id, alice, model("a"), predictions_hash("a"), b"\x01" * 32)
+        == c
+    )
     receipt = tournament.stake(round_id, model("a"), 5 * ONE, c, sender=alice)
     assert tournament.stakeOf(round_id, alice, model("a")) == 5 * ONE
     assert tournament.getRound(round_id).totalStaked == 5 * ONE
@@ -192,7 +224,9 @@ def test_stake_recordsPositionAndEmitsCommitment(tournament: Any, token: Any, fu
     assert (event.amount, event.stake, event.commitment) == (5 * ONE, 5 * ONE, c)
 
 
-def test_stake_addsToPositionAndSupportsSeveralModels(tournament: Any, funded_round: Any, alice: Any) -> None:
+def test_stake_addsToPositionAndSupportsSeveralModels(
+    tournament: Any, funded_round: Any, alice: Any
+) -> None:
     round_id, _ = funded_round
     tournament.stake(round_id, model("a"), 2 * ONE, C1, sender=alice)
     receipt = tournament.stake(round_id, model("a"), 3 * ONE, C2, sender=alice)
@@ -203,7 +237,9 @@ def test_stake_addsToPositionAndSupportsSeveralModels(tournament: Any, funded_ro
     assert receipt.events.filter(tournament.Staked)[0].commitment == C2
 
 
-def test_stake_rejectsBelowMinimumZeroAndUnknown(tournament: Any, funded_round: Any, alice: Any) -> None:
+def test_stake_rejectsBelowMinimumZeroAndUnknown(
+    tournament: Any, funded_round: Any, alice: Any
+) -> None:
     round_id, _ = funded_round
     with ape.reverts(tournament.StakeBelowMinimum, stake=ONE - 1, minimum=ONE):
         tournament.stake(round_id, model("a"), ONE - 1, C1, sender=alice)
@@ -222,7 +258,9 @@ def test_stake_rejectedAfterClose(tournament: Any, funded_round: Any, alice: Any
         tournament.stake(round_id, model("a"), ONE, C1, sender=alice)
 
 
-def test_stake_rejectedWhilePaused(tournament: Any, funded_round: Any, alice: Any, guardian: Any) -> None:
+def test_stake_rejectedWhilePaused(
+    tournament: Any, funded_round: Any, alice: Any, guardian: Any
+) -> None:
     round_id, _ = funded_round
     tournament.pause(sender=guardian)
     with ape.reverts(tournament.EnforcedPause):
@@ -236,32 +274,39 @@ def test_stake_rejectedWhilePaused(tournament: Any, funded_round: Any, alice: An
 def test_stakeWithPermit_approvesAndStakesInOneCall(
     tournament: Any, token: Any, funded_round: Any, treasury: Any
 ) -> None:
-    from eth_account import Account
-
     round_id, _ = funded_round
-    user = Account.create("permit-staker")
     signer = ape.accounts.test_accounts.generate_test_account()
     token.transfer(signer, 10 * ONE, sender=treasury)
     treasury.transfer(signer, 10**18)
     deadline = ape.chain.pending_timestamp + 3600
-    del user
     key = signer.private_key
     v, r, s = sign_permit(token, key, signer.address, str(tournament.address), 3 * ONE, 0, deadline)
     tournament.stakeWithPermit(round_id, model("p"), 3 * ONE, C1, deadline, v, r, s, sender=signer)
     assert tournament.stakeOf(round_id, signer, model("p")) == 3 * ONE
     assert token.nonces(signer) == 1
-    # The same permit again (as if front-run): ignored, and the stake fails only for lack of allowance.
+    # The same permit again (as if front-run) is ignored; the stake fails for lack of allowance.
     with ape.reverts(token.ERC20InsufficientAllowance):
-        tournament.stakeWithPermit(round_id, model("p"), 3 * ONE, C1, deadline, v, r, s, sender=signer)
+        tournament.stakeWithPermit(
+            round_id, model("p"), 3 * ONE, C1, deadline, v, r, s, sender=signer
+        )
 
 
-def test_replaceCommitment_emitsTheNewOne(tournament: Any, funded_round: Any, alice: Any, bob: Any) -> None:
+def test_replaceCommitment_emitsTheNewOne(
+    tournament: Any, funded_round: Any, alice: Any, bob: Any
+) -> None:
     round_id, s = funded_round
     tournament.stake(round_id, model("a"), ONE, C1, sender=alice)
     receipt = tournament.replaceCommitment(round_id, model("a"), C2, sender=alice)
     event = receipt.events.filter(tournament.CommitmentReplaced)[0]
-    assert (event.round, event.account, event.modelId, event.commitment) == (round_id, alice.address, model("a"), C2)
-    with ape.reverts(tournament.NoPosition, round=round_id, account=bob.address, modelId=model("a")):
+    assert (event.round, event.account, event.modelId, event.commitment) == (
+        round_id,
+        alice.address,
+        model("a"),
+        C2,
+    )
+    with ape.reverts(
+        tournament.NoPosition, round=round_id, account=bob.address, modelId=model("a")
+    ):
         tournament.replaceCommitment(round_id, model("a"), C2, sender=bob)
     with ape.reverts(tournament.ZeroCommitment):
         tournament.replaceCommitment(round_id, model("a"), ZERO32, sender=alice)
@@ -286,7 +331,9 @@ def test_withdraw_partialAndFullEvenWhilePaused(
     assert token.balanceOf(alice) == before + 5 * ONE
 
 
-def test_withdraw_rejectsBadAmounts(tournament: Any, funded_round: Any, alice: Any, bob: Any) -> None:
+def test_withdraw_rejectsBadAmounts(
+    tournament: Any, funded_round: Any, alice: Any, bob: Any
+) -> None:
     round_id, s = funded_round
     tournament.stake(round_id, model("a"), 2 * ONE, C1, sender=alice)
     with ape.reverts(tournament.StakeBelowMinimum, stake=ONE // 2, minimum=ONE):
@@ -305,7 +352,9 @@ def test_withdraw_rejectsBadAmounts(tournament: Any, funded_round: Any, alice: A
 # ------------------------------------------------------------------ resolution
 
 
-def test_postResolution_opensChallengeWindow(tournament: Any, funded_round: Any, alice: Any, oracle: Any) -> None:
+def test_postResolution_opensChallengeWindow(
+    tournament: Any, funded_round: Any, alice: Any, oracle: Any
+) -> None:
     round_id, s = funded_round
     leaves = staked(tournament, round_id, [(alice, "a", 10 * ONE)])
     tree = post(tournament, oracle, round_id, s, leaves)
@@ -347,7 +396,9 @@ def test_postResolution_checksRoleTimeAndTotals(
         tournament.postResolution(42, root, 0, 0, 0, ZERO32, sender=oracle)
 
 
-def test_postResolution_rejectedTooCloseToDeadline(tournament: Any, funded_round: Any, oracle: Any) -> None:
+def test_postResolution_rejectedTooCloseToDeadline(
+    tournament: Any, funded_round: Any, oracle: Any
+) -> None:
     round_id, s = funded_round
     latest = s.resolve_by - s.challenge
     warp(latest + 1)
@@ -373,9 +424,17 @@ def test_veto_letsTheOraclePostAgain(
     assert tournament.getRound(round_id).status == POSTED
 
 
-def test_veto_rejectedAfterWindow(tournament: Any, funded_round: Any, oracle: Any, guardian: Any) -> None:
+def test_veto_rejectedAfterWindow(
+    tournament: Any, funded_round: Any, oracle: Any, guardian: Any
+) -> None:
     round_id, s = funded_round
-    post(tournament, oracle, round_id, s, [LeafData(round_id, ape.utils.ZERO_ADDRESS, model("x"), 0, 0, 0, ZERO32)])
+    post(
+        tournament,
+        oracle,
+        round_id,
+        s,
+        [LeafData(round_id, ape.utils.ZERO_ADDRESS, model("x"), 0, 0, 0, ZERO32)],
+    )
     warp(s.resolve_after + s.challenge)
     with ape.reverts(tournament.ChallengeWindowClosed):
         tournament.veto(round_id, sender=guardian)
@@ -418,15 +477,21 @@ def test_finalize_returnsUnusedBudget(
     tournament: Any, token: Any, funded_round: Any, alice: Any, oracle: Any, treasury: Any
 ) -> None:
     round_id, s = funded_round
-    leaves = [LeafData(round_id, alice.address, model("a"), 10 * ONE, ONE // 4, 0, predictions_hash("a"))]
+    leaves = [
+        LeafData(round_id, alice.address, model("a"), 10 * ONE, ONE // 4, 0, predictions_hash("a"))
+    ]
     staked(tournament, round_id, [(alice, "a", 10 * ONE)])
     post(tournament, oracle, round_id, s, leaves)
-    with ape.reverts(tournament.ChallengeWindowOpen, round=round_id, challengeEnds=s.resolve_after + s.challenge):
+    with ape.reverts(
+        tournament.ChallengeWindowOpen, round=round_id, challengeEnds=s.resolve_after + s.challenge
+    ):
         tournament.finalize(round_id, sender=alice)
     warp(s.resolve_after + s.challenge)
     before = token.balanceOf(treasury)
     receipt = tournament.finalize(round_id, sender=alice)
-    assert receipt.events.filter(tournament.RoundFinalized)[0].budgetReturned == 1_000 * ONE - ONE // 4
+    assert (
+        receipt.events.filter(tournament.RoundFinalized)[0].budgetReturned == 1_000 * ONE - ONE // 4
+    )
     assert token.balanceOf(treasury) == before + 1_000 * ONE - ONE // 4
     view = tournament.getRound(round_id)
     assert (view.status, view.budget, view.rewardLeft) == (FINALIZED, 0, ONE // 4)
@@ -434,9 +499,17 @@ def test_finalize_returnsUnusedBudget(
         tournament.finalize(round_id, sender=alice)
 
 
-def test_finalize_rejectedAfterDeadline(tournament: Any, funded_round: Any, oracle: Any, alice: Any) -> None:
+def test_finalize_rejectedAfterDeadline(
+    tournament: Any, funded_round: Any, oracle: Any, alice: Any
+) -> None:
     round_id, s = funded_round
-    post(tournament, oracle, round_id, s, [LeafData(round_id, alice.address, model("x"), 0, 0, 0, ZERO32)])
+    post(
+        tournament,
+        oracle,
+        round_id,
+        s,
+        [LeafData(round_id, alice.address, model("x"), 0, 0, 0, ZERO32)],
+    )
     warp(s.resolve_by + 1)
     with ape.reverts(tournament.ResolutionDeadlinePassed, round=round_id, resolveBy=s.resolve_by):
         tournament.finalize(round_id, sender=alice)
@@ -447,10 +520,14 @@ def test_finalize_rejectedAfterDeadline(tournament: Any, funded_round: Any, orac
 
 
 @pytest.fixture
-def resolved(tournament: Any, funded_round: Any, alice: Any, bob: Any, carol: Any, oracle: Any) -> Any:
+def resolved(
+    tournament: Any, funded_round: Any, alice: Any, bob: Any, carol: Any, oracle: Any
+) -> Any:
     """A finalised round: alice earns 0.5 on 10, bob loses 0.25 on 5, carol breaks even on 2."""
     round_id, s = funded_round
-    staked(tournament, round_id, [(alice, "a", 10 * ONE), (bob, "b", 5 * ONE), (carol, "c", 2 * ONE)])
+    staked(
+        tournament, round_id, [(alice, "a", 10 * ONE), (bob, "b", 5 * ONE), (carol, "c", 2 * ONE)]
+    )
     leaves = [
         LeafData(round_id, alice.address, model("a"), 10 * ONE, ONE // 2, 0, predictions_hash("a")),
         LeafData(round_id, bob.address, model("b"), 5 * ONE, 0, ONE // 4, predictions_hash("b")),
@@ -460,18 +537,27 @@ def resolved(tournament: Any, funded_round: Any, alice: Any, bob: Any, carol: An
     return round_id, leaves, tree
 
 
-def test_claim_paysRewardToAccount(tournament: Any, token: Any, resolved: Any, alice: Any, carol: Any) -> None:
+def test_claim_paysRewardToAccount(
+    tournament: Any, token: Any, resolved: Any, alice: Any, carol: Any
+) -> None:
     round_id, leaves, tree = resolved
     before = token.balanceOf(alice)
     receipt = tournament.claim(as_leaf(leaves[0]), tree.proof(0), sender=carol)  # anyone may claim
     assert token.balanceOf(alice) == before + 10 * ONE + ONE // 2
     assert tournament.stakeOf(round_id, alice, model("a")) == 0
     event = receipt.events.filter(tournament.Claimed)[0]
-    assert (event.account, event.reward, event.burn, event.payout) == (alice.address, ONE // 2, 0, 10 * ONE + ONE // 2)
+    assert (event.account, event.reward, event.burn, event.payout) == (
+        alice.address,
+        ONE // 2,
+        0,
+        10 * ONE + ONE // 2,
+    )
     assert tournament.getRound(round_id).rewardLeft == 0
 
 
-def test_claim_burnsLossAndLowersSupply(tournament: Any, token: Any, resolved: Any, bob: Any) -> None:
+def test_claim_burnsLossAndLowersSupply(
+    tournament: Any, token: Any, resolved: Any, bob: Any
+) -> None:
     _, leaves, tree = resolved
     supply, before = token.totalSupply(), token.balanceOf(bob)
     tournament.claim(as_leaf(leaves[1]), tree.proof(1), sender=bob)
@@ -482,33 +568,47 @@ def test_claim_burnsLossAndLowersSupply(tournament: Any, token: Any, resolved: A
 def test_claim_rejectsSecondClaim(tournament: Any, resolved: Any, alice: Any) -> None:
     round_id, leaves, tree = resolved
     tournament.claim(as_leaf(leaves[0]), tree.proof(0), sender=alice)
-    with ape.reverts(tournament.NoPosition, round=round_id, account=alice.address, modelId=model("a")):
+    with ape.reverts(
+        tournament.NoPosition, round=round_id, account=alice.address, modelId=model("a")
+    ):
         tournament.claim(as_leaf(leaves[0]), tree.proof(0), sender=alice)
 
 
 def test_claim_rejectsInvalidProofAndForgedLeaf(tournament: Any, resolved: Any, alice: Any) -> None:
     round_id, leaves, tree = resolved
-    with ape.reverts(tournament.InvalidProof, round=round_id, account=alice.address, modelId=model("a")):
+    with ape.reverts(
+        tournament.InvalidProof, round=round_id, account=alice.address, modelId=model("a")
+    ):
         tournament.claim(as_leaf(leaves[0]), tree.proof(1), sender=alice)
-    forged = LeafData(round_id, alice.address, model("a"), 10 * ONE, ONE // 2 - 1, 0, predictions_hash("a"))
+    forged = LeafData(
+        round_id, alice.address, model("a"), 10 * ONE, ONE // 2 - 1, 0, predictions_hash("a")
+    )
     with ape.reverts(tournament.InvalidProof):
         tournament.claim(as_leaf(forged), tree.proof(0), sender=alice)
 
 
 def test_claim_rejectsStakeMismatchAndAboveClip(tournament: Any, resolved: Any, alice: Any) -> None:
     round_id, _, tree = resolved
-    wrong_stake = LeafData(round_id, alice.address, model("a"), 11 * ONE, 0, 0, predictions_hash("a"))
+    wrong_stake = LeafData(
+        round_id, alice.address, model("a"), 11 * ONE, 0, 0, predictions_hash("a")
+    )
     with ape.reverts(tournament.StakeMismatch, leafStake=11 * ONE, recordedStake=10 * ONE):
         tournament.claim(as_leaf(wrong_stake), tree.proof(0), sender=alice)
-    greedy = LeafData(round_id, alice.address, model("a"), 10 * ONE, ONE // 2 + 1, 0, predictions_hash("a"))
+    greedy = LeafData(
+        round_id, alice.address, model("a"), 10 * ONE, ONE // 2 + 1, 0, predictions_hash("a")
+    )
     with ape.reverts(tournament.LeafAboveClip, amount=ONE // 2 + 1, maxAmount=ONE // 2):
         tournament.claim(as_leaf(greedy), tree.proof(0), sender=alice)
-    burny = LeafData(round_id, alice.address, model("a"), 10 * ONE, 0, ONE // 2 + 1, predictions_hash("a"))
+    burny = LeafData(
+        round_id, alice.address, model("a"), 10 * ONE, 0, ONE // 2 + 1, predictions_hash("a")
+    )
     with ape.reverts(tournament.LeafAboveClip):
         tournament.claim(as_leaf(burny), tree.proof(0), sender=alice)
 
 
-def test_claim_rejectedBeforeFinalize(tournament: Any, funded_round: Any, alice: Any, oracle: Any) -> None:
+def test_claim_rejectedBeforeFinalize(
+    tournament: Any, funded_round: Any, alice: Any, oracle: Any
+) -> None:
     round_id, s = funded_round
     leaves = staked(tournament, round_id, [(alice, "a", 10 * ONE)])
     tree = post(tournament, oracle, round_id, s, leaves)
@@ -524,11 +624,15 @@ def test_claim_neverPaysMoreThanPostedTotals(
     staked(tournament, round_id, [(alice, "a", 10 * ONE), (bob, "b", 10 * ONE)])
     leaves = [
         LeafData(round_id, alice.address, model("a"), 10 * ONE, ONE // 2, 0, predictions_hash("a")),
-        LeafData(round_id, bob.address, model("b"), 10 * ONE, ONE // 2, ONE // 2, predictions_hash("b")),
+        LeafData(
+            round_id, bob.address, model("b"), 10 * ONE, ONE // 2, ONE // 2, predictions_hash("b")
+        ),
     ]
     tree = build_tree(leaves)
     warp(s.resolve_after)
-    tournament.postResolution(round_id, tree.root, 20 * ONE, ONE // 2, ONE // 4, ZERO32, sender=oracle)
+    tournament.postResolution(
+        round_id, tree.root, 20 * ONE, ONE // 2, ONE // 4, ZERO32, sender=oracle
+    )
     warp(s.resolve_after + s.challenge)
     tournament.finalize(round_id, sender=oracle)
     tournament.claim(as_leaf(leaves[0]), tree.proof(0), sender=alice)
@@ -536,10 +640,14 @@ def test_claim_neverPaysMoreThanPostedTotals(
         tournament.claim(as_leaf(leaves[1]), tree.proof(1), sender=bob)
 
 
-def test_claimMany_paysEveryLeafAndBurnsOnce(tournament: Any, token: Any, resolved: Any, carol: Any) -> None:
-    round_id, leaves, tree = resolved
+def test_claimMany_paysEveryLeafAndBurnsOnce(
+    tournament: Any, token: Any, resolved: Any, carol: Any
+) -> None:
+    _, leaves, tree = resolved
     supply = token.totalSupply()
-    receipt = tournament.claimMany([as_leaf(x) for x in leaves], [tree.proof(i) for i in range(3)], sender=carol)
+    receipt = tournament.claimMany(
+        [as_leaf(x) for x in leaves], [tree.proof(i) for i in range(3)], sender=carol
+    )
     assert sum(e.payout for e in receipt.events.filter(tournament.Claimed)) == 17 * ONE + ONE // 4
     assert len(receipt.events.filter(tournament.Claimed)) == 3
     assert token.totalSupply() == supply - ONE // 4
@@ -551,16 +659,22 @@ def test_claimMany_paysEveryLeafAndBurnsOnce(tournament: Any, token: Any, resolv
 def test_claimAndRestake_movesPayoutIntoOpenRound(
     tournament: Any, token: Any, resolved: Any, alice: Any, bob: Any, operator: Any, guardian: Any
 ) -> None:
-    round_id, leaves, tree = resolved
+    _, leaves, tree = resolved
     next_round, _ = open_round(tournament, operator)
     with ape.reverts(tournament.NotAccount, caller=bob.address, account=alice.address):
-        tournament.claimAndRestake(as_leaf(leaves[0]), tree.proof(0), next_round, model("a"), C2, sender=bob)
+        tournament.claimAndRestake(
+            as_leaf(leaves[0]), tree.proof(0), next_round, model("a"), C2, sender=bob
+        )
     tournament.pause(sender=guardian)
     with ape.reverts(tournament.EnforcedPause):
-        tournament.claimAndRestake(as_leaf(leaves[0]), tree.proof(0), next_round, model("a"), C2, sender=alice)
+        tournament.claimAndRestake(
+            as_leaf(leaves[0]), tree.proof(0), next_round, model("a"), C2, sender=alice
+        )
     tournament.unpause(sender=guardian)
     balance = token.balanceOf(alice)
-    receipt = tournament.claimAndRestake(as_leaf(leaves[0]), tree.proof(0), next_round, model("a"), C2, sender=alice)
+    receipt = tournament.claimAndRestake(
+        as_leaf(leaves[0]), tree.proof(0), next_round, model("a"), C2, sender=alice
+    )
     assert receipt.events.filter(tournament.Claimed)[0].payout == 10 * ONE + ONE // 2
     assert tournament.stakeOf(next_round, alice, model("a")) == 10 * ONE + ONE // 2
     assert tournament.getRound(next_round).totalStaked == 10 * ONE + ONE // 2
@@ -628,13 +742,17 @@ def test_claim_inTenThousandLeafTree(
     ]
     staked(tournament, round_id, [(alice, "a", 10 * ONE), (bob, "b", 4 * ONE)])
     others = [
-        LeafData(round_id + 1, "0x" + os.urandom(20).hex(), os.urandom(32), ONE, 0, 0, os.urandom(32))
+        LeafData(
+            round_id + 1, "0x" + os.urandom(20).hex(), os.urandom(32), ONE, 0, 0, os.urandom(32)
+        )
         for _ in range(9_998)
     ]
     leaves = others[:5_000] + real + others[5_000:]
     tree = build_tree(leaves)
     warp(s.resolve_after)
-    tournament.postResolution(round_id, tree.root, 14 * ONE, ONE // 3, ONE // 10, ZERO32, sender=oracle)
+    tournament.postResolution(
+        round_id, tree.root, 14 * ONE, ONE // 3, ONE // 10, ZERO32, sender=oracle
+    )
     warp(s.resolve_after + s.challenge)
     tournament.finalize(round_id, sender=oracle)
     for index in (5_000, 5_001):

@@ -28,11 +28,19 @@ def predictions_hash(name: str) -> bytes:
 def commitment(
     tournament: Any, round_id: int, account: str, model_id: bytes, preds: bytes, salt: bytes
 ) -> bytes:
-    """keccak256(abi.encode(chainId, tournament, round, account, modelId, predictionsHash, salt))."""
+    """keccak256(abi.encode(chainId, tournament, round, account, modelId, predsHash, salt))."""
     return keccak(
         encode(
             ["uint256", "address", "uint256", "address", "bytes32", "bytes32", "bytes32"],
-            [ape.chain.chain_id, str(tournament.address), round_id, str(account), model_id, preds, salt],
+            [
+                ape.chain.chain_id,
+                str(tournament.address),
+                round_id,
+                str(account),
+                model_id,
+                preds,
+                salt,
+            ],
         )
     )
 
@@ -63,7 +71,9 @@ def round_params(
     return (s.close, s.resolve_after, s.resolve_by, s.challenge, clip_ppm, min_stake, live, config)
 
 
-def open_round(tournament: Any, operator: Any, s: Schedule | None = None, **kwargs: Any) -> tuple[int, Schedule]:
+def open_round(
+    tournament: Any, operator: Any, s: Schedule | None = None, **kwargs: Any
+) -> tuple[int, Schedule]:
     s = s or schedule()
     receipt = tournament.openRound(round_params(s, **kwargs), sender=operator)
     # From the event: ape's return_value re-runs the call after the transaction.
@@ -86,7 +96,15 @@ class LeafData:
     preds: bytes
 
     def values(self) -> tuple[Any, ...]:
-        return (self.round, self.account, self.model_id, self.stake, self.reward, self.burn, self.preds)
+        return (
+            self.round,
+            self.account,
+            self.model_id,
+            self.stake,
+            self.reward,
+            self.burn,
+            self.preds,
+        )
 
 
 def build_tree(leaves: list[LeafData]) -> StandardMerkleTree:

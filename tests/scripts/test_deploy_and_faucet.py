@@ -123,7 +123,9 @@ def test_deploy_local_startsDevnetReusesAndSurvivesRestart(
     token = data["contracts"]["TournamentToken"]["address"]  # type: ignore[index]
     assert data["chain_id"] == 31337
     assert data["deployer"] == "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
-    assert data["roles"] == {"treasury": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"}
+    assert data["roles"]["treasury"] == "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+    assert data["roles"]["oracle"] == "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
+    assert set(data["contracts"]) == {"TournamentToken", "Tournament"}  # type: ignore[arg-type]
 
     again = run(env, "deploy", *local_args(devnet_port))
     assert again.returncode == 0, again.stderr
@@ -211,7 +213,7 @@ def test_deploy_remote_needsAnUnlockedFundedAccount(env: dict[str, str], remote_
     assert deployed.returncode == 0, deployed.stderr
     data = record(env, 4242)
     assert data["chain_id"] == 4242
-    assert data["roles"] == {"treasury": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"}
+    assert data["roles"]["treasury"] == "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 
     again = run(unlocked, "deploy", *remote, "--account", "operator_key", "--yes")
     assert "reused" in again.stdout
