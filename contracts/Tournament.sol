@@ -66,14 +66,7 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
     /// @param operator Holds OPERATOR_ROLE.
     /// @param oracle Holds ORACLE_ROLE.
     /// @param guardian Holds GUARDIAN_ROLE.
-    constructor(
-        address token_,
-        address treasury_,
-        address admin,
-        address operator,
-        address oracle,
-        address guardian
-    ) {
+    constructor(address token_, address treasury_, address admin, address operator, address oracle, address guardian) {
         if (
             token_ == address(0) || treasury_ == address(0) || admin == address(0) || operator == address(0)
                 || oracle == address(0) || guardian == address(0)

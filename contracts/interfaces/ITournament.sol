@@ -151,7 +151,9 @@ interface ITournament {
         bytes32 commitment
     );
     /// @notice `account` replaced the commitment of its stake on `modelId`.
-    event CommitmentReplaced(uint256 indexed round, address indexed account, bytes32 indexed modelId, bytes32 commitment);
+    event CommitmentReplaced(
+        uint256 indexed round, address indexed account, bytes32 indexed modelId, bytes32 commitment
+    );
     /// @notice `account` withdrew `amount` from its stake on `modelId`, now `stake`.
     event Withdrawn(
         uint256 indexed round, address indexed account, bytes32 indexed modelId, uint256 amount, uint256 stake

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Tournament} from "../../../contracts/Tournament.sol";
+import {TournamentToken} from "../../../contracts/TournamentToken.sol";
+import {ITournament} from "../../../contracts/interfaces/ITournament.sol";
+import {TestBase} from "../utils/TestBase.sol";
+import {TournamentHandler} from "./TournamentHandler.sol";
+
+contract TournamentInvariantTest is TestBase {
+    uint256 internal constant CAP = 11_000_000 ether;
+
+    TournamentToken internal token;
+    Tournament internal tournament;
+    TournamentHandler internal handler;
+    address internal treasury = address(0x7EA5);
+
+    function setUp() public {
+        vm.warp(1_700_000_000);
+        token = new TournamentToken("Tournament Token", "TNMR", treasury);
+        // The handler's address is known before it is deployed: it holds every role.
+        address predicted = _predictAddress(address(this), 3);
+        tournament = new Tournament(address(token), treasury, predicted, predicted, predicted, predicted);
+        handler = new TournamentHandler(tournament, token, treasury);
+        assertEq(address(handler), predicted, "handler address");
+        targetContract(address(handler));
+        bytes4[] memory selectors = new bytes4[](13);
+        selectors[0] = handler.warp.selector;
+        selectors[1] = handler.openRound.selector;
+        selectors[2] = handler.fundRound.selector;
+        selectors[3] = handler.stake.selector;
+        selectors[4] = handler.withdraw.selector;
+        selectors[5] = handler.postResolution.selector;
+        selectors[6] = handler.veto.selector;
+        selectors[7] = handler.cancel.selector;
+        selectors[8] = handler.finalize.selector;
+        selectors[9] = handler.claim.selector;
+        selectors[10] = handler.refund.selector;
+        selectors[11] = handler.releaseBudget.selector;
+        selectors[12] = handler.stake.selector; // staking twice as likely as the rest
+        targetSelector(FuzzSelector(address(handler), selectors));
+    }
+
+    /// 1. The tournament holds exactly the unsettled stakes plus the unspent budgets.
+    function invariant_balanceEqualsStakesPlusBudgets() public view {
+        assertEq(
+            token.balanceOf(address(tournament)),
+            handler.ghostUnsettled() + handler.ghostBudgets(),
+            "balance == unsettled stakes + unspent budgets"
+        );
+    }
+
+    /// 2. Supply is the cap minus what claims burned; nothing else burns or mints.
+    function invariant_supplyIsCapMinusClaimBurns() public view {
+        assertEq(token.totalSupply(), CAP - handler.ghostBurned(), "supply == cap - burned in claims");
+        assertEq(handler.burnedOutsideClaims(), 0, "no burn outside claims");
+    }
+
+    /// 3. No leaf is paid twice; no round pays out more than its stakes plus its budget.
+    function invariant_noDoublePayAndRoundPayoutBounded() public view {
+        assertTrue(!handler.paidTwice(), "a leaf was paid twice");
+        uint256 n = handler.roundCount();
+        for (uint256 i; i < n; ++i) {
+            uint256 round = handler.roundIds(i);
+            ITournament.RoundView memory v = tournament.getRound(round);
+            uint256 staked = v.status == ITournament.Status.Pending && block.timestamp < v.params.closeTime
+                ? v.totalStaked
+                : (handler.ghostStakedAtClose(round) > 0 ? handler.ghostStakedAtClose(round) : v.totalStaked);
+            assertLe(handler.ghostPaidOut(round), staked + handler.ghostFunded(round), "round paid more than it holds");
+        }
+    }
+
+    /// 4. After the deadline without finalisation, every staker can take back the full stake.
+    function invariant_refundsOpenAfterDeadline() public view {
+        assertTrue(!handler.refundDenied(), "an open refund was denied");
+        uint256 n = handler.roundCount();
+        for (uint256 i; i < n; ++i) {
+            uint256 round = handler.roundIds(i);
+            ITournament.RoundView memory v = tournament.getRound(round);
+            if (v.status != ITournament.Status.Finalized && block.timestamp > v.params.resolveBy) {
+                assertTrue(tournament.refundsOpen(round), "refunds closed after the deadline");
+                uint256 m = handler.positionCount(round);
+                for (uint256 j; j < m; ++j) {
+                    TournamentHandler.Position memory p = handler.positionAt(round, j);
+                    assertEq(tournament.stakeOf(round, p.account, p.modelId), p.stake, "full stake refundable");
+                }
+            }
+        }
+    }
+
+    /// 5. No claim paid a leaf whose reward or burn exceeds clip x stake.
+    function invariant_leafPayoutsWithinClip() public view {
+        assertTrue(!handler.leafAboveClipPaid(), "a leaf above the clip was paid");
+    }
+
+    /// The address `deployer` creates its `nonce`-th contract at (RLP of a short list).
+    function _predictAddress(address deployer, uint256 nonce) internal pure returns (address) {
+        return address(
+            uint160(uint256(keccak256(abi.encodePacked(bytes1(0xd6), bytes1(0x94), deployer, bytes1(uint8(nonce))))))
+        );
+    }
+}
