@@ -86,6 +86,125 @@ def measure_token(provider: Any) -> dict[str, int]:
     return {k: int(v) for k, v in gas.items()}
 
 
+def measure_tournament(provider: Any) -> dict[str, Any]:
+    """Stake, resolve and settle on a real anvil; 10- and 10,000-leaf resolutions."""
+    import os
+    import statistics
+
+    from ape import accounts, chain, project
+
+    from oracle.merkle import LEAF_ENCODING, StandardMerkleTree
+
+    dev = accounts.test_accounts
+    deployer, treasury, operator, oracle, guardian = (dev[i] for i in range(5))
+    token = project.TournamentToken.deploy("Tournament Token", "TNMR", treasury, sender=deployer)
+    t = project.Tournament.deploy(token, treasury, deployer, operator, oracle, guardian, sender=deployer)
+    token.approve(t, 2**256 - 1, sender=treasury)
+    stakers = [dev.generate_test_account() for _ in range(140)]
+    for who in stakers:
+        deployer.transfer(who, 10**18)
+        token.transfer(who, 1_000 * ONE, sender=treasury)
+        token.approve(t, 2**256 - 1, sender=who)
+
+    def open_funded(budget: int) -> tuple[int, int, int]:
+        now = chain.pending_timestamp
+        close, after = now + 2 * 86400, now + 2 * 86400 + 3600
+        params = (close, after, after + 7 * 86400, 86400, 50_000, ONE, b"\x01" * 32, b"\x02" * 32)
+        receipt = t.openRound(params, sender=operator)
+        rid = int(receipt.events.filter(t.RoundOpened)[0].round)
+        t.fundRound(rid, budget, sender=treasury)
+        return rid, close, after
+
+    def model_id(i: int) -> bytes:
+        return i.to_bytes(32, "big")
+
+    gas: dict[str, Any] = {}
+    big, _, big_after = open_funded(10_000 * ONE)
+    small, _, small_after = open_funded(1_000 * ONE)
+    gas["stake_first_model"] = t.stake(big, model_id(1), 10 * ONE, b"\xc1" * 32, sender=stakers[0]).gas_used
+    gas["stake_later_model"] = t.stake(big, model_id(2), 10 * ONE, b"\xc1" * 32, sender=stakers[0]).gas_used
+    gas["stake_add_to_position"] = t.stake(big, model_id(2), ONE, b"\xc2" * 32, sender=stakers[0]).gas_used
+    owner = Account.create("gas-permit")
+    token.transfer(owner.address, 10 * ONE, sender=treasury)
+    permit_staker = dev.generate_test_account()
+    token.transfer(permit_staker, 10 * ONE, sender=treasury)
+    deployer.transfer(permit_staker, 10**18)
+    deadline = chain.pending_timestamp + 3600
+    v, r, s_ = permit_signature(
+        token, permit_staker.private_key, permit_staker.address, str(t.address), 5 * ONE, deadline, provider.chain_id
+    )
+    gas["stakeWithPermit"] = t.stakeWithPermit(
+        big, model_id(1), 5 * ONE, b"\xc1" * 32, deadline, v, r, s_, sender=permit_staker
+    ).gas_used
+    gas["replaceCommitment"] = t.replaceCommitment(big, model_id(1), b"\xc3" * 32, sender=stakers[0]).gas_used
+    gas["withdraw_partial"] = t.withdraw(big, model_id(2), ONE, sender=stakers[0]).gas_used
+
+    # 120 more positions in the big round, 10 in the small one.
+    real: list[tuple[Any, ...]] = []
+    for i, who in enumerate(stakers[1:121]):
+        amount = (10 + i) * ONE
+        t.stake(big, model_id(1), amount, b"\xc1" * 32, sender=who)
+        reward = amount * 50_000 // 1_000_000 if i % 2 == 0 else 0
+        burn = amount * 25_000 // 1_000_000 if i % 2 == 1 else 0
+        real.append((big, who.address, model_id(1), amount, reward, burn, os.urandom(32)))
+    for who in stakers[121:131]:
+        t.stake(small, model_id(1), 10 * ONE, b"\xc1" * 32, sender=who)
+    # Same kind of totals as the big round (non-zero reward and burn), so only the tree differs.
+    small_leaves = [
+        (small, w.address, model_id(1), 10 * ONE, ONE // 4 if i % 2 == 0 else 0, ONE // 4 if i % 2 else 0, os.urandom(32))
+        for i, w in enumerate(stakers[121:131])
+    ]
+    # The other positions of the big round (stakers[0] and the permit staker) are left out of the tree.
+    filler = [
+        (big + 1000, "0x" + os.urandom(20).hex(), os.urandom(32), ONE, 0, 0, os.urandom(32)) for _ in range(9_900)
+    ]
+    big_tree = StandardMerkleTree.of(real + filler, LEAF_ENCODING)
+    small_tree = StandardMerkleTree.of(small_leaves, LEAF_ENCODING)
+
+    chain.pending_timestamp = max(big_after, small_after)
+    staked_big = int(t.getRound(big).totalStaked)
+    total_reward = sum(x[4] for x in real)
+    total_burn = sum(x[5] for x in real)
+    gas["postResolution_10_leaves"] = t.postResolution(
+        small, small_tree.root, 100 * ONE, 5 * ONE // 4, 5 * ONE // 4, b"\x03" * 32, sender=oracle
+    ).gas_used
+    gas["postResolution_10000_leaves"] = t.postResolution(
+        big, big_tree.root, staked_big, total_reward, total_burn, b"\x03" * 32, sender=oracle
+    ).gas_used
+    chain.pending_timestamp = max(big_after, small_after) + 86400
+    gas["finalize"] = t.finalize(big, sender=guardian).gas_used
+    t.finalize(small, sender=guardian)
+
+    # The next round, open for restakes.
+    nxt, _, _ = open_funded(ONE)
+    claim_gas = []
+    for i in range(0, 100):
+        leaf = real[i]
+        claim_gas.append(int(t.claim(leaf, big_tree.proof(i), sender=deployer).gas_used))
+    gas["claim_10000_leaf_tree"] = {
+        "median": int(statistics.median(claim_gas)),
+        "min": min(claim_gas),
+        "max": max(claim_gas),
+        "samples": len(claim_gas),
+        "proof_length": len(big_tree.proof(0)),
+    }
+    batch = list(range(100, 119))
+    many = t.claimMany([real[i] for i in batch], [big_tree.proof(i) for i in batch], sender=deployer)
+    gas["claimMany_per_leaf"] = {"leaves": len(batch), "total": int(many.gas_used), "per_leaf": int(many.gas_used) // len(batch)}
+    restaker = stakers[120]
+    gas["claimAndRestake"] = t.claimAndRestake(
+        real[119], big_tree.proof(119), nxt, model_id(1), b"\xc4" * 32, sender=restaker
+    ).gas_used
+
+    # A round that times out: refunds.
+    late, close, after = open_funded(ONE)
+    t.stake(late, model_id(1), 5 * ONE, b"\xc1" * 32, sender=stakers[131])
+    chain.pending_timestamp = after + 7 * 86400 + 1
+    gas["refund"] = t.refund(late, stakers[131], model_id(1), sender=deployer).gas_used
+    gas["releaseBudget"] = t.releaseBudget(late, sender=deployer).gas_used
+    return {k: (int(v) if isinstance(v, int) else v) for k, v in gas.items()}
+
+
 def main() -> None:
     from ape import networks
 
@@ -98,11 +217,18 @@ def main() -> None:
                 choice, provider_settings={"host": devnet.url}
             ) as provider:
                 token_gas = measure_token(provider)
+                tournament_gas = measure_tournament(provider)
         finally:
             stop(devnet)
 
     results: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results["token"] = token_gas
+    results["tournament"] = tournament_gas
+    results["anchors"] = {
+        "NumeraiTournamentV3 stake of a new model": 81_207,
+        "NumeraiTournamentV3 resolution per stake": 41_700,
+        "merkle-distributor claim, 100k-leaf tree (average)": 83_900,
+    }
     results["meta"] = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "chain": "anvil (npm @foundry-rs/anvil-linux-amd64), evm cancun",
@@ -113,6 +239,8 @@ def main() -> None:
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     for name, value in token_gas.items():
         print(f"token.{name:<28} {value:>9,}")
+    for name, value in tournament_gas.items():
+        print(f"tournament.{name:<28} {value}")
     print(f"wrote {RESULTS}")
 
 
