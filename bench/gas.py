@@ -98,7 +98,9 @@ def measure_tournament(provider: Any) -> dict[str, Any]:
     dev = accounts.test_accounts
     deployer, treasury, operator, oracle, guardian = (dev[i] for i in range(5))
     token = project.TournamentToken.deploy("Tournament Token", "TNMR", treasury, sender=deployer)
-    t = project.Tournament.deploy(token, treasury, deployer, operator, oracle, guardian, sender=deployer)
+    t = project.Tournament.deploy(
+        token, treasury, deployer, operator, oracle, guardian, sender=deployer
+    )
     token.approve(t, 2**256 - 1, sender=treasury)
     stakers = [dev.generate_test_account() for _ in range(140)]
     for who in stakers:
@@ -121,9 +123,15 @@ def measure_tournament(provider: Any) -> dict[str, Any]:
     gas: dict[str, Any] = {}
     big, _, big_after = open_funded(10_000 * ONE)
     small, _, small_after = open_funded(1_000 * ONE)
-    gas["stake_first_model"] = t.stake(big, model_id(1), 10 * ONE, b"\xc1" * 32, sender=stakers[0]).gas_used
-    gas["stake_later_model"] = t.stake(big, model_id(2), 10 * ONE, b"\xc1" * 32, sender=stakers[0]).gas_used
-    gas["stake_add_to_position"] = t.stake(big, model_id(2), ONE, b"\xc2" * 32, sender=stakers[0]).gas_used
+    gas["stake_first_model"] = t.stake(
+        big, model_id(1), 10 * ONE, b"\xc1" * 32, sender=stakers[0]
+    ).gas_used
+    gas["stake_later_model"] = t.stake(
+        big, model_id(2), 10 * ONE, b"\xc1" * 32, sender=stakers[0]
+    ).gas_used
+    gas["stake_add_to_position"] = t.stake(
+        big, model_id(2), ONE, b"\xc2" * 32, sender=stakers[0]
+    ).gas_used
     owner = Account.create("gas-permit")
     token.transfer(owner.address, 10 * ONE, sender=treasury)
     permit_staker = dev.generate_test_account()
@@ -131,12 +139,20 @@ def measure_tournament(provider: Any) -> dict[str, Any]:
     deployer.transfer(permit_staker, 10**18)
     deadline = chain.pending_timestamp + 3600
     v, r, s_ = permit_signature(
-        token, permit_staker.private_key, permit_staker.address, str(t.address), 5 * ONE, deadline, provider.chain_id
+        token,
+        permit_staker.private_key,
+        permit_staker.address,
+        str(t.address),
+        5 * ONE,
+        deadline,
+        provider.chain_id,
     )
     gas["stakeWithPermit"] = t.stakeWithPermit(
         big, model_id(1), 5 * ONE, b"\xc1" * 32, deadline, v, r, s_, sender=permit_staker
     ).gas_used
-    gas["replaceCommitment"] = t.replaceCommitment(big, model_id(1), b"\xc3" * 32, sender=stakers[0]).gas_used
+    gas["replaceCommitment"] = t.replaceCommitment(
+        big, model_id(1), b"\xc3" * 32, sender=stakers[0]
+    ).gas_used
     gas["withdraw_partial"] = t.withdraw(big, model_id(2), ONE, sender=stakers[0]).gas_used
 
     # 120 more positions in the big round, 10 in the small one.
@@ -151,12 +167,21 @@ def measure_tournament(provider: Any) -> dict[str, Any]:
         t.stake(small, model_id(1), 10 * ONE, b"\xc1" * 32, sender=who)
     # Same kind of totals as the big round (non-zero reward and burn), so only the tree differs.
     small_leaves = [
-        (small, w.address, model_id(1), 10 * ONE, ONE // 4 if i % 2 == 0 else 0, ONE // 4 if i % 2 else 0, os.urandom(32))
+        (
+            small,
+            w.address,
+            model_id(1),
+            10 * ONE,
+            ONE // 4 if i % 2 == 0 else 0,
+            ONE // 4 if i % 2 else 0,
+            os.urandom(32),
+        )
         for i, w in enumerate(stakers[121:131])
     ]
     # The other positions of the big round (stakers[0] and the permit staker) are left out of the tree.
     filler = [
-        (big + 1000, "0x" + os.urandom(20).hex(), os.urandom(32), ONE, 0, 0, os.urandom(32)) for _ in range(9_900)
+        (big + 1000, "0x" + os.urandom(20).hex(), os.urandom(32), ONE, 0, 0, os.urandom(32))
+        for _ in range(9_900)
     ]
     big_tree = StandardMerkleTree.of(real + filler, LEAF_ENCODING)
     small_tree = StandardMerkleTree.of(small_leaves, LEAF_ENCODING)
@@ -189,15 +214,21 @@ def measure_tournament(provider: Any) -> dict[str, Any]:
         "proof_length": len(big_tree.proof(0)),
     }
     batch = list(range(100, 119))
-    many = t.claimMany([real[i] for i in batch], [big_tree.proof(i) for i in batch], sender=deployer)
-    gas["claimMany_per_leaf"] = {"leaves": len(batch), "total": int(many.gas_used), "per_leaf": int(many.gas_used) // len(batch)}
+    many = t.claimMany(
+        [real[i] for i in batch], [big_tree.proof(i) for i in batch], sender=deployer
+    )
+    gas["claimMany_per_leaf"] = {
+        "leaves": len(batch),
+        "total": int(many.gas_used),
+        "per_leaf": int(many.gas_used) // len(batch),
+    }
     restaker = stakers[120]
     gas["claimAndRestake"] = t.claimAndRestake(
         real[119], big_tree.proof(119), nxt, model_id(1), b"\xc4" * 32, sender=restaker
     ).gas_used
 
     # A round that times out: refunds.
-    late, close, after = open_funded(ONE)
+    late, _, after = open_funded(ONE)
     t.stake(late, model_id(1), 5 * ONE, b"\xc1" * 32, sender=stakers[131])
     chain.pending_timestamp = after + 7 * 86400 + 1
     gas["refund"] = t.refund(late, stakers[131], model_id(1), sender=deployer).gas_used

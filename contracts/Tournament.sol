@@ -118,11 +118,11 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
     }
 
     /// @inheritdoc ITournament
-    function setTreasury(address treasury_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (treasury_ == address(0)) revert ZeroAddress();
+    function setTreasury(address newTreasury) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (newTreasury == address(0)) revert ZeroAddress();
         address previous = _treasury;
-        _treasury = treasury_;
-        emit TreasuryUpdated(previous, treasury_);
+        _treasury = newTreasury;
+        emit TreasuryUpdated(previous, newTreasury);
     }
 
     // ------------------------------------------------------------ participants
@@ -144,10 +144,10 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
         bytes32 r,
         bytes32 s
     ) external whenNotPaused {
+        _addStake(round, msg.sender, modelId, amount, commitment);
         // A front-run permit reverts here but has already set the allowance: carry on and let
         // transferFrom decide (OpenZeppelin's recommended pattern for permit in a larger call).
         try IERC20Permit(address(_token)).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
-        _addStake(round, msg.sender, modelId, amount, commitment);
         _token.safeTransferFrom(msg.sender, address(this), amount);
     }
 
@@ -294,7 +294,7 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
         returns (uint256 total)
     {
         if (leaves.length != proofs.length) revert LengthMismatch();
-        uint256 burned;
+        uint256 burned = 0;
         for (uint256 i; i < leaves.length; ++i) {
             Leaf calldata leaf = leaves[i];
             uint256 payout = _settle(leaf, proofs[i]);
@@ -316,10 +316,10 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
     ) external nonReentrant whenNotPaused returns (uint256 payout) {
         if (leaf.account != msg.sender) revert NotAccount(msg.sender, leaf.account);
         payout = _settle(leaf, proof);
-        if (leaf.burn != 0) ITournamentToken(address(_token)).burn(leaf.burn);
-        emit Claimed(leaf.round, leaf.account, leaf.modelId, leaf.stake, leaf.reward, leaf.burn, payout);
         // The payout stays in the contract and becomes the new stake.
         _addStake(toRound, msg.sender, toModelId, payout, commitment);
+        if (leaf.burn != 0) ITournamentToken(address(_token)).burn(leaf.burn);
+        emit Claimed(leaf.round, leaf.account, leaf.modelId, leaf.stake, leaf.reward, leaf.burn, payout);
     }
 
     /// @inheritdoc ITournament

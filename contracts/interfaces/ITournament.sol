@@ -202,7 +202,7 @@ interface ITournament {
     function fundRound(uint256 round, uint256 amount) external;
 
     /// @notice Sets the address that receives unused budgets (admin only).
-    function setTreasury(address treasury) external;
+    function setTreasury(address newTreasury) external;
 
     // ---------------------------------------------------------------- participants
 
