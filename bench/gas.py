@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from eth_account import Account
-from eth_account.messages import encode_typed_data
 
 from oracle import PROJECT_ROOT
 from oracle.devnet import Devnet, start, stop
+from oracle.permit import sign_permit
 
 RESULTS = PROJECT_ROOT / "bench" / "results" / "gas.json"
 ONE = 10**18
@@ -34,32 +34,17 @@ def free_port() -> int:
 def permit_signature(
     token: Any, key: bytes, owner: str, spender: str, value: int, deadline: int, chain_id: int
 ) -> tuple[int, bytes, bytes]:
-    message = encode_typed_data(
-        domain_data={
-            "name": token.name(),
-            "version": "1",
-            "chainId": chain_id,
-            "verifyingContract": str(token.address),
-        },
-        message_types={
-            "Permit": [
-                {"name": "owner", "type": "address"},
-                {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ]
-        },
-        message_data={
-            "owner": owner,
-            "spender": spender,
-            "value": value,
-            "nonce": token.nonces(owner),
-            "deadline": deadline,
-        },
+    return sign_permit(
+        token_name=token.name(),
+        token_address=str(token.address),
+        chain_id=chain_id,
+        key=key,
+        owner=owner,
+        spender=spender,
+        value=value,
+        nonce=token.nonces(owner),
+        deadline=deadline,
     )
-    signed = Account.sign_message(message, key)
-    return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
 
 
 def measure_token(provider: Any) -> dict[str, int]:

@@ -7,8 +7,8 @@ from typing import Any
 import ape
 import pytest
 from eth_account import Account
-from eth_account.messages import encode_typed_data
 
+from oracle import permit
 from tests.conftest import CAP, TOKEN_NAME, TOKEN_SYMBOL
 
 ONE = 10**18
@@ -18,42 +18,17 @@ def sign_permit(
     token: Any, key: bytes, owner: str, spender: str, value: int, nonce: int, deadline: int
 ) -> tuple[int, bytes, bytes]:
     """An EIP-2612 permit signed with eth-account over the token's EIP-712 domain."""
-    chain_id = ape.chain.chain_id
-    message = encode_typed_data(
-        full_message={
-            "types": {
-                "EIP712Domain": [
-                    {"name": "name", "type": "string"},
-                    {"name": "version", "type": "string"},
-                    {"name": "chainId", "type": "uint256"},
-                    {"name": "verifyingContract", "type": "address"},
-                ],
-                "Permit": [
-                    {"name": "owner", "type": "address"},
-                    {"name": "spender", "type": "address"},
-                    {"name": "value", "type": "uint256"},
-                    {"name": "nonce", "type": "uint256"},
-                    {"name": "deadline", "type": "uint256"},
-                ],
-            },
-            "primaryType": "Permit",
-            "domain": {
-                "name": TOKEN_NAME,
-                "version": "1",
-                "chainId": chain_id,
-                "verifyingContract": str(token.address),
-            },
-            "message": {
-                "owner": owner,
-                "spender": spender,
-                "value": value,
-                "nonce": nonce,
-                "deadline": deadline,
-            },
-        }
+    return permit.sign_permit(
+        token_name=TOKEN_NAME,
+        token_address=str(token.address),
+        chain_id=ape.chain.chain_id,
+        key=key,
+        owner=owner,
+        spender=spender,
+        value=value,
+        nonce=nonce,
+        deadline=deadline,
     )
-    signed = Account.sign_message(message, key)
-    return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
 
 
 @pytest.fixture
