@@ -27,7 +27,7 @@ test: setup ## run every test: shim, ape pytest, forge tests, gas snapshot check
 	@$(MAKE) --no-print-directory test-shim test-forge gas-check test-python
 
 test-shim: setup
-	$(BIN)/pytest -q tests/tools
+	$(BIN)/pytest -q -p no:ape_test -p no:cacheprovider tests/tools
 
 test-python: setup
 	$(APE) test tests --ignore tests/tools --network ethereum:local:test -q -p no:cacheprovider
