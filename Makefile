@@ -15,7 +15,8 @@ PY := $(BIN)/python
 FORGE := $(ROOT)/node_modules/.bin/forge
 
 .PHONY: help setup test test-python test-forge test-shim gas-check demo devnet devnet-stop deploy \
-        bench-gas fuzz lint fmt lock slither-venv clean
+        bench-gas fuzz lint fmt lock slither-venv clean numerai-tools-venv scoring-fixtures \
+        bench-scoring
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -83,3 +84,11 @@ lock: ## re-resolve requirements.in into requirements.lock
 
 clean: ## remove build outputs (keeps the venv, node_modules and the devnet state)
 	rm -rf .build out cache
+
+NT_VENV := $(ROOT)/.numerai-tools-venv
+
+numerai-tools-venv: ## throw-away venv with numerai-tools 0.7.2 (numpy 2), for fixtures and the scoring bench
+	@[[ -x $(NT_VENV)/bin/python ]] || { python3.11 -m venv $(NT_VENV) && $(NT_VENV)/bin/pip install --quiet -r tools/numerai-tools.txt; }
+
+scoring-fixtures: numerai-tools-venv ## regenerate tests/scoring/reference with numerai-tools 0.7.2
+	$(NT_VENV)/bin/python tests/scoring/reference/generate.py

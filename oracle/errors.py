@@ -32,6 +32,10 @@ class NetworkError(TournamentError):
     """The command is not allowed on the selected network."""
 
 
+class ScoringInputError(TournamentError):
+    """Predictions, targets, stakes or another scoring input cannot be scored as given."""
+
+
 def one_line(message: str) -> str:
     """Collapse a message to its first non-empty line (chain errors can be long)."""
     for line in str(message).splitlines():

@@ -1,0 +1,178 @@
+"""Column transforms shared by every score, vectorised across models.
+
+Arrays here are *model-major*: shape ``(n_models, n_ids)``, one row per model, so each
+model's values are contiguous for sorting. Public functions that take the usual
+``(n_ids, n_models)`` layout transpose (a view, no copy) before calling in.
+
+The tie-kept rank of a value is the average of the 1-based positions its tie group
+occupies, so twice the rank is always an integer in ``[2, 2n]``. Ranks are kept as those
+integers (``uint16`` while ``2n`` fits, else ``uint32``): a model's ranked, gaussianised and
+powered values are then a lookup into a table of ``2n + 1`` entries, computed exactly as
+numerai-tools computes them element by element, so the results agree bit for bit.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import special
+
+FloatArray = NDArray[np.float64]
+RankArray = NDArray[np.unsignedinteger]
+
+#: Models per chunk: bounds the float64 temporaries to about ``chunk x n_ids x 8`` bytes each.
+DEFAULT_CHUNK = 512
+
+
+def rank_dtype(n_ids: int) -> type[np.unsignedinteger]:
+    """The smallest unsigned type that holds twice the largest rank of ``n_ids`` values."""
+    return np.uint16 if 2 * n_ids <= np.iinfo(np.uint16).max else np.uint32
+
+
+def chunks(n: int, size: int = DEFAULT_CHUNK) -> Iterator[slice]:
+    """Consecutive slices of at most ``size`` covering ``range(n)``."""
+    if size < 1:
+        raise ValueError(f"chunk size must be positive, got {size}")
+    for start in range(0, n, size):
+        yield slice(start, min(start + size, n))
+
+
+def twice_tie_kept_rank(rows: FloatArray) -> RankArray:
+    """Twice the tie-kept (average) 1-based rank of every value within its row.
+
+    ``rows`` is model-major ``(k, n)`` and must hold no NaN. The result has the same
+    shape and the dtype of :func:`rank_dtype`.
+    """
+    values = np.asarray(rows, dtype=np.float64)
+    if values.ndim != 2:
+        raise ValueError(f"expected a 2-D array, got shape {values.shape}")
+    k, n = values.shape
+    out = np.empty((k, n), dtype=rank_dtype(n))
+    if n == 0 or k == 0:
+        return out
+    order = np.argsort(values, axis=1, kind="stable")
+    ordered = np.take_along_axis(values, order, axis=1)
+    position = np.arange(n, dtype=np.int64)
+    starts_group = np.empty((k, n), dtype=bool)
+    starts_group[:, 0] = True
+    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=starts_group[:, 1:])
+    del ordered
+    if starts_group.all():
+        # No ties (the usual case): the rank is the sorted position.
+        twice = np.broadcast_to((2 * position + 2).astype(out.dtype), (k, n))
+        np.put_along_axis(out, order, twice, axis=1)
+        return out
+    # First and last sorted position of each value's tie group.
+    first = np.where(starts_group, position, 0)
+    np.maximum.accumulate(first, axis=1, out=first)
+    ends_group = np.empty((k, n), dtype=bool)
+    ends_group[:, -1] = True
+    ends_group[:, :-1] = starts_group[:, 1:]
+    del starts_group
+    last = np.where(ends_group, position, n)[:, ::-1]
+    last = np.minimum.accumulate(last, axis=1)[:, ::-1]
+    # Average 1-based rank of positions first..last is (first + last + 2) / 2.
+    twice = (first + last + 2).astype(out.dtype)
+    np.put_along_axis(out, order, twice, axis=1)
+    return out
+
+
+def twice_ranks(rows: FloatArray, chunk: int = DEFAULT_CHUNK, workers: int | None = None) -> RankArray:
+    """:func:`twice_tie_kept_rank` of a model-major matrix, in chunks on a thread pool.
+
+    Sorting releases the GIL, so chunks rank in parallel; memory stays bounded by the
+    chunk size whatever the number of models.
+    """
+    k, n = rows.shape
+    out = np.empty((k, n), dtype=rank_dtype(n))
+    parts = list(chunks(k, chunk))
+
+    def run(part: slice) -> None:
+        out[part] = twice_tie_kept_rank(rows[part])
+
+    n_workers = max(1, min(workers or os.cpu_count() or 1, len(parts)))
+    if n_workers == 1:
+        for part in parts:
+            run(part)
+    else:
+        with ThreadPoolExecutor(max_workers=n_workers) as pool:
+            list(pool.map(run, parts))
+    return out
+
+
+def rank_table(n_ids: int) -> FloatArray:
+    """``table[2r]`` is the centred percentile ``(r - 0.5) / n`` of a tie-kept rank ``r``."""
+    return (np.arange(2 * n_ids + 1, dtype=np.float64) / 2 - 0.5) / n_ids
+
+
+def gaussian_table(n_ids: int) -> FloatArray:
+    """``table[2r]`` is the normal quantile of the percentile rank ``r`` (``norm.ppf``)."""
+    return np.asarray(special.ndtri(rank_table(n_ids)), dtype=np.float64)
+
+
+def power(values: FloatArray, p: float = 1.5) -> FloatArray:
+    """Signed power: ``sign(x) * |x| ** p``, which keeps the order of the values."""
+    return np.asarray(np.sign(values) * np.abs(values) ** p, dtype=np.float64)
+
+
+def gaussian_pow_table(n_ids: int, p: float = 1.5) -> FloatArray:
+    """``table[2r]`` is the gaussianised rank raised to the signed power ``p``."""
+    return power(gaussian_table(n_ids), p)
+
+
+def tie_kept_rank(values: FloatArray) -> FloatArray:
+    """Percentile rank of each column of an ``(n_ids, n_models)`` array (or a vector), ties kept.
+
+    Equals numerai-tools' ``tie_kept_rank``: ``(rank - 0.5) / n`` with average ranks.
+    """
+    matrix = np.asarray(values, dtype=np.float64)
+    vector = matrix.ndim == 1
+    rows = matrix[None, :] if vector else matrix.T
+    ranked = rank_table(rows.shape[1])[twice_tie_kept_rank(rows)]
+    return ranked[0] if vector else ranked.T
+
+
+def gaussianise(values: FloatArray) -> FloatArray:
+    """Normal quantile of the tie-kept percentile rank of each column (numerai-tools' ``gaussian(tie_kept_rank(x))``)."""
+    matrix = np.asarray(values, dtype=np.float64)
+    vector = matrix.ndim == 1
+    rows = matrix[None, :] if vector else matrix.T
+    out = gaussian_table(rows.shape[1])[twice_tie_kept_rank(rows)]
+    return out[0] if vector else out.T
+
+
+def center(values: FloatArray) -> FloatArray:
+    """Subtract each column's mean."""
+    matrix = np.asarray(values, dtype=np.float64)
+    return np.asarray(matrix - matrix.mean(axis=0), dtype=np.float64)
+
+
+def neutraliser_basis(neutralizers: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The design matrix ``[neutralizers, 1]`` and its pseudo-inverse (``rcond=1e-6``).
+
+    Neutralising ``x`` is ``x - A @ (pinv(A) @ x)``: numerai-tools' least-squares
+    neutralisation, with the factorisation done once for every model.
+    """
+    factors = np.asarray(neutralizers, dtype=np.float64)
+    if factors.ndim == 1:
+        factors = factors[:, None]
+    design = np.hstack((factors, np.ones((factors.shape[0], 1))))
+    return design, np.asarray(np.linalg.pinv(design, rcond=1e-6), dtype=np.float64)
+
+
+def neutralise(values: FloatArray, neutralizers: FloatArray, proportion: float = 1.0) -> FloatArray:
+    """Remove from each column of ``values`` (``(n_ids, k)``) its least-squares fit on the neutralizers and a constant."""
+    matrix = np.asarray(values, dtype=np.float64)
+    design, pseudo_inverse = neutraliser_basis(neutralizers)
+    return np.asarray(matrix - proportion * (design @ (pseudo_inverse @ matrix)), dtype=np.float64)
+
+
+def orthogonalise(values: FloatArray, direction: FloatArray) -> FloatArray:
+    """Remove from each column of ``values`` its projection on the vector ``direction``."""
+    matrix = np.asarray(values, dtype=np.float64)
+    u = np.asarray(direction, dtype=np.float64)
+    return np.asarray(matrix - np.outer(u, (matrix.T @ u) / (u @ u)), dtype=np.float64)
