@@ -1,0 +1,67 @@
+"""A round's scoring config: payout weights and clip, the TC optimiser, the overlap rule.
+
+Stored as JSON; its content hash goes on chain with the round, so the file that scored a
+round can always be told apart from any other.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from oracle.errors import ScoringInputError
+from oracle.scoring.metrics import MAX_FILTERED_RATIO
+from oracle.scoring.payouts import PayoutRule
+from oracle.scoring.tc import PortfolioConfig
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    payout: PayoutRule = field(default_factory=PayoutRule)
+    portfolio: PortfolioConfig = field(default_factory=PortfolioConfig)
+    #: The most of any input's ids that may be missing from the others (numerai-tools: 0.2).
+    max_filtered_ratio: float = MAX_FILTERED_RATIO
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.max_filtered_ratio < 1:
+            raise ScoringInputError(
+                f"max_filtered_ratio must be in [0, 1), got {self.max_filtered_ratio}"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        """Canonical JSON (sorted keys, no spaces): the bytes the content hash covers."""
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScoringConfig:
+        known = {"payout", "portfolio", "max_filtered_ratio"}
+        unknown = set(data) - known
+        if unknown:
+            raise ScoringInputError(
+                f"unknown scoring config keys {sorted(unknown)}: use {sorted(known)}"
+            )
+        try:
+            return cls(
+                payout=PayoutRule(**data.get("payout", {})),
+                portfolio=PortfolioConfig(**data.get("portfolio", {})),
+                max_filtered_ratio=float(data.get("max_filtered_ratio", MAX_FILTERED_RATIO)),
+            )
+        except TypeError as err:
+            raise ScoringInputError(f"bad scoring config: {err}") from None
+
+    @classmethod
+    def load(cls, path: Path) -> ScoringConfig:
+        try:
+            data = json.loads(Path(path).read_text())
+        except FileNotFoundError:
+            raise ScoringInputError(f"scoring config {path} does not exist") from None
+        except json.JSONDecodeError as err:
+            raise ScoringInputError(f"scoring config {path} is not valid JSON: {err}") from None
+        if not isinstance(data, dict):
+            raise ScoringInputError(f"scoring config {path} must be a JSON object")
+        return cls.from_dict(data)

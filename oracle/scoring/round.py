@@ -1,0 +1,141 @@
+"""Score every model of a round at once: one ranking pass, then each score in chunks.
+
+The inputs are aligned first: the scored ids are those the predictions and the targets
+share (each must keep at least 80% of its ids, as numerai-tools requires); features,
+neutralizers, sample weights and risk factors must cover every scored id. Every score is
+then computed on those ids exactly as the numerai-tools-shaped functions of
+:mod:`oracle.scoring.metrics` compute it, with one difference for partial overlap: FNC
+neutralises on the scored ids rather than on every predicted id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from oracle.errors import ScoringInputError
+from oracle.scoring import metrics
+from oracle.scoring.config import ScoringConfig
+from oracle.scoring.payouts import PPB, combined_score, payout_factor, payout_ratio, quantise
+from oracle.scoring.tc import tc_from_ranks
+from oracle.scoring.transforms import DEFAULT_CHUNK, power, twice_ranks
+from oracle.token import UNIT
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class RoundData:
+    """A round's scoring inputs, indexed by id (and, for stakes, by model)."""
+
+    predictions: pd.DataFrame
+    targets: pd.Series
+    stakes: pd.Series | None = None
+    features: pd.DataFrame | None = None
+    neutralizers: pd.DataFrame | None = None
+    sample_weights: pd.Series | None = None
+    risk_factors: pd.DataFrame | None = None
+
+
+def _cover(frame: pd.DataFrame | pd.Series | None, ids: pd.Index, what: str) -> np.ndarray | None:
+    if frame is None:
+        return None
+    missing = ids.difference(frame.index)
+    if len(missing):
+        raise ScoringInputError(
+            f"the {what} lack {len(missing)} of the {len(ids)} scored ids, e.g. "
+            f"'{missing[0]}': give a row for every id"
+        )
+    return np.asarray(frame.loc[ids].to_numpy(dtype=np.float64))
+
+
+def score_round(
+    data: RoundData,
+    config: ScoringConfig | None = None,
+    chunk: int = DEFAULT_CHUNK,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """One row per model: ``corr``; ``mmc``, ``tc`` with stakes; ``fnc`` with features;
+    ``alpha`` with neutralizers and sample weights (``mpc`` too with stakes); and the
+    ``payout_ratio`` (with ``payout_ratio_ppb``) when every weighted score is present.
+
+    The inputs are not modified.
+    """
+    config = config or ScoringConfig()
+    say = progress or (lambda _stage: None)
+    predictions, targets = data.predictions, data.targets
+    target_mean = float(targets.mean())
+    aligned_targets, aligned = metrics.filter_sort_index(
+        [targets, predictions], ["targets", "predictions"], config.max_filtered_ratio
+    )
+    ids = aligned.index
+    models = aligned.columns
+    t = aligned_targets.to_numpy(dtype=np.float64)
+    stakes = None
+    if data.stakes is not None:
+        stakes = data.stakes.reindex(models).fillna(0.0).to_numpy(dtype=np.float64)
+    features = _cover(data.features, ids, "features")
+    neutralizers = _cover(data.neutralizers, ids, "neutralizers")
+    sample_weights = _cover(data.sample_weights, ids, "sample weights")
+    risk_factors = _cover(data.risk_factors, ids, "risk factors")
+    if (neutralizers is None) != (sample_weights is None):
+        raise ScoringInputError("alpha and MPC need both neutralizers and sample weights")
+
+    say(f"ranking {len(models)} models on {len(ids)} ids")
+    ranks = twice_ranks(aligned.to_numpy(dtype=np.float64).T, chunk)
+    out = pd.DataFrame(index=pd.Index(models, name="model"))
+    target_pow = power(t - target_mean)
+    say("CORR")
+    out["corr"] = metrics.corr_from_ranks(ranks, target_pow, chunk)
+    if stakes is not None:
+        staked = np.flatnonzero(stakes)
+        say("meta model and MMC")
+        meta = metrics.stake_weight_from_ranks(ranks[staked], stakes[staked])
+        out["mmc"] = metrics.contribution_from_ranks(
+            ranks, meta, metrics.contribution_target(t), chunk
+        )
+        say("TC")
+        out["tc"] = tc_from_ranks(ranks, stakes, t, risk_factors, config.portfolio, chunk)
+    if features is not None:
+        say("FNC")
+        out["fnc"] = metrics.feature_neutral_corr_from_ranks(ranks, features, target_pow, chunk)
+    if neutralizers is not None and sample_weights is not None:
+        say("alpha")
+        out["alpha"] = metrics.alpha_from_ranks(
+            ranks, neutralizers, sample_weights, t - target_mean, chunk
+        )
+        if stakes is not None:
+            say("MPC")
+            out["mpc"] = metrics.mpc_from_ranks(
+                ranks, stakes, neutralizers, sample_weights, t - t.mean(), chunk
+            )
+    _add_payout_ratio(out, stakes, config)
+    return out
+
+
+def _add_payout_ratio(out: pd.DataFrame, stakes: np.ndarray | None, config: ScoringConfig) -> None:
+    rule = config.payout
+    weights = {"corr": rule.corr_weight_ppm, "mmc": rule.mmc_weight_ppm, "tc": rule.tc_weight_ppm}
+    if any(w and name not in out for name, w in weights.items()):
+        return
+    # Stakes are token amounts here; the threshold is in base units, like on chain.
+    total = 0 if stakes is None else sum(int(Decimal(repr(float(x))) * UNIT) for x in stakes)
+    factor = payout_factor(total, rule)
+    ratios = []
+    for _, row in out.iterrows():
+        parts = {name: quantise(row[name]) if name in out else 0 for name in weights}
+        score = combined_score(parts["corr"], parts["mmc"], parts["tc"], rule)
+        ratios.append(payout_ratio(score, factor, rule))
+    out["payout_ratio_ppb"] = np.array(ratios, dtype=np.int64)
+    out["payout_ratio"] = out["payout_ratio_ppb"] / PPB
+
+
+def missing_for_payout(out: pd.DataFrame, config: ScoringConfig) -> list[str]:
+    """The weighted scores the payout ratio needs but the inputs did not allow."""
+    rule = config.payout
+    weights = {"mmc": rule.mmc_weight_ppm, "tc": rule.tc_weight_ppm, "corr": rule.corr_weight_ppm}
+    return [name for name, w in weights.items() if w and name not in out]
