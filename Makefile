@@ -14,7 +14,7 @@ APE := $(BIN)/ape
 PY := $(BIN)/python
 FORGE := $(ROOT)/node_modules/.bin/forge
 
-.PHONY: help setup test test-python test-forge test-shim gas-check demo devnet devnet-stop deploy \
+.PHONY: help setup test test-python test-forge test-unit gas-check demo devnet devnet-stop deploy \
         bench-gas fuzz lint fmt lock slither-venv clean numerai-tools-venv scoring-fixtures \
         bench-scoring
 
@@ -24,14 +24,15 @@ help: ## list the targets
 setup: ## install the venv, npm packages and solc shim (idempotent)
 	@tools/bootstrap.sh
 
-test: setup ## run every test: shim, ape pytest, forge tests, gas snapshot check
-	@$(MAKE) --no-print-directory test-shim test-forge gas-check test-python
+test: setup ## run every test: shim and scoring, forge tests, gas snapshot check, ape pytest
+	@$(MAKE) --no-print-directory test-unit test-forge gas-check test-python
 
-test-shim: setup
-	$(BIN)/pytest -q -p no:ape_test -p no:cacheprovider tests/tools
+test-unit: setup ## tests that need no chain: the solc shim and the scoring engine
+	$(BIN)/pytest -q -p no:ape_test -p no:cacheprovider tests/tools tests/scoring
 
-test-python: setup
-	$(APE) test tests --ignore tests/tools --network ethereum:local:test -q -p no:cacheprovider
+test-python: setup ## ape pytest on the in-process chain, plus the scripts on real anvils
+	$(APE) test tests --ignore tests/tools --ignore tests/scoring --network ethereum:local:test \
+		-q -p no:cacheprovider
 
 test-forge: setup
 	$(FORGE) test

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -30,18 +29,45 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--predictions", "-p", type=FILE, required=True,
-              help="Parquet or csv: an id column and one numeric column per model.")
+@click.option(
+    "--predictions",
+    "-p",
+    type=FILE,
+    required=True,
+    help="Parquet or csv: an id column and one numeric column per model.",
+)
 @click.option("--targets", "-t", type=FILE, required=True, help="Parquet or csv: id,target.")
-@click.option("--stakes", "-s", type=FILE, help="Parquet or csv: model,stake (tokens). Enables MMC and TC.")
-@click.option("--features", "-f", type=FILE, help="Parquet or csv: id and feature columns. Enables FNC.")
+@click.option(
+    "--stakes", "-s", type=FILE, help="Parquet or csv: model,stake (tokens). Enables MMC and TC."
+)
+@click.option(
+    "--features", "-f", type=FILE, help="Parquet or csv: id and feature columns. Enables FNC."
+)
 @click.option("--neutralizers", "-n", type=FILE, help="Parquet or csv: id and neutralizer columns.")
-@click.option("--sample-weights", "-w", type=FILE, help="Parquet or csv: id,weight. With --neutralizers enables alpha and MPC.")
-@click.option("--risk-factors", type=FILE, help="Parquet or csv: id and factor columns TC's portfolio must be neutral to.")
-@click.option("--config", "-c", type=FILE, help="Scoring config JSON (payout weights, clip, TC optimiser).")
-@click.option("--out", "-o", type=FILE, required=True, help="Where to write the scores (.parquet or .csv).")
-@click.option("--chunk", type=click.IntRange(min=1), default=512, show_default=True,
-              help="Models per chunk: bounds memory.")
+@click.option(
+    "--sample-weights",
+    "-w",
+    type=FILE,
+    help="Parquet or csv: id,weight. With --neutralizers enables alpha and MPC.",
+)
+@click.option(
+    "--risk-factors",
+    type=FILE,
+    help="Parquet or csv: id and factor columns TC's portfolio must be neutral to.",
+)
+@click.option(
+    "--config", "-c", type=FILE, help="Scoring config JSON (payout weights, clip, TC optimiser)."
+)
+@click.option(
+    "--out", "-o", type=FILE, required=True, help="Where to write the scores (.parquet or .csv)."
+)
+@click.option(
+    "--chunk",
+    type=click.IntRange(min=1),
+    default=512,
+    show_default=True,
+    help="Models per chunk: bounds memory.",
+)
 def score(
     predictions: Path,
     targets: Path,
@@ -94,4 +120,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

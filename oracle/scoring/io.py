@@ -28,7 +28,7 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
         return pd.read_csv(path, dtype={"id": str, "model": str})
-    except Exception as err:  # noqa: BLE001 - any reader failure means an unreadable file
+    except Exception as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ScoringInputError(f"cannot read {what} file {path}: {first}") from None
 
@@ -54,8 +54,11 @@ def _by_key(frame: pd.DataFrame, key: str, what: str, path: Path) -> pd.DataFram
 
 def _numeric(frame: pd.DataFrame, what: str, path: Path, label: str = "column") -> pd.DataFrame:
     """Check every column is numeric and finite; return it as float64."""
-    bad = [str(c) for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])
-           or pd.api.types.is_bool_dtype(frame[c])]
+    bad = [
+        str(c)
+        for c in frame.columns
+        if not pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])
+    ]
     if bad:
         raise ScoringInputError(
             f"{what} file {path} has non-numeric {label}(s) {bad[:3]}: every value must be a number"
@@ -74,8 +77,12 @@ def _numeric(frame: pd.DataFrame, what: str, path: Path, label: str = "column") 
 
 def load_predictions(path: Path) -> pd.DataFrame:
     """Predictions: one row per id, one numeric column per model, no constant model."""
-    frame = _numeric(_by_key(read_table(path, "predictions"), "id", "predictions", path),
-                     "predictions", path, "model")
+    frame = _numeric(
+        _by_key(read_table(path, "predictions"), "id", "predictions", path),
+        "predictions",
+        path,
+        "model",
+    )
     frame.columns = [str(c) for c in frame.columns]
     if len(frame) < 2:
         raise ScoringInputError(f"predictions file {path} needs at least 2 ids")

@@ -288,7 +288,9 @@ def correlation_contribution(
     """MMC per column: the covariance of the target with each model's gaussianised rank
     orthogonalised to the gaussianised meta model."""
     meta, predictions = filter_sort_index([meta_model, predictions], ["meta model", "predictions"])
-    targets, predictions = filter_sort_index([live_targets, predictions], ["targets", "predictions"])
+    targets, predictions = filter_sort_index(
+        [live_targets, predictions], ["targets", "predictions"]
+    )
     targets, meta = filter_sort_index([targets, meta], ["targets", "meta model"])
     scores = contribution_from_ranks(
         _ranks(predictions),
@@ -330,9 +332,7 @@ def _signals_inputs(
     """Align as alpha (centre, then filter) or MPC (filter, then centre) does."""
     if center_first:
         targets = center(targets)
-    predictions, targets = filter_sort_index(
-        [predictions, targets], ["predictions", "targets"]
-    )
+    predictions, targets = filter_sort_index([predictions, targets], ["predictions", "targets"])
     if not center_first:
         targets = center(targets)
     ids = predictions.index

@@ -50,7 +50,9 @@ class PayoutRule:
             if not isinstance(value, int) or isinstance(value, bool):
                 raise ScoringInputError(f"{name} must be an integer, got {value!r}")
         if not isinstance(self.clip_ppm, int) or not 0 < self.clip_ppm <= PPM:
-            raise ScoringInputError(f"clip_ppm must be an integer in 1..{PPM}, got {self.clip_ppm!r}")
+            raise ScoringInputError(
+                f"clip_ppm must be an integer in 1..{PPM}, got {self.clip_ppm!r}"
+            )
         if self.stake_threshold < 0:
             raise ScoringInputError("stake_threshold must not be negative")
 

@@ -22,7 +22,7 @@ from oracle.scoring import metrics
 from oracle.scoring.config import ScoringConfig
 from oracle.scoring.payouts import PPB, combined_score, payout_factor, payout_ratio, quantise
 from oracle.scoring.tc import tc_from_ranks
-from oracle.scoring.transforms import DEFAULT_CHUNK, power, twice_ranks
+from oracle.scoring.transforms import DEFAULT_CHUNK, FloatArray, power, twice_ranks
 from oracle.token import UNIT
 
 Progress = Callable[[str], None]
@@ -41,7 +41,7 @@ class RoundData:
     risk_factors: pd.DataFrame | None = None
 
 
-def _cover(frame: pd.DataFrame | pd.Series | None, ids: pd.Index, what: str) -> np.ndarray | None:
+def _cover(frame: pd.DataFrame | pd.Series | None, ids: pd.Index, what: str) -> FloatArray | None:
     if frame is None:
         return None
     missing = ids.difference(frame.index)
@@ -117,7 +117,7 @@ def score_round(
     return out
 
 
-def _add_payout_ratio(out: pd.DataFrame, stakes: np.ndarray | None, config: ScoringConfig) -> None:
+def _add_payout_ratio(out: pd.DataFrame, stakes: FloatArray | None, config: ScoringConfig) -> None:
     rule = config.payout
     weights = {"corr": rule.corr_weight_ppm, "mmc": rule.mmc_weight_ppm, "tc": rule.tc_weight_ppm}
     if any(w and name not in out for name, w in weights.items()):

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from oracle.errors import ScoringInputError
 from oracle.scoring.transforms import (
@@ -58,9 +59,7 @@ class PortfolioConfig:
 
     def __post_init__(self) -> None:
         if not np.isfinite(self.risk_aversion) or self.risk_aversion <= 0:
-            raise ScoringInputError(
-                f"risk_aversion must be positive, got {self.risk_aversion}"
-            )
+            raise ScoringInputError(f"risk_aversion must be positive, got {self.risk_aversion}")
         if not np.isfinite(self.position_bound) or self.position_bound <= 1:
             raise ScoringInputError(
                 f"position_bound must exceed 1 (unit gross needs it), got {self.position_bound}"
@@ -72,7 +71,7 @@ class Portfolio:
     """The optimiser's solution for one signal and what the gradient needs of it."""
 
     weights: FloatArray  #: ``w``, one per id; ``1 . w = 0``, ``F^T w = 0``, ``sum |w| <= 1``
-    free: FloatArray  #: boolean mask of positions strictly inside their bounds and non-zero
+    free: NDArray[np.bool_]  #: boolean mask of positions strictly inside their bounds and non-zero
     gross_binding: bool  #: whether ``sum |w| = 1`` is active (``mu > 0``)
     iterations: int
 
@@ -128,7 +127,8 @@ def optimise(signal: FloatArray, basis: FloatArray, config: PortfolioConfig) -> 
         u_, shifted = primal(nu_, mu_)
         return float(shifted @ u_ - gamma / 2 * (u_ @ u_) - mu_ * np.abs(u_).sum() + mu_ * n)
 
-    for iteration in range(1, MAX_ITERATIONS + 1):
+    iterations = 0
+    for iterations in range(1, MAX_ITERATIONS + 1):  # noqa: B007 - reported below
         u, _ = primal(nu, mu)
         grad_nu = -(basis.T @ u)
         grad_mu = n - float(np.abs(u).sum())
@@ -166,11 +166,14 @@ def optimise(signal: FloatArray, basis: FloatArray, config: PortfolioConfig) -> 
         )
     u, _ = primal(nu, mu)
     free = (np.abs(u) > 0) & (np.abs(u) < bound)
-    return Portfolio(weights=u / n, free=free, gross_binding=mu > 0, iterations=iteration)
+    return Portfolio(weights=u / n, free=free, gross_binding=mu > 0, iterations=iterations)
 
 
 def return_gradient(
-    signal: FloatArray, portfolio: Portfolio, basis: FloatArray, target: FloatArray,
+    signal: FloatArray,
+    portfolio: Portfolio,
+    basis: FloatArray,
+    target: FloatArray,
     config: PortfolioConfig,
 ) -> FloatArray:
     """``g = dR/dm_hat``: zero off the free positions, ``P_F t_F / (gamma n)`` on them."""
@@ -187,8 +190,9 @@ def return_gradient(
     return gradient
 
 
-def signal_gradient(meta: FloatArray, target: FloatArray, basis: FloatArray,
-                    config: PortfolioConfig) -> tuple[float, FloatArray, Portfolio]:
+def signal_gradient(
+    meta: FloatArray, target: FloatArray, basis: FloatArray, config: PortfolioConfig
+) -> tuple[float, FloatArray, Portfolio]:
     """The portfolio's return ``R`` and ``dR/dm`` for an unstandardised meta signal ``m``."""
     n = meta.size
     m_hat = standardise(meta)
@@ -201,7 +205,9 @@ def signal_gradient(meta: FloatArray, target: FloatArray, basis: FloatArray,
     return float(target @ portfolio.weights), np.asarray(grad_m, dtype=np.float64), portfolio
 
 
-def meta_signal_from_ranks(ranks: RankArray, stakes: FloatArray, chunk: int = DEFAULT_CHUNK) -> FloatArray:
+def meta_signal_from_ranks(
+    ranks: RankArray, stakes: FloatArray, chunk: int = DEFAULT_CHUNK
+) -> FloatArray:
     """``m = sum_i s_i z_i / S`` with ``z_i`` the gaussianised ranks."""
     table = gaussian_table(ranks.shape[1])
     total = np.zeros(ranks.shape[1])
@@ -269,5 +275,7 @@ def true_contribution(
     weights = stakes.reindex(predictions.columns).fillna(0.0).to_numpy(dtype=np.float64)
     ranks = twice_ranks(predictions.loc[ids].to_numpy(dtype=np.float64).T)
     factors = None if risk_factors is None else risk_factors.loc[ids].to_numpy(dtype=np.float64)
-    scores = tc_from_ranks(ranks, weights, targets.loc[ids].to_numpy(dtype=np.float64), factors, config)
+    scores = tc_from_ranks(
+        ranks, weights, targets.loc[ids].to_numpy(dtype=np.float64), factors, config
+    )
     return pd.Series(scores, index=predictions.columns)

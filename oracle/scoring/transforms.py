@@ -16,19 +16,20 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
 FloatArray = NDArray[np.float64]
-RankArray = NDArray[np.unsignedinteger]
+RankArray = NDArray[np.unsignedinteger[Any]]
 
 #: Models per chunk: bounds the float64 temporaries to about ``chunk x n_ids x 8`` bytes each.
 DEFAULT_CHUNK = 512
 
 
-def rank_dtype(n_ids: int) -> type[np.unsignedinteger]:
+def rank_dtype(n_ids: int) -> type[np.unsignedinteger[Any]]:
     """The smallest unsigned type that holds twice the largest rank of ``n_ids`` values."""
     return np.uint16 if 2 * n_ids <= np.iinfo(np.uint16).max else np.uint32
 
@@ -81,7 +82,9 @@ def twice_tie_kept_rank(rows: FloatArray) -> RankArray:
     return out
 
 
-def twice_ranks(rows: FloatArray, chunk: int = DEFAULT_CHUNK, workers: int | None = None) -> RankArray:
+def twice_ranks(
+    rows: FloatArray, chunk: int = DEFAULT_CHUNK, workers: int | None = None
+) -> RankArray:
     """:func:`twice_tie_kept_rank` of a model-major matrix, in chunks on a thread pool.
 
     Sorting releases the GIL, so chunks rank in parallel; memory stays bounded by the
@@ -133,16 +136,19 @@ def tie_kept_rank(values: FloatArray) -> FloatArray:
     vector = matrix.ndim == 1
     rows = matrix[None, :] if vector else matrix.T
     ranked = rank_table(rows.shape[1])[twice_tie_kept_rank(rows)]
-    return ranked[0] if vector else ranked.T
+    return np.asarray(ranked[0] if vector else ranked.T, dtype=np.float64)
 
 
 def gaussianise(values: FloatArray) -> FloatArray:
-    """Normal quantile of the tie-kept percentile rank of each column (numerai-tools' ``gaussian(tie_kept_rank(x))``)."""
+    """Normal quantile of each column's tie-kept percentile rank.
+
+    numerai-tools' ``gaussian(tie_kept_rank(x))``.
+    """
     matrix = np.asarray(values, dtype=np.float64)
     vector = matrix.ndim == 1
     rows = matrix[None, :] if vector else matrix.T
     out = gaussian_table(rows.shape[1])[twice_tie_kept_rank(rows)]
-    return out[0] if vector else out.T
+    return np.asarray(out[0] if vector else out.T, dtype=np.float64)
 
 
 def center(values: FloatArray) -> FloatArray:
@@ -165,7 +171,8 @@ def neutraliser_basis(neutralizers: FloatArray) -> tuple[FloatArray, FloatArray]
 
 
 def neutralise(values: FloatArray, neutralizers: FloatArray, proportion: float = 1.0) -> FloatArray:
-    """Remove from each column of ``values`` (``(n_ids, k)``) its least-squares fit on the neutralizers and a constant."""
+    """Remove from each column of ``values`` (``(n_ids, k)``) its least-squares fit on the
+    neutralizers and a constant."""
     matrix = np.asarray(values, dtype=np.float64)
     design, pseudo_inverse = neutraliser_basis(neutralizers)
     return np.asarray(matrix - proportion * (design @ (pseudo_inverse @ matrix)), dtype=np.float64)

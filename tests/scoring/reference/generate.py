@@ -10,9 +10,9 @@ streams staying the same across versions.
 from __future__ import annotations
 
 import json
-from importlib import metadata
 import shutil
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +64,7 @@ def make_case(
     # Ids in another order in every file.
     predictions = predictions.iloc[rng.permutation(n)]
 
-    n_target = int(round(n * overlap))
+    n_target = round(n * overlap)
     target_ids = list(rng.choice(index, size=n_target, replace=False)) + ids(rng, extra_targets)
     if target == "five_bin":
         target_values = five_bin(rng, len(target_ids))

@@ -1,0 +1,95 @@
+"""Integer tie-kept ranks and the tables built on them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from scipy import special, stats
+
+from oracle.scoring.round import RoundData, score_round
+from oracle.scoring.transforms import (
+    gaussian_table,
+    gaussianise,
+    neutralise,
+    rank_dtype,
+    tie_kept_rank,
+    twice_ranks,
+    twice_tie_kept_rank,
+)
+from tests.scoring.conftest import load_case
+
+values = st.one_of(
+    st.integers(-3, 3).map(float),  # many ties
+    st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
+)
+
+
+@given(hnp.arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 40)), elements=values))
+@settings(max_examples=300, deadline=None)
+def test_twice_rank_equals_twice_scipy_average_rank(matrix) -> None:
+    expected = 2 * stats.rankdata(matrix, method="average", axis=1)
+    assert np.array_equal(twice_tie_kept_rank(matrix), expected.astype(np.int64))
+
+
+def test_chunked_parallel_ranking_equals_one_pass() -> None:
+    rng = np.random.default_rng(0)
+    matrix = rng.integers(0, 50, size=(37, 300)).astype(float)
+    assert np.array_equal(twice_ranks(matrix, chunk=4, workers=2), twice_tie_kept_rank(matrix))
+
+
+def test_rank_type_widens_past_uint16() -> None:
+    assert rank_dtype(32_767) == np.uint16
+    assert rank_dtype(32_768) == np.uint32
+    rng = np.random.default_rng(1)
+    row = rng.standard_normal((1, 40_000))
+    ranks = twice_tie_kept_rank(row)
+    assert ranks.dtype == np.uint32 and ranks.max() == 80_000
+
+
+def test_tie_kept_rank_matches_pandas_rank_formula() -> None:
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame(rng.integers(0, 4, size=(25, 3)).astype(float))
+    expected = (frame.rank(method="average") - 0.5) / frame.count()
+    assert np.array_equal(tie_kept_rank(frame.to_numpy()), expected.to_numpy())
+
+
+def test_gaussian_table_is_ndtri_of_centred_percentiles_and_symmetric() -> None:
+    table = gaussian_table(7)
+    assert table[2] == special.ndtri(0.5 / 7)
+    # The rank r and n + 1 - r mirror each other.
+    for twice in range(2, 15):
+        assert table[twice] == pytest.approx(-table[16 - twice], abs=1e-15)
+    vector = gaussianise(np.array([3.0, 1.0, 2.0, 2.0]))
+    assert vector[1] < vector[2] == vector[3] < vector[0]
+
+
+def test_neutralise_leaves_nothing_explained_by_the_factors() -> None:
+    rng = np.random.default_rng(3)
+    factors = rng.standard_normal((200, 4))
+    signal = factors @ rng.standard_normal((4, 3)) + rng.standard_normal((200, 3)) + 5
+    neutral = neutralise(signal, factors)
+    assert np.abs(factors.T @ neutral).max() <= 1e-9
+    assert np.abs(neutral.mean(axis=0)).max() <= 1e-12
+
+
+def test_score_round_does_not_modify_its_inputs() -> None:
+    case = load_case("correlated_ties")
+    data = RoundData(
+        predictions=case.predictions,
+        targets=case.targets,
+        stakes=case.stakes,
+        features=case.features,
+        neutralizers=case.neutralizers,
+        sample_weights=case.sample_weights,
+        risk_factors=case.features,
+    )
+    copies = {name: getattr(data, name).copy(deep=True) for name in data.__dataclass_fields__}
+    score_round(data, chunk=2)
+    for name, copy in copies.items():
+        original = getattr(data, name)
+        assert original.equals(copy), name
+        assert list(original.index) == list(copy.index), name
