@@ -59,14 +59,21 @@ def filter_sort_index(
     for frame in inputs[1:]:
         ids = ids.intersection(frame.dropna().index)
     result = [frame.loc[ids].sort_index() for frame in inputs]
+    check_overlap(len(ids), [len(frame) for frame in inputs], names, max_filtered_ratio)
+    return result
+
+
+def check_overlap(
+    kept: int, sizes: Sequence[int], names: Sequence[str], max_filtered_ratio: float
+) -> None:
+    """numerai-tools' rule: no input may lose more than ``max_filtered_ratio`` of its ids."""
     need = 1 - max_filtered_ratio
-    for frame, name, kept in zip(inputs, names, result, strict=True):
-        if len(frame) == 0 or len(kept) / len(frame) < need:
+    for size, name in zip(sizes, names, strict=True):
+        if size == 0 or kept / size < need:
             raise ScoringInputError(
-                f"only {len(kept)} of the {len(frame)} ids of the {name} overlap the other "
+                f"only {kept} of the {size} ids of the {name} overlap the other "
                 f"inputs; at least {need:.0%} must: check that ids match"
             )
-    return result
 
 
 # --------------------------------------------------------------------------------------

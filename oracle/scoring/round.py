@@ -16,13 +16,15 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from oracle.errors import ScoringInputError
 from oracle.scoring import metrics
 from oracle.scoring.config import ScoringConfig
+from oracle.scoring.metrics import check_overlap
 from oracle.scoring.payouts import PPB, combined_score, payout_factor, payout_ratio, quantise
 from oracle.scoring.tc import tc_from_ranks
-from oracle.scoring.transforms import DEFAULT_CHUNK, FloatArray, power, twice_ranks
+from oracle.scoring.transforms import DEFAULT_CHUNK, FloatArray, chunks, power, twice_ranks
 from oracle.token import UNIT
 
 Progress = Callable[[str], None]
@@ -53,6 +55,25 @@ def _cover(frame: pd.DataFrame | pd.Series | None, ids: pd.Index, what: str) -> 
     return np.asarray(frame.loc[ids].to_numpy(dtype=np.float64))
 
 
+def _scored_ids(
+    predictions: pd.DataFrame, targets: pd.Series, max_filtered_ratio: float, chunk: int
+) -> tuple[pd.Index, NDArray[np.intp]]:
+    """The sorted ids predictions and targets share, and their rows in the predictions.
+
+    Applies numerai-tools' overlap rule to both inputs; ids with a NaN do not count. The
+    predictions are checked for NaN a chunk of models at a time, never copied whole.
+    """
+    values = predictions.to_numpy(dtype=np.float64)
+    complete = np.ones(len(predictions), dtype=bool)
+    for part in chunks(values.shape[1], chunk):
+        complete &= ~np.isnan(values[:, part]).any(axis=1)
+    ids = predictions.index[complete].intersection(targets.dropna().index).sort_values()
+    check_overlap(
+        len(ids), [len(predictions), len(targets)], ["predictions", "targets"], max_filtered_ratio
+    )
+    return ids, np.asarray(predictions.index.get_indexer(ids), dtype=np.intp)
+
+
 def score_round(
     data: RoundData,
     config: ScoringConfig | None = None,
@@ -68,13 +89,10 @@ def score_round(
     config = config or ScoringConfig()
     say = progress or (lambda _stage: None)
     predictions, targets = data.predictions, data.targets
+    ids, positions = _scored_ids(predictions, targets, config.max_filtered_ratio, chunk)
+    models = predictions.columns
     target_mean = float(targets.mean())
-    aligned_targets, aligned = metrics.filter_sort_index(
-        [targets, predictions], ["targets", "predictions"], config.max_filtered_ratio
-    )
-    ids = aligned.index
-    models = aligned.columns
-    t = aligned_targets.to_numpy(dtype=np.float64)
+    t = targets.loc[ids].to_numpy(dtype=np.float64)
     stakes = None
     if data.stakes is not None:
         stakes = data.stakes.reindex(models).fillna(0.0).to_numpy(dtype=np.float64)
@@ -86,7 +104,9 @@ def score_round(
         raise ScoringInputError("alpha and MPC need both neutralizers and sample weights")
 
     say(f"ranking {len(models)} models on {len(ids)} ids")
-    ranks = twice_ranks(aligned.to_numpy(dtype=np.float64).T, chunk)
+    # The predictions' (n, k) values transposed: a view, not a copy, for a float64 frame.
+    model_major = predictions.to_numpy(dtype=np.float64).T
+    ranks = twice_ranks(model_major, chunk, columns=positions)
     out = pd.DataFrame(index=pd.Index(models, name="model"))
     target_pow = power(t - target_mean)
     say("CORR")
@@ -125,11 +145,11 @@ def _add_payout_ratio(out: pd.DataFrame, stakes: FloatArray | None, config: Scor
     # Stakes are token amounts here; the threshold is in base units, like on chain.
     total = 0 if stakes is None else sum(int(Decimal(repr(float(x))) * UNIT) for x in stakes)
     factor = payout_factor(total, rule)
-    ratios = []
-    for _, row in out.iterrows():
-        parts = {name: quantise(row[name]) if name in out else 0 for name in weights}
-        score = combined_score(parts["corr"], parts["mmc"], parts["tc"], rule)
-        ratios.append(payout_ratio(score, factor, rule))
+    columns = {name: out[name].tolist() if name in out else [0.0] * len(out) for name in weights}
+    ratios = [
+        payout_ratio(combined_score(quantise(c), quantise(m), quantise(t), rule), factor, rule)
+        for c, m, t in zip(columns["corr"], columns["mmc"], columns["tc"], strict=True)
+    ]
     out["payout_ratio_ppb"] = np.array(ratios, dtype=np.int64)
     out["payout_ratio"] = out["payout_ratio_ppb"] / PPB
 

@@ -83,19 +83,25 @@ def twice_tie_kept_rank(rows: FloatArray) -> RankArray:
 
 
 def twice_ranks(
-    rows: FloatArray, chunk: int = DEFAULT_CHUNK, workers: int | None = None
+    rows: FloatArray,
+    chunk: int = DEFAULT_CHUNK,
+    workers: int | None = None,
+    columns: NDArray[np.intp] | None = None,
 ) -> RankArray:
     """:func:`twice_tie_kept_rank` of a model-major matrix, in chunks on a thread pool.
 
-    Sorting releases the GIL, so chunks rank in parallel; memory stays bounded by the
-    chunk size whatever the number of models.
+    ``columns`` selects (and orders) the ids to rank; the selection is made chunk by chunk,
+    so the input is never copied whole. Sorting releases the GIL, so chunks rank in
+    parallel; memory stays bounded by the chunk size whatever the number of models.
     """
-    k, n = rows.shape
+    k = rows.shape[0]
+    n = rows.shape[1] if columns is None else len(columns)
     out = np.empty((k, n), dtype=rank_dtype(n))
     parts = list(chunks(k, chunk))
 
     def run(part: slice) -> None:
-        out[part] = twice_tie_kept_rank(rows[part])
+        block = rows[part] if columns is None else rows[part][:, columns]
+        out[part] = twice_tie_kept_rank(np.ascontiguousarray(block, dtype=np.float64))
 
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(parts)))
     if n_workers == 1:
