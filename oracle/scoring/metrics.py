@@ -212,29 +212,55 @@ def mpc_from_ranks(
     chunk: int = DEFAULT_CHUNK,
 ) -> FloatArray:
     """meta_portfolio_contribution: the gradient of the stake-weighted portfolio's alpha
-    with respect to each stake, over 50.
+    with respect to each stake, over 50. ``target`` is centred on the scored ids."""
+    _, mpc = signals_from_ranks(ranks, stakes, neutralizers, sample_weights, target, target, chunk)
+    if mpc is None:  # pragma: no cover - stakes were given, so MPC was computed
+        raise ScoringInputError("MPC needs stakes")
+    return mpc
 
-    Two passes over the models: the first builds the portfolio ``v = W_c s / sum|s|``, the
-    second scores ``(R_v W_c)^T t / ||v||`` with ``R_v`` the projection away from ``v``.
+
+def signals_from_ranks(
+    ranks: RankArray,
+    stakes: FloatArray | None,
+    neutralizers: FloatArray,
+    sample_weights: FloatArray,
+    alpha_target: FloatArray,
+    mpc_target: FloatArray,
+    chunk: int = DEFAULT_CHUNK,
+) -> tuple[FloatArray, FloatArray | None]:
+    """alpha of every model and, with stakes, MPC, in two passes over the models.
+
+    The first pass builds each chunk's neutralised weights ``W`` once for alpha
+    (``W t / n``) and for the portfolio ``v = W_c s / sum|s|`` (``W_c``: ``W`` centred per
+    model); the second scores ``(R_v W_c)^T t / ||v|| / 50``, ``R_v`` the projection away
+    from ``v``. The two scores centre the target differently (see docs/scoring.md).
     """
-    weights = np.asarray(stakes, dtype=np.float64)
-    weights = weights / np.abs(weights).sum()
-    portfolio = np.zeros(ranks.shape[1])
+    n = ranks.shape[1]
     parts = list(chunks(ranks.shape[0], chunk))
+    alphas = np.empty(ranks.shape[0])
+    weights = None
+    portfolio = np.zeros(n)
+    if stakes is not None:
+        weights = np.asarray(stakes, dtype=np.float64)
+        weights = weights / np.abs(weights).sum()
     for part in parts:
         w = neutral_weights(ranks[part], neutralizers, sample_weights)
-        w -= w.mean(axis=1, keepdims=True)
-        portfolio += weights[part] @ w
+        alphas[part] = w @ alpha_target / n
+        if weights is not None:
+            w -= w.mean(axis=1, keepdims=True)
+            portfolio += weights[part] @ w
+    if weights is None:
+        return alphas, None
     portfolio -= portfolio.mean()
     norm = np.sqrt(np.sum(portfolio**2))
     vv = portfolio @ portfolio
-    vt = portfolio @ target
-    out = np.empty(ranks.shape[0])
+    vt = portfolio @ mpc_target
+    mpc = np.empty(ranks.shape[0])
     for part in parts:
         w = neutral_weights(ranks[part], neutralizers, sample_weights)
         w -= w.mean(axis=1, keepdims=True)
-        out[part] = (w @ target - (w @ portfolio) / vv * vt) / norm / MPC_SCALE
-    return out
+        mpc[part] = (w @ mpc_target - (w @ portfolio) / vv * vt) / norm / MPC_SCALE
+    return alphas, mpc
 
 
 # --------------------------------------------------------------------------------------

@@ -113,7 +113,7 @@ def score_round(
     out["corr"] = metrics.corr_from_ranks(ranks, target_pow, chunk)
     if stakes is not None:
         staked = np.flatnonzero(stakes)
-        say("meta model and MMC")
+        say("MMC (with the meta model)")
         meta = metrics.stake_weight_from_ranks(ranks[staked], stakes[staked])
         out["mmc"] = metrics.contribution_from_ranks(
             ranks, meta, metrics.contribution_target(t), chunk
@@ -124,15 +124,13 @@ def score_round(
         say("FNC")
         out["fnc"] = metrics.feature_neutral_corr_from_ranks(ranks, features, target_pow, chunk)
     if neutralizers is not None and sample_weights is not None:
-        say("alpha")
-        out["alpha"] = metrics.alpha_from_ranks(
-            ranks, neutralizers, sample_weights, t - target_mean, chunk
+        say("alpha" if stakes is None else "alpha and MPC")
+        alphas, mpc = metrics.signals_from_ranks(
+            ranks, stakes, neutralizers, sample_weights, t - target_mean, t - t.mean(), chunk
         )
-        if stakes is not None:
-            say("MPC")
-            out["mpc"] = metrics.mpc_from_ranks(
-                ranks, stakes, neutralizers, sample_weights, t - t.mean(), chunk
-            )
+        out["alpha"] = alphas
+        if mpc is not None:
+            out["mpc"] = mpc
     _add_payout_ratio(out, stakes, config)
     return out
 
