@@ -56,6 +56,9 @@ bench-gas: setup ## measure gas on anvil into bench/results/gas.json
 	$(PY) bench/gas.py
 	$(FORGE) snapshot --snap bench/gas-snapshot --match-path 'tests/foundry/gas/*'
 
+bench-scoring: setup ## scoring time and memory into bench/results/scoring.json (vs numerai-tools if its venv exists)
+	$(PY) bench/scoring.py
+
 fuzz: setup ## deeper forge fuzz and invariant runs
 	FOUNDRY_PROFILE=deep $(FORGE) test
 

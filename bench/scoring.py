@@ -34,7 +34,11 @@ RESULTS = ROOT / "bench" / "results" / "scoring.json"
 REFERENCE_PYTHON = ROOT / ".numerai-tools-venv" / "bin" / "python"
 REFERENCE_SCRIPT = ROOT / "bench" / "scoring_reference.py"
 N_NEUTRALIZERS = 20
-COMPARED = {"corr": "numerai_corr", "mmc": "correlation_contribution", "mpc": "meta_portfolio_contribution"}
+COMPARED = {
+    "corr": "numerai_corr",
+    "mmc": "correlation_contribution",
+    "mpc": "meta_portfolio_contribution",
+}
 
 
 def peak_rss_gb() -> float:
@@ -144,8 +148,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ids", type=int, default=5000)
     parser.add_argument("--models", type=int, nargs="+", default=[1000, 10_000, 100_000])
-    parser.add_argument("--reference-max-models", type=int, default=1000,
-                        help="time numerai-tools only up to this many models (it is slow)")
+    parser.add_argument(
+        "--reference-max-models",
+        type=int,
+        default=1000,
+        help="time numerai-tools only up to this many models (it is slow)",
+    )
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -161,8 +169,16 @@ def main() -> None:
         print(f"scoring {args.ids} ids x {n_models} models ...", flush=True)
         with tempfile.TemporaryDirectory(prefix="bench-scoring-") as tmp:
             reference = REFERENCE_PYTHON.exists() and n_models <= args.reference_max_models
-            child = [__file__, "--worker", "--ids", str(args.ids), "--models", str(n_models),
-                     "--seed", str(args.seed)]
+            child = [
+                __file__,
+                "--worker",
+                "--ids",
+                str(args.ids),
+                "--models",
+                str(n_models),
+                "--seed",
+                str(args.seed),
+            ]
             if reference:
                 child += ["--save", tmp]
             run = run_child(child)

@@ -43,10 +43,14 @@ def main(folder: Path) -> None:
     pd.DataFrame(
         {"numerai_corr": corr, "correlation_contribution": mmc, "meta_portfolio_contribution": mpc}
     ).to_parquet(folder / "reference.parquet")
-    print(json.dumps({
-        "version": metadata.version("numerai-tools"),
-        "seconds": {k: round(v, 4) for k, v in seconds.items()},
-    }))
+    print(
+        json.dumps(
+            {
+                "version": metadata.version("numerai-tools"),
+                "seconds": {k: round(v, 4) for k, v in seconds.items()},
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

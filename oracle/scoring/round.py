@@ -124,7 +124,7 @@ def score_round(
         say("FNC")
         out["fnc"] = metrics.feature_neutral_corr_from_ranks(ranks, features, target_pow, chunk)
     if neutralizers is not None and sample_weights is not None:
-        say("alpha" if stakes is None else "alpha and MPC")
+        say("alpha" if stakes is None else "alpha+MPC")
         alphas, mpc = metrics.signals_from_ranks(
             ranks, stakes, neutralizers, sample_weights, t - target_mean, t - t.mean(), chunk
         )

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import special, stats
 
+from oracle.scoring import metrics
 from oracle.scoring.round import RoundData, score_round
+from oracle.scoring.tc import true_contribution
 from oracle.scoring.transforms import (
     gaussian_table,
     gaussianise,
@@ -76,7 +78,7 @@ def test_neutralise_leaves_nothing_explained_by_the_factors() -> None:
     assert np.abs(neutral.mean(axis=0)).max() <= 1e-12
 
 
-def test_score_round_does_not_modify_its_inputs() -> None:
+def test_scoring_functions_do_not_modify_their_inputs() -> None:
     case = load_case("correlated_ties")
     data = RoundData(
         predictions=case.predictions,
@@ -89,6 +91,14 @@ def test_score_round_does_not_modify_its_inputs() -> None:
     )
     copies = {name: getattr(data, name).copy(deep=True) for name in data.__dataclass_fields__}
     score_round(data, chunk=2)
+    p, t, s = case.predictions, case.targets, case.stakes
+    meta = metrics.meta_model(p, s)
+    metrics.numerai_corr(p, t)
+    metrics.correlation_contribution(p, meta, t)
+    metrics.feature_neutral_corr(p, case.features, t)
+    metrics.alpha(p, case.neutralizers, case.sample_weights, t)
+    metrics.meta_portfolio_contribution(p, s, case.neutralizers, case.sample_weights, t)
+    true_contribution(p, s, t, case.features)
     for name, copy in copies.items():
         original = getattr(data, name)
         assert original.equals(copy), name
