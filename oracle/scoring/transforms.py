@@ -14,7 +14,7 @@ numerai-tools computes them element by element, so the results agree bit for bit
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -133,16 +133,21 @@ def gaussian_pow_table(n_ids: int, p: float = 1.5) -> FloatArray:
     return power(gaussian_table(n_ids), p)
 
 
+def _ranked_lookup(values: FloatArray, table: Callable[[int], FloatArray]) -> FloatArray:
+    """``table(n)[2 * rank]`` for each column of an ``(n_ids, k)`` array, or of a vector."""
+    matrix = np.asarray(values, dtype=np.float64)
+    vector = matrix.ndim == 1
+    rows = matrix[None, :] if vector else matrix.T
+    out = table(rows.shape[1])[twice_tie_kept_rank(rows)]
+    return np.asarray(out[0] if vector else out.T, dtype=np.float64)
+
+
 def tie_kept_rank(values: FloatArray) -> FloatArray:
     """Percentile rank of each column of an ``(n_ids, n_models)`` array (or a vector), ties kept.
 
     Equals numerai-tools' ``tie_kept_rank``: ``(rank - 0.5) / n`` with average ranks.
     """
-    matrix = np.asarray(values, dtype=np.float64)
-    vector = matrix.ndim == 1
-    rows = matrix[None, :] if vector else matrix.T
-    ranked = rank_table(rows.shape[1])[twice_tie_kept_rank(rows)]
-    return np.asarray(ranked[0] if vector else ranked.T, dtype=np.float64)
+    return _ranked_lookup(values, rank_table)
 
 
 def gaussianise(values: FloatArray) -> FloatArray:
@@ -150,11 +155,7 @@ def gaussianise(values: FloatArray) -> FloatArray:
 
     numerai-tools' ``gaussian(tie_kept_rank(x))``.
     """
-    matrix = np.asarray(values, dtype=np.float64)
-    vector = matrix.ndim == 1
-    rows = matrix[None, :] if vector else matrix.T
-    out = gaussian_table(rows.shape[1])[twice_tie_kept_rank(rows)]
-    return np.asarray(out[0] if vector else out.T, dtype=np.float64)
+    return _ranked_lookup(values, gaussian_table)
 
 
 def center(values: FloatArray) -> FloatArray:

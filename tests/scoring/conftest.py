@@ -9,6 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from oracle.scoring.round import RoundData
+
 PROJECT = Path(__file__).resolve().parents[2]
 REFERENCE = Path(__file__).resolve().parent / "reference"
 CASES = sorted(p.name for p in REFERENCE.iterdir() if (p / "expected.json").is_file())
@@ -28,6 +30,18 @@ class Case:
 
     def path(self, what: str) -> Path:
         return self.folder / f"{what}.parquet"
+
+    def round_data(self, risk_factors: pd.DataFrame | None = None) -> RoundData:
+        """Every input of the case, as the round scorer takes them."""
+        return RoundData(
+            predictions=self.predictions,
+            targets=self.targets,
+            stakes=self.stakes,
+            features=self.features,
+            neutralizers=self.neutralizers,
+            sample_weights=self.sample_weights,
+            risk_factors=risk_factors,
+        )
 
 
 def load_case(name: str) -> Case:

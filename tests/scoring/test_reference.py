@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from oracle.scoring import metrics
-from oracle.scoring.round import RoundData, score_round
+from oracle.scoring.round import score_round
 from tests.scoring.conftest import CASES, Case, load_case
 
 TOLERANCE = 1e-9
@@ -71,15 +71,7 @@ def test_meta_portfolio_contribution_matches_reference(case: Case) -> None:
 
 @pytest.mark.parametrize("chunk", [1, 2, 512])
 def test_score_round_matches_reference_in_any_chunking(case: Case, chunk: int) -> None:
-    data = RoundData(
-        predictions=case.predictions,
-        targets=case.targets,
-        stakes=case.stakes,
-        features=case.features,
-        neutralizers=case.neutralizers,
-        sample_weights=case.sample_weights,
-    )
-    scores = score_round(data, chunk=chunk)
+    scores = score_round(case.round_data(), chunk=chunk)
     assert_matches(scores["corr"], case.expected["numerai_corr"])
     assert_matches(scores["mmc"], case.expected["correlation_contribution"])
     assert_matches(scores["alpha"], case.expected["alpha"])

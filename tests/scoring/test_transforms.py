@@ -11,7 +11,7 @@ from hypothesis.extra import numpy as hnp
 from scipy import special, stats
 
 from oracle.scoring import metrics
-from oracle.scoring.round import RoundData, score_round
+from oracle.scoring.round import score_round
 from oracle.scoring.tc import true_contribution
 from oracle.scoring.transforms import (
     gaussian_table,
@@ -80,15 +80,7 @@ def test_neutralise_leaves_nothing_explained_by_the_factors() -> None:
 
 def test_scoring_functions_do_not_modify_their_inputs() -> None:
     case = load_case("correlated_ties")
-    data = RoundData(
-        predictions=case.predictions,
-        targets=case.targets,
-        stakes=case.stakes,
-        features=case.features,
-        neutralizers=case.neutralizers,
-        sample_weights=case.sample_weights,
-        risk_factors=case.features,
-    )
+    data = case.round_data(risk_factors=case.features)
     copies = {name: getattr(data, name).copy(deep=True) for name in data.__dataclass_fields__}
     score_round(data, chunk=2)
     p, t, s = case.predictions, case.targets, case.stakes
