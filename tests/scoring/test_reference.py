@@ -2,7 +2,8 @@
 
 The cases (tests/scoring/reference/generate.py) cover ties, few distinct values, binary
 predictions, identical models, 5-bin and continuous targets, ids in a different order in
-every file, partial overlap with extra target ids, 6 ids and 5,000 ids.
+every file, partial overlap with extra target ids, extreme magnitudes and signed zeros,
+6 ids and 5,000 ids.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def assert_matches(got: pd.Series, expected: dict[str, float]) -> None:
 def test_fixtures_were_made_with_numerai_tools_0_7_2() -> None:
     for name in CASES:
         assert load_case(name).expected["versions"]["numerai-tools"] == "0.7.2"
-    assert len(CASES) >= 8
+    assert len(CASES) >= 9
 
 
 def common_meta(case: Case) -> pd.Series:

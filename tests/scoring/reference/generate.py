@@ -57,6 +57,12 @@ def make_case(
         values = base[:, None] + 0.5 * rng.standard_normal((n, k))
         values[:, 1] = values[:, 0]  # two identical models
         values[:, 2] = np.round(values[:, 2], 1)  # coarse: many ties
+    elif kind == "extreme":
+        # Magnitudes from 1e-300 to 1e300, signed zeros (equal, so tied), near-equal values.
+        values = rng.choice([-1.0, 1.0], (n, k)) * 10.0 ** rng.uniform(-300, 300, (n, k))
+        values[rng.random((n, k)) < 0.1] = 0.0
+        values[rng.random((n, k)) < 0.1] = -0.0
+        values[:, 0] = 1.0 + rng.integers(0, 5, n) * np.finfo(float).eps
     else:
         raise ValueError(kind)
     models = [f"model_{i:02d}" for i in range(k)]
@@ -126,6 +132,7 @@ CASES = {
     "correlated_ties": dict(seed=4, n=500, k=6, kind="correlated"),
     "continuous_target": dict(seed=5, n=300, k=4, target="continuous"),
     "partial_overlap": dict(seed=6, n=400, k=5, overlap=0.85, extra_targets=40),
+    "extreme_values": dict(seed=9, n=300, k=4, kind="extreme"),
     "tiny": dict(seed=7, n=6, k=3, n_features=2, n_neutralizers=1),
     "large": dict(seed=8, n=5000, k=3, n_features=10, n_neutralizers=8),
 }
