@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from oracle.errors import ScoringInputError
+from oracle.scoring.transforms import chunks
 
 SUFFIXES = (".parquet", ".csv")
 
@@ -63,15 +64,16 @@ def _numeric(frame: pd.DataFrame, what: str, path: Path, label: str = "column") 
         raise ScoringInputError(
             f"{what} file {path} has non-numeric {label}(s) {bad[:3]}: every value must be a number"
         )
-    values = frame.astype(np.float64)
-    finite = np.isfinite(values.to_numpy())
-    if not finite.all():
-        column = values.columns[np.argmin(finite.all(axis=0))]
-        count = int((~finite).sum())
-        raise ScoringInputError(
-            f"{what} file {path} has {count} NaN or inf value(s), e.g. in {label} '{column}': "
-            "give a finite number for every id"
-        )
+    values = frame.astype(np.float64, copy=False)
+    array = values.to_numpy()
+    for part in chunks(array.shape[1]):
+        finite = np.isfinite(array[:, part])
+        if not finite.all():
+            column = values.columns[part][int(np.argmin(finite.all(axis=0)))]
+            raise ScoringInputError(
+                f"{what} file {path} has NaN or inf value(s), e.g. in {label} '{column}': "
+                "give a finite number for every id"
+            )
     return values
 
 

@@ -262,3 +262,48 @@ def test_neutralizers_need_sample_weights(tmp_path: Path) -> None:
     )
     assert code == 2
     assert "--neutralizers and --sample-weights go together" in output
+
+
+def test_factor_files_that_lack_scored_ids_are_named(tmp_path: Path) -> None:
+    paths = write_inputs(tmp_path)
+    ids = pd.read_csv(paths["targets"], dtype={"id": str})["id"]
+    partial = pd.DataFrame({"id": ids[:40], "f0": np.arange(40.0)})
+    partial.to_csv(tmp_path / "features.csv", index=False)
+    code, output = run(
+        "-p",
+        str(paths["predictions"]),
+        "-t",
+        str(paths["targets"]),
+        "-f",
+        str(tmp_path / "features.csv"),
+        "-o",
+        str(tmp_path / "o.csv"),
+    )
+    assert code == 1
+    assert "the features lack 10 of the 50 scored ids" in output
+
+
+def test_risk_factors_make_the_tc_portfolio_neutral(tmp_path: Path) -> None:
+    paths = write_inputs(tmp_path, n=200)
+    ids = pd.read_csv(paths["targets"], dtype={"id": str})["id"]
+    rng = np.random.default_rng(5)
+    factors = pd.DataFrame({"id": ids, "size": rng.standard_normal(200), "value": rng.random(200)})
+    factors.to_csv(tmp_path / "risk.csv", index=False)
+    outputs = {}
+    for name, extra in (("plain", []), ("neutral", ["--risk-factors", str(tmp_path / "risk.csv")])):
+        out = tmp_path / f"{name}.csv"
+        code, output = run(
+            "-p",
+            str(paths["predictions"]),
+            "-t",
+            str(paths["targets"]),
+            "-s",
+            str(paths["stakes"]),
+            "-o",
+            str(out),
+            *extra,
+        )
+        assert code == 0, output
+        outputs[name] = pd.read_csv(out, index_col="model")
+    assert (outputs["plain"]["corr"] == outputs["neutral"]["corr"]).all()
+    assert (outputs["plain"]["tc"] - outputs["neutral"]["tc"]).abs().max() > 1e-6
