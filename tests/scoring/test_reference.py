@@ -13,6 +13,7 @@ import pytest
 
 from oracle.scoring import metrics
 from oracle.scoring.round import score_round
+from oracle.scoring.transforms import tie_kept_rank
 from tests.scoring.conftest import CASES, Case, load_case
 
 TOLERANCE = 1e-9
@@ -86,3 +87,14 @@ def test_score_round_matches_reference_in_any_chunking(case: Case, chunk: int) -
             case.predictions.loc[common], case.features.loc[common], case.targets
         )
         assert_matches(scores["fnc"], reference.to_dict())
+
+
+def test_stake_weight_of_tie_kept_ranks_is_the_meta_model(case: Case) -> None:
+    common = case.predictions.index.intersection(case.targets.index)
+    ordered = case.predictions.loc[common].sort_index()
+    ranked = pd.DataFrame(
+        tie_kept_rank(ordered.to_numpy()), index=ordered.index, columns=ordered.columns
+    )
+    got = metrics.stake_weight(ranked, case.stakes)
+    reference = pd.Series(case.expected["meta_model"])
+    assert (got.loc[reference.index] == reference).all()
