@@ -113,7 +113,7 @@ def worker(n_ids: int, n_models: int, seed: int, save: Path | None) -> dict[str,
     finished = time.perf_counter()
     stages: dict[str, float] = {}
     for (name, at), (_, until) in zip(marks, [*marks[1:], ("end", finished)], strict=True):
-        stages[name] = round(until - at, 4)
+        stages[name] = round(stages.get(name, 0.0) + until - at, 4)
     if save is not None:
         scores.to_parquet(save / "ours.parquet")
     return {

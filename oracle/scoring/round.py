@@ -103,10 +103,17 @@ def score_round(
     if (neutralizers is None) != (sample_weights is None):
         raise ScoringInputError("alpha and MPC need both neutralizers and sample weights")
 
-    say(f"ranking {len(models)} models on {len(ids)} ids")
+    say(f"ranking 0/{len(models):,} models on {len(ids):,} ids")
     # The predictions' (n, k) values transposed: a view, not a copy, for a float64 frame.
     model_major = predictions.to_numpy(dtype=np.float64).T
-    ranks = twice_ranks(model_major, chunk, columns=positions)
+    ranks = twice_ranks(
+        model_major,
+        chunk,
+        columns=positions,
+        on_progress=lambda done: say(
+            f"ranking {done:,}/{len(models):,} models on {len(ids):,} ids"
+        ),
+    )
     out = pd.DataFrame(index=pd.Index(models, name="model"))
     target_pow = power(t - target_mean)
     say("CORR")

@@ -87,29 +87,30 @@ def twice_ranks(
     chunk: int = DEFAULT_CHUNK,
     workers: int | None = None,
     columns: NDArray[np.intp] | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> RankArray:
     """:func:`twice_tie_kept_rank` of a model-major matrix, in chunks on a thread pool.
 
     ``columns`` selects (and orders) the ids to rank; the selection is made chunk by chunk,
     so the input is never copied whole. Sorting releases the GIL, so chunks rank in
     parallel; memory stays bounded by the chunk size whatever the number of models.
+    ``on_progress`` is called from the calling thread with the number of models ranked so far.
     """
     k = rows.shape[0]
     n = rows.shape[1] if columns is None else len(columns)
     out = np.empty((k, n), dtype=rank_dtype(n))
     parts = list(chunks(k, chunk))
 
-    def run(part: slice) -> None:
+    def run(part: slice) -> int:
         block = rows[part] if columns is None else rows[part][:, columns]
         out[part] = twice_tie_kept_rank(np.ascontiguousarray(block, dtype=np.float64))
+        return int(part.stop)
 
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(parts)))
-    if n_workers == 1:
-        for part in parts:
-            run(part)
-    else:
-        with ThreadPoolExecutor(max_workers=n_workers) as pool:
-            list(pool.map(run, parts))
+    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+        for done in pool.map(run, parts):
+            if on_progress is not None:
+                on_progress(done)
     return out
 
 

@@ -40,7 +40,10 @@ def test_twice_rank_equals_twice_scipy_average_rank(matrix) -> None:
 def test_chunked_parallel_ranking_equals_one_pass() -> None:
     rng = np.random.default_rng(0)
     matrix = rng.integers(0, 50, size=(37, 300)).astype(float)
-    assert np.array_equal(twice_ranks(matrix, chunk=4, workers=2), twice_tie_kept_rank(matrix))
+    seen: list[int] = []
+    ranks = twice_ranks(matrix, chunk=4, workers=2, on_progress=seen.append)
+    assert np.array_equal(ranks, twice_tie_kept_rank(matrix))
+    assert seen == [*range(4, 37, 4), 37]
 
 
 def test_rank_type_widens_past_uint16() -> None:
