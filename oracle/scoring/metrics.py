@@ -14,7 +14,7 @@ Two layers:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -28,6 +28,7 @@ from oracle.scoring.transforms import (
     chunks,
     gaussian_pow_table,
     gaussian_table,
+    neutralise_rows,
     neutraliser_basis,
     power,
     rank_table,
@@ -102,21 +103,25 @@ def corr_from_ranks(
     return out
 
 
-def stake_weight_from_ranks(ranks: RankArray, stakes: FloatArray) -> FloatArray:
-    """The stake-weighted mean of the models' tie-kept percentile ranks (the meta model).
+def _stake_weighted_mean(columns: Iterable[FloatArray], weights: FloatArray, n: int) -> FloatArray:
+    """``sum_i w_i x_i / sum_i w_i``, summed model by model in order, as pandas sums a row.
 
-    Summed model by model in order, as pandas sums a row, so ids whose ranks agree get
-    bit-identical meta-model values (their tie survives the meta model's own ranking).
+    Ids whose values agree in every model therefore get bit-identical results, so a tie
+    in the inputs survives into the meta model (and its own ranking).
     """
+    total = np.zeros(n)
+    for column, weight in zip(columns, weights, strict=True):
+        total += column * weight
+    return np.asarray(total / weights.sum(), dtype=np.float64)
+
+
+def stake_weight_from_ranks(ranks: RankArray, stakes: FloatArray) -> FloatArray:
+    """The stake-weighted mean of the models' tie-kept percentile ranks (the meta model)."""
     weights = np.asarray(stakes, dtype=np.float64)
     if weights.shape != (ranks.shape[0],):
         raise ValueError("one stake per ranked model is needed")
     table = rank_table(ranks.shape[1])
-    total = np.zeros(ranks.shape[1])
-    for row, weight in zip(ranks, weights, strict=True):
-        if weight != 0:
-            total += table[row] * weight
-    return np.asarray(total / weights.sum(), dtype=np.float64)
+    return _stake_weighted_mean((table[row] for row in ranks), weights, ranks.shape[1])
 
 
 def contribution_target(live_targets: FloatArray) -> FloatArray:
@@ -163,11 +168,10 @@ def feature_neutral_corr_from_ranks(
     n = ranks.shape[1]
     gauss = gaussian_table(n)
     table = gaussian_pow_table(n)
-    design, pseudo_inverse = neutraliser_basis(features)
+    basis = neutraliser_basis(features)
     out = np.empty(ranks.shape[0])
     for part in chunks(ranks.shape[0], chunk):
-        g = gauss[ranks[part]]
-        neutral = g - (g @ pseudo_inverse.T) @ design.T
+        neutral = neutralise_rows(gauss[ranks[part]], basis)
         constant = np.ptp(neutral, axis=1) == 0
         rescored = _pearson_rows(table[twice_tie_kept_rank(neutral)], target_pow)
         rescored[constant] = np.nan
@@ -286,10 +290,9 @@ def stake_weight(predictions: pd.DataFrame, stakes: pd.Series) -> pd.Series:
     """numerai-tools' stake_weight: ``sum_i s_i x_i / sum_i s_i`` over the staked columns."""
     columns = predictions[stakes.index].to_numpy(dtype=np.float64).T
     weights = stakes.to_numpy(dtype=np.float64)
-    total = np.zeros(columns.shape[1])
-    for column, weight in zip(columns, weights, strict=True):
-        total += column * weight
-    return pd.Series(total / weights.sum(), index=predictions.index)
+    return pd.Series(
+        _stake_weighted_mean(columns, weights, len(predictions)), index=predictions.index
+    )
 
 
 def meta_model(predictions: pd.DataFrame, stakes: pd.Series) -> pd.Series:
@@ -348,9 +351,8 @@ def feature_neutral_corr(
         )
     features = features.loc[predictions.index]
     ranks = _ranks(predictions)
-    gauss = gaussian_table(ranks.shape[1])[ranks]
-    design, pseudo_inverse = neutraliser_basis(features.to_numpy(dtype=np.float64))
-    neutral = gauss - (gauss @ pseudo_inverse.T) @ design.T
+    basis = neutraliser_basis(features.to_numpy(dtype=np.float64))
+    neutral = neutralise_rows(gaussian_table(ranks.shape[1])[ranks], basis)
     frame = pd.DataFrame(neutral.T, index=predictions.index, columns=predictions.columns)
     return numerai_corr(frame, targets)
 

@@ -22,7 +22,14 @@ from oracle.errors import ScoringInputError
 from oracle.scoring import metrics
 from oracle.scoring.config import ScoringConfig
 from oracle.scoring.metrics import check_overlap
-from oracle.scoring.payouts import PPB, combined_score, payout_factor, payout_ratio, quantise
+from oracle.scoring.payouts import (
+    PPB,
+    PayoutRule,
+    combined_score,
+    payout_factor,
+    payout_ratio,
+    quantise,
+)
 from oracle.scoring.tc import tc_from_ranks
 from oracle.scoring.transforms import DEFAULT_CHUNK, FloatArray, chunks, power, twice_ranks
 from oracle.token import UNIT
@@ -143,14 +150,15 @@ def score_round(
 
 
 def _add_payout_ratio(out: pd.DataFrame, stakes: FloatArray | None, config: ScoringConfig) -> None:
-    rule = config.payout
-    weights = {"corr": rule.corr_weight_ppm, "mmc": rule.mmc_weight_ppm, "tc": rule.tc_weight_ppm}
-    if any(w and name not in out for name, w in weights.items()):
+    if missing_for_payout(out, config):
         return
+    rule = config.payout
     # Stakes are token amounts here; the threshold is in base units, like on chain.
     total = 0 if stakes is None else sum(int(Decimal(repr(float(x))) * UNIT) for x in stakes)
     factor = payout_factor(total, rule)
-    columns = {name: out[name].tolist() if name in out else [0.0] * len(out) for name in weights}
+    columns = {
+        name: out[name].tolist() if name in out else [0.0] * len(out) for name in _weights(rule)
+    }
     ratios = [
         payout_ratio(combined_score(quantise(c), quantise(m), quantise(t), rule), factor, rule)
         for c, m, t in zip(columns["corr"], columns["mmc"], columns["tc"], strict=True)
@@ -159,8 +167,10 @@ def _add_payout_ratio(out: pd.DataFrame, stakes: FloatArray | None, config: Scor
     out["payout_ratio"] = out["payout_ratio_ppb"] / PPB
 
 
+def _weights(rule: PayoutRule) -> dict[str, int]:
+    return {"corr": rule.corr_weight_ppm, "mmc": rule.mmc_weight_ppm, "tc": rule.tc_weight_ppm}
+
+
 def missing_for_payout(out: pd.DataFrame, config: ScoringConfig) -> list[str]:
     """The weighted scores the payout ratio needs but the inputs did not allow."""
-    rule = config.payout
-    weights = {"mmc": rule.mmc_weight_ppm, "tc": rule.tc_weight_ppm, "corr": rule.corr_weight_ppm}
-    return [name for name, w in weights.items() if w and name not in out]
+    return [name for name, w in _weights(config.payout).items() if w and name not in out]

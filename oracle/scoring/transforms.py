@@ -159,12 +159,6 @@ def gaussianise(values: FloatArray) -> FloatArray:
     return _ranked_lookup(values, gaussian_table)
 
 
-def center(values: FloatArray) -> FloatArray:
-    """Subtract each column's mean."""
-    matrix = np.asarray(values, dtype=np.float64)
-    return np.asarray(matrix - matrix.mean(axis=0), dtype=np.float64)
-
-
 def neutraliser_basis(neutralizers: FloatArray) -> tuple[FloatArray, FloatArray]:
     """The design matrix ``[neutralizers, 1]`` and its pseudo-inverse (``rcond=1e-6``).
 
@@ -178,16 +172,8 @@ def neutraliser_basis(neutralizers: FloatArray) -> tuple[FloatArray, FloatArray]
     return design, np.asarray(np.linalg.pinv(design, rcond=1e-6), dtype=np.float64)
 
 
-def neutralise(values: FloatArray, neutralizers: FloatArray, proportion: float = 1.0) -> FloatArray:
-    """Remove from each column of ``values`` (``(n_ids, k)``) its least-squares fit on the
-    neutralizers and a constant."""
-    matrix = np.asarray(values, dtype=np.float64)
-    design, pseudo_inverse = neutraliser_basis(neutralizers)
-    return np.asarray(matrix - proportion * (design @ (pseudo_inverse @ matrix)), dtype=np.float64)
-
-
-def orthogonalise(values: FloatArray, direction: FloatArray) -> FloatArray:
-    """Remove from each column of ``values`` its projection on the vector ``direction``."""
-    matrix = np.asarray(values, dtype=np.float64)
-    u = np.asarray(direction, dtype=np.float64)
-    return np.asarray(matrix - np.outer(u, (matrix.T @ u) / (u @ u)), dtype=np.float64)
+def neutralise_rows(rows: FloatArray, basis: tuple[FloatArray, FloatArray]) -> FloatArray:
+    """Remove from each row of a model-major ``(k, n)`` array its least-squares fit on the
+    neutralizers and a constant; ``basis`` is :func:`neutraliser_basis` of the neutralizers."""
+    design, pseudo_inverse = basis
+    return np.asarray(rows - (rows @ pseudo_inverse.T) @ design.T, dtype=np.float64)
