@@ -118,22 +118,19 @@ def optimise(signal: FloatArray, basis: FloatArray, config: PortfolioConfig) -> 
     mu = 0.0
     tolerance = 1e-12 * np.sqrt(n) * bound
 
-    def primal(nu_: FloatArray, mu_: float) -> tuple[FloatArray, FloatArray]:
+    def evaluate(nu_: FloatArray, mu_: float) -> tuple[FloatArray, float, float, FloatArray]:
+        """At multipliers ``(nu, mu)``: the box maximiser ``u``, the dual value ``D`` and
+        its gradient, the constraint residual ``(n - sum|u|, -Q^T u)``."""
         shifted = signal - basis @ nu_
         soft = np.sign(shifted) * np.maximum(np.abs(shifted) - mu_, 0.0)
-        return np.clip(soft / gamma, -bound, bound), shifted
-
-    def dual(nu_: FloatArray, mu_: float) -> float:
-        u_, shifted = primal(nu_, mu_)
-        return float(shifted @ u_ - gamma / 2 * (u_ @ u_) - mu_ * np.abs(u_).sum() + mu_ * n)
-
-    def residual(nu_: FloatArray, mu_: float) -> tuple[FloatArray, float, FloatArray]:
-        u_, _ = primal(nu_, mu_)
-        return u_, n - float(np.abs(u_).sum()), -(basis.T @ u_)
+        u_ = np.clip(soft / gamma, -bound, bound)
+        gross = float(np.abs(u_).sum())
+        value = float(shifted @ u_ - gamma / 2 * (u_ @ u_) - mu_ * gross + mu_ * n)
+        return u_, value, n - gross, -(basis.T @ u_)
 
     iterations = 0
+    u, current, grad_mu, grad_nu = evaluate(nu, mu)
     for iterations in range(1, MAX_ITERATIONS + 1):  # noqa: B007 - reported below
-        u, grad_mu, grad_nu = residual(nu, mu)
         use_mu = mu > 0 or grad_mu < 0
         if np.abs(grad_nu).max() <= tolerance and (
             abs(grad_mu) <= tolerance * np.sqrt(n) if mu > 0 else grad_mu >= -tolerance
@@ -148,28 +145,28 @@ def optimise(signal: FloatArray, basis: FloatArray, config: PortfolioConfig) -> 
         step = -np.linalg.lstsq(hessian, grad, rcond=None)[0]
         if not np.isfinite(step).all() or step @ grad >= 0:
             step = -grad
-        current, current_norm = dual(nu, mu), float(np.linalg.norm(grad))
+        current_norm = float(np.linalg.norm(grad))
         size = 1.0
         while True:
             nu_new = nu + size * step[: nu.size]
             mu_new = max(mu + size * step[nu.size], 0.0) if use_mu else mu
+            trial = evaluate(nu_new, mu_new)
+            _, value, new_mu, new_nu = trial
+            new_norm = float(np.linalg.norm(np.append(new_nu, new_mu) if use_mu else new_nu))
             # Armijo on the dual; near the optimum its decrease drowns in rounding, so a
             # step that shrinks the constraint residual is taken too.
-            _, new_mu, new_nu = residual(nu_new, mu_new)
-            new_norm = float(np.linalg.norm(np.append(new_nu, new_mu) if use_mu else new_nu))
-            decrease = current - dual(nu_new, mu_new)
-            if decrease >= 1e-4 * size * -(step @ grad) or new_norm < current_norm:
+            if current - value >= 1e-4 * size * -(step @ grad) or new_norm < current_norm:
                 break
             size /= 2
             if size < 1e-20:
                 break
         nu, mu = nu_new, mu_new
+        u, current, grad_mu, grad_nu = trial
     else:
         raise ScoringInputError(
             f"the portfolio optimiser did not converge in {MAX_ITERATIONS} iterations: "
             "check the risk factors for extreme values"
         )
-    u, _ = primal(nu, mu)
     free = (np.abs(u) > 0) & (np.abs(u) < bound)
     return Portfolio(weights=u / n, free=free, gross_binding=mu > 0, iterations=iterations)
 
