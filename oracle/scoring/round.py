@@ -63,14 +63,17 @@ def _cover(frame: pd.DataFrame | pd.Series | None, ids: pd.Index, what: str) -> 
 
 
 def _scored_ids(
-    predictions: pd.DataFrame, targets: pd.Series, max_filtered_ratio: float, chunk: int
+    predictions: pd.DataFrame,
+    values: FloatArray,
+    targets: pd.Series,
+    max_filtered_ratio: float,
+    chunk: int,
 ) -> tuple[pd.Index, NDArray[np.intp]]:
     """The sorted ids predictions and targets share, and their rows in the predictions.
 
     Applies numerai-tools' overlap rule to both inputs; ids with a NaN do not count. The
-    predictions are checked for NaN a chunk of models at a time, never copied whole.
+    predictions' ``(n, k)`` values are checked for NaN a chunk of models at a time.
     """
-    values = predictions.to_numpy(dtype=np.float64)
     complete = np.ones(len(predictions), dtype=bool)
     for part in chunks(values.shape[1], chunk):
         complete &= ~np.isnan(values[:, part]).any(axis=1)
@@ -96,7 +99,9 @@ def score_round(
     config = config or ScoringConfig()
     say = progress or (lambda _stage: None)
     predictions, targets = data.predictions, data.targets
-    ids, positions = _scored_ids(predictions, targets, config.max_filtered_ratio, chunk)
+    # The predictions' (n, k) values: a view, not a copy, for a float64 frame.
+    values = predictions.to_numpy(dtype=np.float64)
+    ids, positions = _scored_ids(predictions, values, targets, config.max_filtered_ratio, chunk)
     models = predictions.columns
     target_mean = float(targets.mean())
     t = targets.loc[ids].to_numpy(dtype=np.float64)
@@ -111,10 +116,8 @@ def score_round(
         raise ScoringInputError("alpha and MPC need both neutralizers and sample weights")
 
     say(f"ranking 0/{len(models):,} models on {len(ids):,} ids")
-    # The predictions' (n, k) values transposed: a view, not a copy, for a float64 frame.
-    model_major = predictions.to_numpy(dtype=np.float64).T
     ranks = twice_ranks(
-        model_major,
+        values.T,
         chunk,
         columns=positions,
         on_progress=lambda done: say(
