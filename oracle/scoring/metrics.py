@@ -77,6 +77,17 @@ def check_overlap(
             )
 
 
+def values_on(frame: pd.DataFrame | pd.Series, ids: pd.Index, what: str) -> FloatArray:
+    """``frame``'s values on ``ids``, in that order; every id must have a row."""
+    missing = ids.difference(frame.index)
+    if len(missing):
+        raise ScoringInputError(
+            f"the {what} lack {len(missing)} of the {len(ids)} scored ids, e.g. "
+            f"'{missing[0]}': give a row for every id"
+        )
+    return np.asarray(frame.loc[ids].to_numpy(dtype=np.float64))
+
+
 # --------------------------------------------------------------------------------------
 # Array arithmetic
 # --------------------------------------------------------------------------------------
@@ -371,16 +382,11 @@ def _signals_inputs(
     if not center_first:
         targets = center(targets)
     ids = predictions.index
-    for name, frame in (("neutralizers", neutralizers), ("sample weights", sample_weights)):
-        if not ids.isin(frame.dropna().index).all():
-            raise ScoringInputError(
-                f"the {name} lack some of the {len(ids)} scored ids: give a value for every id"
-            )
     return (
         predictions,
         targets.to_numpy(dtype=np.float64),
-        neutralizers.loc[ids].to_numpy(dtype=np.float64),
-        sample_weights.loc[ids].to_numpy(dtype=np.float64),
+        values_on(neutralizers.dropna(), ids, "neutralizers"),
+        values_on(sample_weights.dropna(), ids, "sample weights"),
     )
 
 

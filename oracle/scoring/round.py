@@ -21,7 +21,6 @@ from numpy.typing import NDArray
 from oracle.errors import ScoringInputError
 from oracle.scoring import metrics
 from oracle.scoring.config import ScoringConfig
-from oracle.scoring.metrics import check_overlap
 from oracle.scoring.payouts import (
     PPB,
     PayoutRule,
@@ -51,15 +50,7 @@ class RoundData:
 
 
 def _cover(frame: pd.DataFrame | pd.Series | None, ids: pd.Index, what: str) -> FloatArray | None:
-    if frame is None:
-        return None
-    missing = ids.difference(frame.index)
-    if len(missing):
-        raise ScoringInputError(
-            f"the {what} lack {len(missing)} of the {len(ids)} scored ids, e.g. "
-            f"'{missing[0]}': give a row for every id"
-        )
-    return np.asarray(frame.loc[ids].to_numpy(dtype=np.float64))
+    return None if frame is None else metrics.values_on(frame, ids, what)
 
 
 def _scored_ids(
@@ -78,7 +69,7 @@ def _scored_ids(
     for part in chunks(values.shape[1], chunk):
         complete &= ~np.isnan(values[:, part]).any(axis=1)
     ids = predictions.index[complete].intersection(targets.dropna().index).sort_values()
-    check_overlap(
+    metrics.check_overlap(
         len(ids), [len(predictions), len(targets)], ["predictions", "targets"], max_filtered_ratio
     )
     return ids, np.asarray(predictions.index.get_indexer(ids), dtype=np.intp)
