@@ -44,10 +44,10 @@ demo: setup ## start the devnet, deploy, print the addresses and supply
 	$(APE) run demo
 
 devnet: setup ## start the persistent local devnet (anvil) in the background
-	$(PY) -m oracle.devnet start
+	$(PY) -m oracle.chain.devnet start
 
 devnet-stop: ## stop the local devnet (its state is kept)
-	$(PY) -m oracle.devnet stop
+	$(PY) -m oracle.chain.devnet stop
 
 deploy: setup ## deploy to the local devnet (reuses an existing deployment)
 	$(APE) run deploy

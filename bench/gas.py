@@ -18,8 +18,8 @@ from typing import Any
 from eth_account import Account
 
 from oracle import PROJECT_ROOT
-from oracle.devnet import Devnet, start, stop
-from oracle.permit import sign_permit
+from oracle.chain.devnet import Devnet, start, stop
+from oracle.chain.permit import sign_permit
 
 RESULTS = PROJECT_ROOT / "bench" / "results" / "gas.json"
 ONE = 10**18
@@ -78,13 +78,13 @@ def measure_tournament(provider: Any) -> dict[str, Any]:
 
     from ape import accounts, chain, project
 
-    from oracle.merkle import LEAF_ENCODING, StandardMerkleTree
+    from oracle.chain.merkle import LEAF_ENCODING, StandardMerkleTree
 
     dev = accounts.test_accounts
     deployer, treasury, operator, oracle, guardian = (dev[i] for i in range(5))
     token = project.TournamentToken.deploy("Tournament Token", "TNMR", treasury, sender=deployer)
     t = project.Tournament.deploy(
-        token, treasury, deployer, operator, oracle, guardian, sender=deployer
+        token, treasury, deployer, operator, oracle, guardian, 14 * 86_400, sender=deployer
     )
     token.approve(t, 2**256 - 1, sender=treasury)
     stakers = [dev.generate_test_account() for _ in range(140)]

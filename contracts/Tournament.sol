@@ -54,6 +54,7 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
     }
 
     IERC20 private immutable _token;
+    uint256 private immutable _settlementPeriod;
     address private _treasury;
     uint256 private _nextRound = 1;
     mapping(uint256 round => RoundData) private _rounds;
@@ -66,12 +67,23 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
     /// @param operator Holds OPERATOR_ROLE.
     /// @param oracle Holds ORACLE_ROLE.
     /// @param guardian Holds GUARDIAN_ROLE.
-    constructor(address token_, address treasury_, address admin, address operator, address oracle, address guardian) {
+    /// @param settlementPeriod_ Seconds after a round's resolution deadline that its leaves stay claimable.
+    constructor(
+        address token_,
+        address treasury_,
+        address admin,
+        address operator,
+        address oracle,
+        address guardian,
+        uint256 settlementPeriod_
+    ) {
         if (
             token_ == address(0) || treasury_ == address(0) || admin == address(0) || operator == address(0)
                 || oracle == address(0) || guardian == address(0)
         ) revert ZeroAddress();
+        if (settlementPeriod_ == 0 || settlementPeriod_ > type(uint32).max) revert InvalidSettlementPeriod();
         _token = IERC20(token_);
+        _settlementPeriod = settlementPeriod_;
         _treasury = treasury_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(OPERATOR_ROLE, operator);
@@ -325,7 +337,7 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
     /// @inheritdoc ITournament
     function refund(uint256 round, address account, bytes32 modelId) external nonReentrant {
         RoundData storage r = _existing(round);
-        if (!_refundsOpen(r)) revert RefundsNotOpen(round, r.resolveBy);
+        if (!_refundsOpen(r)) revert RefundsNotOpen(round, _refundsOpenAfter(r));
         bytes32 key = _positionKey(round, account, modelId);
         uint256 amount = _stakes[key];
         if (amount == 0) revert NoPosition(round, account, modelId);
@@ -337,8 +349,14 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
     /// @inheritdoc ITournament
     function releaseBudget(uint256 round) external nonReentrant {
         RoundData storage r = _existing(round);
-        if (!_refundsOpen(r)) revert RefundsNotOpen(round, r.resolveBy);
+        if (!_refundsOpen(r)) revert RefundsNotOpen(round, _refundsOpenAfter(r));
+        // A finalised round holds no budget, only the reward its unclaimed leaves did not take.
         uint256 amount = r.budget;
+        if (r.status == Status.Finalized) {
+            amount = r.rewardLeft;
+            r.rewardLeft = 0;
+            r.burnLeft = 0;
+        }
         if (amount == 0) revert ZeroAmount();
         r.budget = 0;
         _token.safeTransfer(_treasury, amount);
@@ -355,6 +373,16 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
     /// @inheritdoc ITournament
     function treasury() external view returns (address) {
         return _treasury;
+    }
+
+    /// @inheritdoc ITournament
+    function settlementPeriod() external view returns (uint256) {
+        return _settlementPeriod;
+    }
+
+    /// @inheritdoc ITournament
+    function settleBy(uint256 round) external view returns (uint256) {
+        return _settleBy(_existing(round));
     }
 
     /// @inheritdoc ITournament
@@ -431,8 +459,17 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
     }
 
     function _refundsOpen(RoundData storage r) private view returns (bool) {
-        Status status = r.status;
-        return status == Status.Cancelled || (status != Status.Finalized && block.timestamp > r.resolveBy);
+        return r.status == Status.Cancelled || block.timestamp > _refundsOpenAfter(r);
+    }
+
+    /// @dev Refunds open after this time unless the round is cancelled: the resolution deadline,
+    /// or for a finalised round the end of its claims.
+    function _refundsOpenAfter(RoundData storage r) private view returns (uint256) {
+        return r.status == Status.Finalized ? _settleBy(r) : r.resolveBy;
+    }
+
+    function _settleBy(RoundData storage r) private view returns (uint256) {
+        return uint256(r.resolveBy) + _settlementPeriod;
     }
 
     function _positionKey(uint256 round, address account, bytes32 modelId) private pure returns (bytes32) {
@@ -467,6 +504,7 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
         RoundData storage r = _rounds[leaf.round];
         Status status = r.status;
         if (status != Status.Finalized) revert WrongStatus(leaf.round, status);
+        if (block.timestamp > _settleBy(r)) revert SettlementClosed(leaf.round, _settleBy(r));
         bytes32 key = _positionKey(leaf.round, leaf.account, leaf.modelId);
         uint256 recorded = _stakes[key];
         if (recorded == 0) revert NoPosition(leaf.round, leaf.account, leaf.modelId);

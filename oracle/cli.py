@@ -9,7 +9,7 @@ import click
 from ape.cli import ConnectedProviderCommand
 from ape.cli.commands import parse_network
 
-from oracle.devnet import Devnet, start
+from oracle.chain.devnet import Devnet, start
 
 
 class DevnetCommand(ConnectedProviderCommand):

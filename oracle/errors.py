@@ -72,8 +72,11 @@ REVERT_HINTS: dict[str, str] = {
     "ChallengeWindowClosed": "the challenge window of round {round} closed at {challengeEnds}",
     "ResolutionDeadlinePassed": "round {round} passed its resolution deadline {resolveBy}: "
     "stakers can take refunds",
-    "RefundsNotOpen": "refunds of round {round} open only if it is cancelled or unfinalised "
-    "after {resolveBy}",
+    "RefundsNotOpen": "refunds of round {round} open only if it is cancelled, or after "
+    "{opensAfter}",
+    "SettlementClosed": "claims of round {round} closed at {settleBy}: unsettled positions are "
+    "refunded in full instead",
+    "InvalidSettlementPeriod": "the settlement period must be between 1 second and 2^32-1",
     "InvalidProof": "the proof does not match round {round}'s root for that leaf",
     "StakeMismatch": "the leaf's stake {leafStake} differs from the recorded {recordedStake}",
     "LeafAboveClip": "the leaf moves {amount}, above clip x stake = {maxAmount}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from oracle.chain import (
+from oracle.chain.accounts import (
     LOCAL_ROLE_INDEX,
     checked_address,
     is_local_chain,
@@ -13,8 +13,14 @@ from oracle.chain import (
     test_account,
 )
 from oracle.cli import DevnetCommand, account_option, yes_option
-from oracle.deploy import DEFAULT_TOKEN_NAME, DEFAULT_TOKEN_SYMBOL, Roles, deploy
-from oracle.deployments import record_path
+from oracle.chain.deploy import (
+    DEFAULT_SETTLEMENT_PERIOD,
+    DEFAULT_TOKEN_NAME,
+    DEFAULT_TOKEN_SYMBOL,
+    Roles,
+    deploy,
+)
+from oracle.chain.deployments import record_path
 from oracle.errors import cli_errors
 
 
@@ -26,6 +32,14 @@ from oracle.errors import cli_errors
 @click.option("--guardian", default=None, help="vetoes, cancels, pauses")
 @click.option("--token-name", default=DEFAULT_TOKEN_NAME, show_default=True)
 @click.option("--token-symbol", default=DEFAULT_TOKEN_SYMBOL, show_default=True)
+@click.option(
+    "--settlement-days",
+    type=click.IntRange(min=1, max=3650),
+    default=DEFAULT_SETTLEMENT_PERIOD // 86_400,
+    show_default=True,
+    help="days after a round's resolution deadline that its leaves stay claimable; after that "
+    "unsettled stakes are refunded in full",
+)
 @click.option("--force", is_flag=True, help="deploy again even if a live deployment is recorded")
 @yes_option
 @cli_errors
@@ -38,6 +52,7 @@ def cli(
     guardian,
     token_name,
     token_symbol,
+    settlement_days,
     force,
     yes,
 ):
@@ -64,7 +79,13 @@ def cli(
     if not local and not force and not yes:
         click.confirm(f"Deploy to chain {provider.chain_id} from {deployer.address}?", abort=True)
     result = deploy(
-        provider, deployer, roles, token_name=token_name, token_symbol=token_symbol, force=force
+        provider,
+        deployer,
+        roles,
+        token_name=token_name,
+        token_symbol=token_symbol,
+        settlement_period=settlement_days * 86_400,
+        force=force,
     )
     d = result.deployment
     verb = "reused" if result.reused else "deployed"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from oracle import deployments
-from oracle.chain import checked_address, is_local_chain
+from oracle.chain import deployments
+from oracle.chain.accounts import checked_address, is_local_chain
 from oracle.cli import DevnetCommand
 from oracle.errors import AccountError, NetworkError, cli_errors
-from oracle.token import format_amount, parse_amount, token_contract
+from oracle.chain.token import format_amount, parse_amount, token_contract
 
 
 @click.command(cls=DevnetCommand)

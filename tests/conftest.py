@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from tests.tournament_helpers import SETTLEMENT
+
 TOKEN_NAME = "Tournament Token"
 TOKEN_SYMBOL = "TNMR"
 CAP = 11_000_000 * 10**18
@@ -71,7 +73,7 @@ def tournament(
 ) -> Any:
     """A tournament wired to the token; alice, bob and carol hold 10,000 tokens and approved it."""
     contract = project.Tournament.deploy(
-        token, treasury, deployer, operator, oracle, guardian, sender=deployer
+        token, treasury, deployer, operator, oracle, guardian, SETTLEMENT, sender=deployer
     )
     for who in (alice, bob, carol):
         token.transfer(who, 10_000 * 10**18, sender=treasury)

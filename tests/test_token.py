@@ -8,8 +8,9 @@ import ape
 import pytest
 from eth_account import Account
 
-from oracle import permit
+from oracle.chain import permit
 from tests.conftest import CAP, TOKEN_NAME, TOKEN_SYMBOL
+from tests.reverts import reverts
 
 ONE = 10**18
 
@@ -46,7 +47,7 @@ def test_constructor_mintsCapToTreasury(token: Any, treasury: Any) -> None:
 
 
 def test_constructor_rejectsZeroTreasury(project: Any, deployer: Any) -> None:
-    with ape.reverts(project.TournamentToken.TreasuryIsZeroAddress):
+    with reverts(project.TournamentToken.TreasuryIsZeroAddress):
         project.TournamentToken.deploy("T", "T", ape.utils.ZERO_ADDRESS, sender=deployer)
 
 
@@ -58,7 +59,7 @@ def test_transfer_movesBalanceAndEmits(token: Any, treasury: Any, alice: Any) ->
 
 
 def test_transfer_revertsAboveBalance(token: Any, alice: Any, bob: Any) -> None:
-    with ape.reverts(token.ERC20InsufficientBalance, sender=alice.address, balance=0, needed=1):
+    with reverts(token.ERC20InsufficientBalance, sender=alice.address, balance=0, needed=1):
         token.transfer(bob, 1, sender=alice)
 
 
@@ -68,7 +69,7 @@ def test_transferFrom_spendsAllowance(token: Any, treasury: Any, alice: Any, bob
     token.transferFrom(treasury, bob, 4 * ONE, sender=alice)
     assert token.allowance(treasury, alice) == 6 * ONE
     assert token.balanceOf(bob) == 4 * ONE
-    with ape.reverts(
+    with reverts(
         token.ERC20InsufficientAllowance, spender=alice.address, allowance=6 * ONE, needed=7 * ONE
     ):
         token.transferFrom(treasury, bob, 7 * ONE, sender=alice)
@@ -86,7 +87,7 @@ def test_permit_validSignatureSetsAllowance(token: Any, signer: Any, bob: Any) -
 def test_permit_expiredDeadlineReverts(token: Any, signer: Any, bob: Any) -> None:
     deadline = ape.chain.pending_timestamp - 1
     v, r, s = sign_permit(token, signer.key, signer.address, bob.address, ONE, 0, deadline)
-    with ape.reverts(token.ERC2612ExpiredSignature, deadline=deadline):
+    with reverts(token.ERC2612ExpiredSignature, deadline=deadline):
         token.permit(signer.address, bob, ONE, deadline, v, r, s, sender=bob)
     assert token.nonces(signer.address) == 0
 
@@ -95,7 +96,7 @@ def test_permit_wrongSignerReverts(token: Any, signer: Any, bob: Any) -> None:
     impostor = Account.create("impostor")
     deadline = ape.chain.pending_timestamp + 3600
     v, r, s = sign_permit(token, impostor.key, signer.address, bob.address, ONE, 0, deadline)
-    with ape.reverts(token.ERC2612InvalidSigner, signer=impostor.address, owner=signer.address):
+    with reverts(token.ERC2612InvalidSigner, signer=impostor.address, owner=signer.address):
         token.permit(signer.address, bob, ONE, deadline, v, r, s, sender=bob)
     assert token.allowance(signer.address, bob) == 0
 
@@ -105,7 +106,7 @@ def test_permit_replayedNonceReverts(token: Any, signer: Any, bob: Any) -> None:
     v, r, s = sign_permit(token, signer.key, signer.address, bob.address, ONE, 0, deadline)
     token.permit(signer.address, bob, ONE, deadline, v, r, s, sender=bob)
     # The same signature again: the digest now commits to nonce 1, so it recovers someone else.
-    with ape.reverts(token.ERC2612InvalidSigner):
+    with reverts(token.ERC2612InvalidSigner):
         token.permit(signer.address, bob, ONE, deadline, v, r, s, sender=bob)
     assert token.nonces(signer.address) == 1
 
@@ -122,7 +123,7 @@ def test_burnFrom_spendsAllowanceAndLowersSupply(token: Any, treasury: Any, alic
     token.burnFrom(treasury, 2 * ONE, sender=alice)
     assert token.totalSupply() == CAP - 2 * ONE
     assert token.allowance(treasury, alice) == 3 * ONE
-    with ape.reverts(
+    with reverts(
         token.ERC20InsufficientAllowance, spender=alice.address, allowance=3 * ONE, needed=4 * ONE
     ):
         token.burnFrom(treasury, 4 * ONE, sender=alice)

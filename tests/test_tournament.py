@@ -8,12 +8,14 @@ from typing import Any
 import ape
 import pytest
 
-from oracle.merkle import LEAF_ENCODING, leaf_hash
+from oracle.chain.merkle import LEAF_ENCODING, leaf_hash
+from tests.reverts import reverts
 from tests.test_token import sign_permit
 from tests.tournament_helpers import (
     DAY,
     ONE,
     PPM,
+    SETTLEMENT,
     LeafData,
     build_tree,
     commitment,
@@ -95,16 +97,61 @@ def test_constructor_setsRolesTokenAndTreasury(
 
 def test_constructor_rejectsZeroAddress(project: Any, token: Any, deployer: Any) -> None:
     zero = ape.utils.ZERO_ADDRESS
-    with ape.reverts(project.Tournament.ZeroAddress):
+    with reverts(project.Tournament.ZeroAddress):
         project.Tournament.deploy(
-            token, zero, deployer, deployer, deployer, deployer, sender=deployer
+            token, zero, deployer, deployer, deployer, deployer, SETTLEMENT, sender=deployer
         )
 
 
+def test_constructor_rejectsZeroSettlementPeriod(
+    project: Any, token: Any, deployer: Any, treasury: Any
+) -> None:
+    with reverts(project.Tournament.InvalidSettlementPeriod):
+        project.Tournament.deploy(
+            token, treasury, deployer, deployer, deployer, deployer, 0, sender=deployer
+        )
+
+
+def test_reverts_helperTellsErrorsAndValuesApart(
+    tournament: Any, token: Any, funded_round: Any, alice: Any, carol: Any
+) -> None:
+    """The revert helper fails on the wrong error, on a wrong value, and on no revert, also
+    for errors ape leaves undecoded (the token's, rising through the tournament)."""
+    round_id, _ = funded_round
+    with (
+        pytest.raises(AssertionError, match="expected revert ZeroAmount, got ZeroCommitment"),
+        reverts(tournament.ZeroAmount),
+    ):
+        tournament.stake(round_id, model("a"), ONE, ZERO32, sender=alice)
+    with (
+        pytest.raises(AssertionError, match="expected round=2"),
+        reverts(tournament.UnknownRound, round=2),
+    ):
+        tournament.stake(99, model("a"), ONE, C1, sender=alice)
+    token.approve(tournament, 0, sender=carol)
+    with reverts(token.ERC20InsufficientAllowance, spender=tournament, allowance=0, needed=ONE):
+        tournament.stake(round_id, model("c"), ONE, C1, sender=carol)
+    with (
+        pytest.raises(AssertionError, match="expected needed=2"),
+        reverts(token.ERC20InsufficientAllowance, needed=2 * ONE),
+    ):
+        tournament.stake(round_id, model("c"), ONE, C1, sender=carol)
+    with (
+        pytest.raises(AssertionError, match="got ERC20InsufficientAllowance"),
+        reverts(tournament.StakingClosed),
+    ):
+        tournament.stake(round_id, model("c"), ONE, C1, sender=carol)
+    with (
+        pytest.raises(AssertionError, match="nothing reverted"),
+        reverts(tournament.ZeroAmount),
+    ):
+        tournament.stake(round_id, model("a"), ONE, C1, sender=alice)
+
+
 def test_setTreasury_onlyAdminAndNotZero(tournament: Any, deployer: Any, alice: Any) -> None:
-    with ape.reverts(tournament.AccessControlUnauthorizedAccount):
+    with reverts(tournament.AccessControlUnauthorizedAccount):
         tournament.setTreasury(alice, sender=alice)
-    with ape.reverts(tournament.ZeroAddress):
+    with reverts(tournament.ZeroAddress):
         tournament.setTreasury(ape.utils.ZERO_ADDRESS, sender=deployer)
     receipt = tournament.setTreasury(alice, sender=deployer)
     assert tournament.treasury() == alice.address
@@ -134,7 +181,7 @@ def test_openRound_storesParamsAndEmits(tournament: Any, operator: Any) -> None:
 
 
 def test_openRound_onlyOperator(tournament: Any, alice: Any) -> None:
-    with ape.reverts(tournament.AccessControlUnauthorizedAccount):
+    with reverts(tournament.AccessControlUnauthorizedAccount):
         tournament.openRound(round_params(schedule()), sender=alice)
 
 
@@ -153,18 +200,18 @@ def test_openRound_rejectsBadSchedule(
     s = schedule()
     for field, delta in change.items():
         setattr(s, field, getattr(s, field) + delta)
-    with ape.reverts(tournament.InvalidSchedule):
+    with reverts(tournament.InvalidSchedule):
         tournament.openRound(round_params(s), sender=operator)
 
 
 @pytest.mark.parametrize("clip", [0, PPM + 1])
 def test_openRound_rejectsBadClip(tournament: Any, operator: Any, clip: int) -> None:
-    with ape.reverts(tournament.InvalidClip, clipPpm=clip):
+    with reverts(tournament.InvalidClip, clipPpm=clip):
         tournament.openRound(round_params(schedule(), clip_ppm=clip), sender=operator)
 
 
 def test_openRound_rejectsZeroMinStake(tournament: Any, operator: Any) -> None:
-    with ape.reverts(tournament.InvalidMinStake):
+    with reverts(tournament.InvalidMinStake):
         tournament.openRound(round_params(schedule(), min_stake=0), sender=operator)
 
 
@@ -188,16 +235,16 @@ def test_fundRound_rejectsZeroUnknownAndLate(
     tournament: Any, operator: Any, treasury: Any, guardian: Any
 ) -> None:
     round_id, s = open_round(tournament, operator)
-    with ape.reverts(tournament.ZeroAmount):
+    with reverts(tournament.ZeroAmount):
         tournament.fundRound(round_id, 0, sender=treasury)
-    with ape.reverts(tournament.UnknownRound, round=99):
+    with reverts(tournament.UnknownRound, round=99):
         tournament.fundRound(99, ONE, sender=treasury)
     warp(s.resolve_by + 1)
-    with ape.reverts(tournament.ResolutionDeadlinePassed):
+    with reverts(tournament.ResolutionDeadlinePassed):
         tournament.fundRound(round_id, ONE, sender=treasury)
     other, _ = open_round(tournament, operator)
     tournament.cancelRound(other, sender=guardian)
-    with ape.reverts(tournament.WrongStatus, round=other, status=CANCELLED):
+    with reverts(tournament.WrongStatus, round=other, status=CANCELLED):
         tournament.fundRound(other, ONE, sender=treasury)
 
 
@@ -241,20 +288,20 @@ def test_stake_rejectsBelowMinimumZeroAndUnknown(
     tournament: Any, funded_round: Any, alice: Any
 ) -> None:
     round_id, _ = funded_round
-    with ape.reverts(tournament.StakeBelowMinimum, stake=ONE - 1, minimum=ONE):
+    with reverts(tournament.StakeBelowMinimum, stake=ONE - 1, minimum=ONE):
         tournament.stake(round_id, model("a"), ONE - 1, C1, sender=alice)
-    with ape.reverts(tournament.ZeroAmount):
+    with reverts(tournament.ZeroAmount):
         tournament.stake(round_id, model("a"), 0, C1, sender=alice)
-    with ape.reverts(tournament.ZeroCommitment):
+    with reverts(tournament.ZeroCommitment):
         tournament.stake(round_id, model("a"), ONE, ZERO32, sender=alice)
-    with ape.reverts(tournament.UnknownRound, round=77):
+    with reverts(tournament.UnknownRound, round=77):
         tournament.stake(77, model("a"), ONE, C1, sender=alice)
 
 
 def test_stake_rejectedAfterClose(tournament: Any, funded_round: Any, alice: Any) -> None:
     round_id, s = funded_round
     warp(s.close)
-    with ape.reverts(tournament.StakingClosed, round=round_id, closeTime=s.close):
+    with reverts(tournament.StakingClosed, round=round_id, closeTime=s.close):
         tournament.stake(round_id, model("a"), ONE, C1, sender=alice)
 
 
@@ -263,9 +310,9 @@ def test_stake_rejectedWhilePaused(
 ) -> None:
     round_id, _ = funded_round
     tournament.pause(sender=guardian)
-    with ape.reverts(tournament.EnforcedPause):
+    with reverts(tournament.EnforcedPause):
         tournament.stake(round_id, model("a"), ONE, C1, sender=alice)
-    with ape.reverts(tournament.AccessControlUnauthorizedAccount):
+    with reverts(tournament.AccessControlUnauthorizedAccount):
         tournament.unpause(sender=alice)
     tournament.unpause(sender=guardian)
     tournament.stake(round_id, model("a"), ONE, C1, sender=alice)
@@ -285,7 +332,7 @@ def test_stakeWithPermit_approvesAndStakesInOneCall(
     assert tournament.stakeOf(round_id, signer, model("p")) == 3 * ONE
     assert token.nonces(signer) == 1
     # The same permit again (as if front-run) is ignored; the stake fails for lack of allowance.
-    with ape.reverts(token.ERC20InsufficientAllowance):
+    with reverts(token.ERC20InsufficientAllowance):
         tournament.stakeWithPermit(
             round_id, model("p"), 3 * ONE, C1, deadline, v, r, s, sender=signer
         )
@@ -304,14 +351,12 @@ def test_replaceCommitment_emitsTheNewOne(
         model("a"),
         C2,
     )
-    with ape.reverts(
-        tournament.NoPosition, round=round_id, account=bob.address, modelId=model("a")
-    ):
+    with reverts(tournament.NoPosition, round=round_id, account=bob.address, modelId=model("a")):
         tournament.replaceCommitment(round_id, model("a"), C2, sender=bob)
-    with ape.reverts(tournament.ZeroCommitment):
+    with reverts(tournament.ZeroCommitment):
         tournament.replaceCommitment(round_id, model("a"), ZERO32, sender=alice)
     warp(s.close)
-    with ape.reverts(tournament.StakingClosed):
+    with reverts(tournament.StakingClosed):
         tournament.replaceCommitment(round_id, model("a"), C2, sender=alice)
 
 
@@ -336,16 +381,16 @@ def test_withdraw_rejectsBadAmounts(
 ) -> None:
     round_id, s = funded_round
     tournament.stake(round_id, model("a"), 2 * ONE, C1, sender=alice)
-    with ape.reverts(tournament.StakeBelowMinimum, stake=ONE // 2, minimum=ONE):
+    with reverts(tournament.StakeBelowMinimum, stake=ONE // 2, minimum=ONE):
         tournament.withdraw(round_id, model("a"), 3 * ONE // 2, sender=alice)
-    with ape.reverts(tournament.InsufficientStake, requested=3 * ONE, available=2 * ONE):
+    with reverts(tournament.InsufficientStake, requested=3 * ONE, available=2 * ONE):
         tournament.withdraw(round_id, model("a"), 3 * ONE, sender=alice)
-    with ape.reverts(tournament.ZeroAmount):
+    with reverts(tournament.ZeroAmount):
         tournament.withdraw(round_id, model("a"), 0, sender=alice)
-    with ape.reverts(tournament.NoPosition):
+    with reverts(tournament.NoPosition):
         tournament.withdraw(round_id, model("a"), ONE, sender=bob)
     warp(s.close)
-    with ape.reverts(tournament.StakingClosed):
+    with reverts(tournament.StakingClosed):
         tournament.withdraw(round_id, model("a"), ONE, sender=alice)
 
 
@@ -371,28 +416,28 @@ def test_postResolution_checksRoleTimeAndTotals(
     round_id, s = funded_round
     staked(tournament, round_id, [(alice, "a", 10 * ONE)])
     root = b"\x44" * 32
-    with ape.reverts(tournament.AccessControlUnauthorizedAccount):
+    with reverts(tournament.AccessControlUnauthorizedAccount):
         tournament.postResolution(round_id, root, 10 * ONE, 0, 0, ZERO32, sender=alice)
     warp(s.resolve_after - 10)
-    with ape.reverts(tournament.OutsideResolutionWindow):
+    with reverts(tournament.OutsideResolutionWindow):
         tournament.postResolution(round_id, root, 10 * ONE, 0, 0, ZERO32, sender=oracle)
     warp(s.resolve_after)
-    with ape.reverts(tournament.TotalStakedMismatch, posted=9 * ONE, recorded=10 * ONE):
+    with reverts(tournament.TotalStakedMismatch, posted=9 * ONE, recorded=10 * ONE):
         tournament.postResolution(round_id, root, 9 * ONE, 0, 0, ZERO32, sender=oracle)
-    with ape.reverts(tournament.RewardAboveBudget, reward=1_001 * ONE, budget=1_000 * ONE):
+    with reverts(tournament.RewardAboveBudget, reward=1_001 * ONE, budget=1_000 * ONE):
         tournament.postResolution(round_id, root, 10 * ONE, 1_001 * ONE, 0, ZERO32, sender=oracle)
-    with ape.reverts(tournament.BurnAboveClip, burn=ONE, maxBurn=ONE // 2):
+    with reverts(tournament.BurnAboveClip, burn=ONE, maxBurn=ONE // 2):
         tournament.postResolution(round_id, root, 10 * ONE, 0, ONE, ZERO32, sender=oracle)
-    with ape.reverts(tournament.ZeroRoot):
+    with reverts(tournament.ZeroRoot):
         tournament.postResolution(round_id, ZERO32, 10 * ONE, 0, 0, ZERO32, sender=oracle)
     tournament.pause(sender=guardian)
-    with ape.reverts(tournament.EnforcedPause):
+    with reverts(tournament.EnforcedPause):
         tournament.postResolution(round_id, root, 10 * ONE, 0, 0, ZERO32, sender=oracle)
     tournament.unpause(sender=guardian)
     tournament.postResolution(round_id, root, 10 * ONE, 0, ONE // 2, ZERO32, sender=oracle)
-    with ape.reverts(tournament.WrongStatus, round=round_id, status=POSTED):
+    with reverts(tournament.WrongStatus, round=round_id, status=POSTED):
         tournament.postResolution(round_id, root, 10 * ONE, 0, 0, ZERO32, sender=oracle)
-    with ape.reverts(tournament.UnknownRound):
+    with reverts(tournament.UnknownRound):
         tournament.postResolution(42, root, 0, 0, 0, ZERO32, sender=oracle)
 
 
@@ -402,7 +447,7 @@ def test_postResolution_rejectedTooCloseToDeadline(
     round_id, s = funded_round
     latest = s.resolve_by - s.challenge
     warp(latest + 1)
-    with ape.reverts(tournament.OutsideResolutionWindow, earliest=s.resolve_after, latest=latest):
+    with reverts(tournament.OutsideResolutionWindow, earliest=s.resolve_after, latest=latest):
         tournament.postResolution(round_id, b"\x44" * 32, 0, 0, 0, ZERO32, sender=oracle)
 
 
@@ -412,13 +457,13 @@ def test_veto_letsTheOraclePostAgain(
     round_id, s = funded_round
     leaves = staked(tournament, round_id, [(alice, "a", 10 * ONE)])
     tree = post(tournament, oracle, round_id, s, leaves)
-    with ape.reverts(tournament.AccessControlUnauthorizedAccount):
+    with reverts(tournament.AccessControlUnauthorizedAccount):
         tournament.veto(round_id, sender=alice)
     receipt = tournament.veto(round_id, sender=guardian)
     assert receipt.events.filter(tournament.ResolutionVetoed)[0].root == tree.root
     view = tournament.getRound(round_id)
     assert (view.status, view.root, view.rewardLeft) == (PENDING, ZERO32, 0)
-    with ape.reverts(tournament.WrongStatus, round=round_id, status=PENDING):
+    with reverts(tournament.WrongStatus, round=round_id, status=PENDING):
         tournament.veto(round_id, sender=guardian)
     tournament.postResolution(round_id, b"\x55" * 32, 10 * ONE, 0, 0, ZERO32, sender=oracle)
     assert tournament.getRound(round_id).status == POSTED
@@ -436,7 +481,7 @@ def test_veto_rejectedAfterWindow(
         [LeafData(round_id, ape.utils.ZERO_ADDRESS, model("x"), 0, 0, 0, ZERO32)],
     )
     warp(s.resolve_after + s.challenge)
-    with ape.reverts(tournament.ChallengeWindowClosed):
+    with reverts(tournament.ChallengeWindowClosed):
         tournament.veto(round_id, sender=guardian)
 
 
@@ -446,18 +491,18 @@ def test_cancelRound_returnsBudgetAndOpensRefunds(
     round_id, _ = funded_round
     tournament.stake(round_id, model("a"), 4 * ONE, C1, sender=alice)
     treasury_before = token.balanceOf(treasury)
-    with ape.reverts(tournament.AccessControlUnauthorizedAccount):
+    with reverts(tournament.AccessControlUnauthorizedAccount):
         tournament.cancelRound(round_id, sender=alice)
     receipt = tournament.cancelRound(round_id, sender=guardian)
     assert receipt.events.filter(tournament.RoundCancelled)[0].budgetReturned == 1_000 * ONE
     assert token.balanceOf(treasury) == treasury_before + 1_000 * ONE
     assert tournament.refundsOpen(round_id)
-    with ape.reverts(tournament.StakingClosed):
+    with reverts(tournament.StakingClosed):
         tournament.stake(round_id, model("b"), ONE, C1, sender=alice)
     alice_before = token.balanceOf(alice)
     tournament.refund(round_id, alice, model("a"), sender=guardian)
     assert token.balanceOf(alice) == alice_before + 4 * ONE
-    with ape.reverts(tournament.WrongStatus, round=round_id, status=CANCELLED):
+    with reverts(tournament.WrongStatus, round=round_id, status=CANCELLED):
         tournament.cancelRound(round_id, sender=guardian)
 
 
@@ -469,7 +514,7 @@ def test_cancelRound_duringChallengeWindow(
     post(tournament, oracle, round_id, s, leaves)
     tournament.cancelRound(round_id, sender=guardian)
     assert tournament.getRound(round_id).status == CANCELLED
-    with ape.reverts(tournament.WrongStatus, round=round_id, status=CANCELLED):
+    with reverts(tournament.WrongStatus, round=round_id, status=CANCELLED):
         tournament.finalize(round_id, sender=alice)
 
 
@@ -482,7 +527,7 @@ def test_finalize_returnsUnusedBudget(
     ]
     staked(tournament, round_id, [(alice, "a", 10 * ONE)])
     post(tournament, oracle, round_id, s, leaves)
-    with ape.reverts(
+    with reverts(
         tournament.ChallengeWindowOpen, round=round_id, challengeEnds=s.resolve_after + s.challenge
     ):
         tournament.finalize(round_id, sender=alice)
@@ -495,7 +540,7 @@ def test_finalize_returnsUnusedBudget(
     assert token.balanceOf(treasury) == before + 1_000 * ONE - ONE // 4
     view = tournament.getRound(round_id)
     assert (view.status, view.budget, view.rewardLeft) == (FINALIZED, 0, ONE // 4)
-    with ape.reverts(tournament.WrongStatus, round=round_id, status=FINALIZED):
+    with reverts(tournament.WrongStatus, round=round_id, status=FINALIZED):
         tournament.finalize(round_id, sender=alice)
 
 
@@ -511,7 +556,7 @@ def test_finalize_rejectedAfterDeadline(
         [LeafData(round_id, alice.address, model("x"), 0, 0, 0, ZERO32)],
     )
     warp(s.resolve_by + 1)
-    with ape.reverts(tournament.ResolutionDeadlinePassed, round=round_id, resolveBy=s.resolve_by):
+    with reverts(tournament.ResolutionDeadlinePassed, round=round_id, resolveBy=s.resolve_by):
         tournament.finalize(round_id, sender=alice)
     assert tournament.refundsOpen(round_id)
 
@@ -568,22 +613,20 @@ def test_claim_burnsLossAndLowersSupply(
 def test_claim_rejectsSecondClaim(tournament: Any, resolved: Any, alice: Any) -> None:
     round_id, leaves, tree = resolved
     tournament.claim(as_leaf(leaves[0]), tree.proof(0), sender=alice)
-    with ape.reverts(
-        tournament.NoPosition, round=round_id, account=alice.address, modelId=model("a")
-    ):
+    with reverts(tournament.NoPosition, round=round_id, account=alice.address, modelId=model("a")):
         tournament.claim(as_leaf(leaves[0]), tree.proof(0), sender=alice)
 
 
 def test_claim_rejectsInvalidProofAndForgedLeaf(tournament: Any, resolved: Any, alice: Any) -> None:
     round_id, leaves, tree = resolved
-    with ape.reverts(
+    with reverts(
         tournament.InvalidProof, round=round_id, account=alice.address, modelId=model("a")
     ):
         tournament.claim(as_leaf(leaves[0]), tree.proof(1), sender=alice)
     forged = LeafData(
         round_id, alice.address, model("a"), 10 * ONE, ONE // 2 - 1, 0, predictions_hash("a")
     )
-    with ape.reverts(tournament.InvalidProof):
+    with reverts(tournament.InvalidProof):
         tournament.claim(as_leaf(forged), tree.proof(0), sender=alice)
 
 
@@ -592,17 +635,17 @@ def test_claim_rejectsStakeMismatchAndAboveClip(tournament: Any, resolved: Any, 
     wrong_stake = LeafData(
         round_id, alice.address, model("a"), 11 * ONE, 0, 0, predictions_hash("a")
     )
-    with ape.reverts(tournament.StakeMismatch, leafStake=11 * ONE, recordedStake=10 * ONE):
+    with reverts(tournament.StakeMismatch, leafStake=11 * ONE, recordedStake=10 * ONE):
         tournament.claim(as_leaf(wrong_stake), tree.proof(0), sender=alice)
     greedy = LeafData(
         round_id, alice.address, model("a"), 10 * ONE, ONE // 2 + 1, 0, predictions_hash("a")
     )
-    with ape.reverts(tournament.LeafAboveClip, amount=ONE // 2 + 1, maxAmount=ONE // 2):
+    with reverts(tournament.LeafAboveClip, amount=ONE // 2 + 1, maxAmount=ONE // 2):
         tournament.claim(as_leaf(greedy), tree.proof(0), sender=alice)
     burny = LeafData(
         round_id, alice.address, model("a"), 10 * ONE, 0, ONE // 2 + 1, predictions_hash("a")
     )
-    with ape.reverts(tournament.LeafAboveClip):
+    with reverts(tournament.LeafAboveClip):
         tournament.claim(as_leaf(burny), tree.proof(0), sender=alice)
 
 
@@ -612,7 +655,7 @@ def test_claim_rejectedBeforeFinalize(
     round_id, s = funded_round
     leaves = staked(tournament, round_id, [(alice, "a", 10 * ONE)])
     tree = post(tournament, oracle, round_id, s, leaves)
-    with ape.reverts(tournament.WrongStatus, round=round_id, status=POSTED):
+    with reverts(tournament.WrongStatus, round=round_id, status=POSTED):
         tournament.claim(as_leaf(leaves[0]), tree.proof(0), sender=alice)
 
 
@@ -636,7 +679,7 @@ def test_claim_neverPaysMoreThanPostedTotals(
     warp(s.resolve_after + s.challenge)
     tournament.finalize(round_id, sender=oracle)
     tournament.claim(as_leaf(leaves[0]), tree.proof(0), sender=alice)
-    with ape.reverts(tournament.ExceedsPostedTotal, amount=ONE // 2, left=0):
+    with reverts(tournament.ExceedsPostedTotal, amount=ONE // 2, left=0):
         tournament.claim(as_leaf(leaves[1]), tree.proof(1), sender=bob)
 
 
@@ -652,7 +695,7 @@ def test_claimMany_paysEveryLeafAndBurnsOnce(
     assert len(receipt.events.filter(tournament.Claimed)) == 3
     assert token.totalSupply() == supply - ONE // 4
     assert token.balanceOf(tournament) == 0
-    with ape.reverts(tournament.LengthMismatch):
+    with reverts(tournament.LengthMismatch):
         tournament.claimMany([as_leaf(leaves[0])], [], sender=carol)
 
 
@@ -661,12 +704,12 @@ def test_claimAndRestake_movesPayoutIntoOpenRound(
 ) -> None:
     _, leaves, tree = resolved
     next_round, _ = open_round(tournament, operator)
-    with ape.reverts(tournament.NotAccount, caller=bob.address, account=alice.address):
+    with reverts(tournament.NotAccount, caller=bob.address, account=alice.address):
         tournament.claimAndRestake(
             as_leaf(leaves[0]), tree.proof(0), next_round, model("a"), C2, sender=bob
         )
     tournament.pause(sender=guardian)
-    with ape.reverts(tournament.EnforcedPause):
+    with reverts(tournament.EnforcedPause):
         tournament.claimAndRestake(
             as_leaf(leaves[0]), tree.proof(0), next_round, model("a"), C2, sender=alice
         )
@@ -696,31 +739,95 @@ def test_refund_afterDeadlineWithoutFinalisation(
 ) -> None:
     round_id, s = funded_round
     tournament.stake(round_id, model("a"), 3 * ONE, C1, sender=alice)
-    with ape.reverts(tournament.RefundsNotOpen, round=round_id, resolveBy=s.resolve_by):
+    with reverts(tournament.RefundsNotOpen, round=round_id, opensAfter=s.resolve_by):
         tournament.refund(round_id, alice, model("a"), sender=alice)
-    with ape.reverts(tournament.RefundsNotOpen):
+    with reverts(tournament.RefundsNotOpen):
         tournament.releaseBudget(round_id, sender=bob)
     warp(s.resolve_by + 1)
     before = token.balanceOf(alice)
     receipt = tournament.refund(round_id, alice, model("a"), sender=bob)
     assert token.balanceOf(alice) == before + 3 * ONE
     assert receipt.events.filter(tournament.Refunded)[0].stake == 3 * ONE
-    with ape.reverts(tournament.NoPosition):
+    with reverts(tournament.NoPosition):
         tournament.refund(round_id, alice, model("a"), sender=bob)
     treasury_before = token.balanceOf(treasury)
     tournament.releaseBudget(round_id, sender=bob)
     assert token.balanceOf(treasury) == treasury_before + 1_000 * ONE
     assert token.balanceOf(tournament) == 0
-    with ape.reverts(tournament.ZeroAmount):
+    with reverts(tournament.ZeroAmount):
         tournament.releaseBudget(round_id, sender=bob)
 
 
-def test_refund_notOpenAfterFinalisation(tournament: Any, resolved: Any, alice: Any) -> None:
+def test_refund_notOpenAfterFinalisationUntilSettlementDeadline(
+    tournament: Any, resolved: Any, alice: Any
+) -> None:
     round_id, _, _ = resolved
-    warp(tournament.getRound(round_id).params.resolveBy + 1)
+    settle_by = tournament.getRound(round_id).params.resolveBy + SETTLEMENT
+    assert tournament.settleBy(round_id) == settle_by
+    warp(settle_by)
     assert not tournament.refundsOpen(round_id)
-    with ape.reverts(tournament.RefundsNotOpen):
+    with reverts(tournament.RefundsNotOpen, round=round_id, opensAfter=settle_by):
         tournament.refund(round_id, alice, model("a"), sender=alice)
+
+
+def test_claim_closedAfterSettlementDeadline(tournament: Any, resolved: Any, alice: Any) -> None:
+    round_id, leaves, tree = resolved
+    settle_by = tournament.settleBy(round_id)
+    warp(settle_by + 1)
+    with reverts(tournament.SettlementClosed, round=round_id, settleBy=settle_by):
+        tournament.claim(as_leaf(leaves[0]), tree.proof(0), sender=alice)
+
+
+def test_refund_positionsTheTreeCannotSettleComeBackAfterSettlementDeadline(
+    tournament: Any,
+    token: Any,
+    funded_round: Any,
+    alice: Any,
+    bob: Any,
+    carol: Any,
+    oracle: Any,
+    treasury: Any,
+) -> None:
+    """The tree omits bob and misstates carol's stake: neither can ever claim, and both get
+    their full stake back after the settlement deadline; the unclaimed reward goes home."""
+    round_id, s = funded_round
+    staked(
+        tournament, round_id, [(alice, "a", 10 * ONE), (bob, "b", 5 * ONE), (carol, "c", 2 * ONE)]
+    )
+    leaves = [
+        LeafData(round_id, alice.address, model("a"), 10 * ONE, ONE // 2, 0, predictions_hash("a")),
+        LeafData(round_id, carol.address, model("c"), 3 * ONE, ONE // 10, 0, predictions_hash("c")),
+    ]
+    tree = build_tree(leaves)
+    warp(s.resolve_after)
+    tournament.postResolution(
+        round_id, tree.root, 17 * ONE, ONE // 2 + ONE // 10, 0, b"\x33" * 32, sender=oracle
+    )
+    warp(s.resolve_after + s.challenge + 1)
+    tournament.finalize(round_id, sender=oracle)
+    tournament.claim(as_leaf(leaves[0]), tree.proof(0), sender=alice)
+    with reverts(tournament.StakeMismatch, leafStake=3 * ONE, recordedStake=2 * ONE):
+        tournament.claim(as_leaf(leaves[1]), tree.proof(1), sender=carol)
+    settle_by = tournament.settleBy(round_id)
+    with reverts(tournament.RefundsNotOpen, round=round_id, opensAfter=settle_by):
+        tournament.refund(round_id, bob, model("b"), sender=bob)
+    with reverts(tournament.RefundsNotOpen):
+        tournament.releaseBudget(round_id, sender=bob)
+
+    warp(settle_by + 1)
+    for who, name, amount in ((bob, "b", 5 * ONE), (carol, "c", 2 * ONE)):
+        before = token.balanceOf(who)
+        tournament.refund(round_id, who, model(name), sender=alice)  # anyone may trigger it
+        assert token.balanceOf(who) == before + amount
+    treasury_before = token.balanceOf(treasury)
+    receipt = tournament.releaseBudget(round_id, sender=alice)
+    assert receipt.events.filter(tournament.BudgetReleased)[0].amount == ONE // 10
+    assert token.balanceOf(treasury) == treasury_before + ONE // 10
+    assert token.balanceOf(tournament) == 0
+    view = tournament.getRound(round_id)
+    assert (view.rewardLeft, view.burnLeft) == (0, 0)
+    with reverts(tournament.ZeroAmount):
+        tournament.releaseBudget(round_id, sender=alice)
 
 
 # ------------------------------------------------------------------ Merkle tree agreement

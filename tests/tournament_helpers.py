@@ -9,12 +9,14 @@ import ape
 from eth_abi import encode
 from eth_utils import keccak
 
-from oracle.merkle import LEAF_ENCODING, StandardMerkleTree
+from oracle.chain.merkle import LEAF_ENCODING, StandardMerkleTree
 
 ONE = 10**18
 PPM = 1_000_000
 HOUR = 3600
 DAY = 24 * HOUR
+#: The tests' settlement period: leaves stay claimable 14 days after the resolution deadline.
+SETTLEMENT = 14 * DAY
 
 
 def model(name: str) -> bytes:

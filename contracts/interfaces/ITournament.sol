@@ -16,6 +16,11 @@ pragma solidity 0.8.30;
 ///    budget to the treasury and opens claims: `claim`, `claimMany`, `claimAndRestake`.
 /// 6. If the round is cancelled, or `resolveBy` passes without finalisation: `refund` pays
 ///    every stake back in full, and `releaseBudget` returns the budget to the treasury.
+/// 7. Claims of a finalised round stay open until `settleBy(round)` = `resolveBy` +
+///    `settlementPeriod()`. After it no leaf can be claimed: `refund` pays every position still
+///    unsettled back in full (one the tree omitted or cannot settle), and `releaseBudget`
+///    returns the unclaimed reward to the treasury. So no stake is ever locked for good; the
+///    oracle's keeper (or anyone) settles every leaf before then, so no burn is dodged by waiting.
 /// Commitments are not stored: they are emitted in `Staked` and `CommitmentReplaced`, and the
 /// last one emitted for a position counts. A settled position's slot is cleared.
 interface ITournament {
@@ -120,8 +125,9 @@ interface ITournament {
     error ChallengeWindowClosed(uint256 round, uint256 challengeEnds);
     /// @notice The resolution deadline of `round` passed at `resolveBy`.
     error ResolutionDeadlinePassed(uint256 round, uint256 resolveBy);
-    /// @notice Refunds of `round` are not open: it is neither cancelled nor past its deadline.
-    error RefundsNotOpen(uint256 round, uint256 resolveBy);
+    /// @notice Refunds of `round` are not open: it is not cancelled, and they open only after
+    /// `opensAfter` (its `resolveBy`, or `settleBy` once finalised).
+    error RefundsNotOpen(uint256 round, uint256 opensAfter);
     /// @notice The proof does not prove the leaf against the round's root.
     error InvalidProof(uint256 round, address account, bytes32 modelId);
     /// @notice The leaf's stake differs from the recorded stake (zero once settled).
@@ -134,6 +140,10 @@ interface ITournament {
     error NotAccount(address caller, address account);
     /// @notice Array arguments differ in length.
     error LengthMismatch();
+    /// @notice Claims of `round` closed at `settleBy`: unsettled positions are refunded instead.
+    error SettlementClosed(uint256 round, uint256 settleBy);
+    /// @notice The settlement period must be positive.
+    error InvalidSettlementPeriod();
 
     // ---------------------------------------------------------------- events
 
@@ -186,7 +196,8 @@ interface ITournament {
     );
     /// @notice `account` took back its full `stake` on `modelId` in a cancelled or timed-out round.
     event Refunded(uint256 indexed round, address indexed account, bytes32 indexed modelId, uint256 stake);
-    /// @notice The budget of a timed-out `round` went back to the treasury.
+    /// @notice The budget of a timed-out `round`, or the unclaimed reward of a finalised round
+    /// past its settlement deadline, went back to the treasury.
     event BudgetReleased(uint256 indexed round, uint256 amount);
     /// @notice The admin set the treasury that receives unused budgets.
     event TreasuryUpdated(address indexed previous, address indexed treasury);
@@ -287,10 +298,11 @@ interface ITournament {
     ) external returns (uint256 payout);
 
     /// @notice Pays back the full stake of `account` on `modelId` in a cancelled or timed-out
-    /// round (anyone may call), with no burn.
+    /// round, or in a finalised round past `settleBy(round)` (anyone may call), with no burn.
     function refund(uint256 round, address account, bytes32 modelId) external;
 
-    /// @notice Returns the budget of a timed-out round to the treasury (anyone may call).
+    /// @notice Returns the budget of a timed-out round, or the unclaimed reward of a finalised
+    /// round past `settleBy(round)`, to the treasury (anyone may call).
     function releaseBudget(uint256 round) external;
 
     // ---------------------------------------------------------------- views
@@ -300,6 +312,13 @@ interface ITournament {
 
     /// @notice The address that receives unused budgets.
     function treasury() external view returns (address);
+
+    /// @notice Seconds after a round's `resolveBy` during which the leaves of a finalised round
+    /// can be claimed (fixed at deployment).
+    function settlementPeriod() external view returns (uint256);
+
+    /// @notice The end of `round`'s claims: `resolveBy` + `settlementPeriod()`.
+    function settleBy(uint256 round) external view returns (uint256);
 
     /// @notice The id the next `openRound` returns.
     function nextRound() external view returns (uint256);
@@ -319,6 +338,7 @@ interface ITournament {
     /// @notice The leaf hash the root must contain for `leaf`.
     function leafHash(Leaf calldata leaf) external pure returns (bytes32);
 
-    /// @notice True once refunds of `round` are open (cancelled, or past its deadline unfinalised).
+    /// @notice True once refunds of `round` are open: cancelled, past its deadline unfinalised,
+    /// or finalised and past `settleBy(round)`.
     function refundsOpen(uint256 round) external view returns (bool);
 }

@@ -31,7 +31,7 @@ from oracle.scoring.payouts import (
 )
 from oracle.scoring.tc import tc_from_ranks
 from oracle.scoring.transforms import DEFAULT_CHUNK, FloatArray, chunks, power, twice_ranks
-from oracle.token import UNIT
+from oracle.chain.token import UNIT
 
 Progress = Callable[[str], None]
 

@@ -9,6 +9,7 @@ import {TournamentHandler} from "./TournamentHandler.sol";
 
 contract TournamentInvariantTest is TestBase {
     uint256 internal constant CAP = 11_000_000 ether;
+    uint256 internal constant SETTLEMENT = 2 days;
 
     TournamentToken internal token;
     Tournament internal tournament;
@@ -20,7 +21,7 @@ contract TournamentInvariantTest is TestBase {
         token = new TournamentToken("Tournament Token", "TNMR", treasury);
         // The handler's address is known before it is deployed: it holds every role.
         address predicted = _predictAddress(address(this), 3);
-        tournament = new Tournament(address(token), treasury, predicted, predicted, predicted, predicted);
+        tournament = new Tournament(address(token), treasury, predicted, predicted, predicted, predicted, SETTLEMENT);
         handler = new TournamentHandler(tournament, token, treasury);
         assertEq(address(handler), predicted, "handler address");
         targetContract(address(handler));
@@ -70,14 +71,17 @@ contract TournamentInvariantTest is TestBase {
         }
     }
 
-    /// 4. After the deadline without finalisation, every staker can take back the full stake.
-    function invariant_refundsOpenAfterDeadline() public view {
+    /// 4. Once refunds open (after the resolution deadline without finalisation, or after the
+    /// settlement deadline of a finalised round), every unsettled position is refundable in full.
+    function invariant_refundsOpenAfterDeadlines() public view {
         assertTrue(!handler.refundDenied(), "an open refund was denied");
         uint256 n = handler.roundCount();
         for (uint256 i; i < n; ++i) {
             uint256 round = handler.roundIds(i);
             ITournament.RoundView memory v = tournament.getRound(round);
-            if (v.status != ITournament.Status.Finalized && block.timestamp > v.params.resolveBy) {
+            bool finalized = v.status == ITournament.Status.Finalized;
+            uint256 deadline = finalized ? tournament.settleBy(round) : v.params.resolveBy;
+            if (v.status != ITournament.Status.Cancelled && block.timestamp > deadline) {
                 assertTrue(tournament.refundsOpen(round), "refunds closed after the deadline");
                 uint256 m = handler.positionCount(round);
                 for (uint256 j; j < m; ++j) {
@@ -91,6 +95,15 @@ contract TournamentInvariantTest is TestBase {
     /// 5. No claim paid a leaf whose reward or burn exceeds clip x stake.
     function invariant_leafPayoutsWithinClip() public view {
         assertTrue(!handler.leafAboveClipPaid(), "a leaf above the clip was paid");
+    }
+
+    /// 6. No token is stuck: every staked token is eventually paid back or burned by a proven
+    /// leaf. Past every deadline, refunds and releases empty the tournament completely.
+    function afterInvariant() public {
+        assertTrue(handler.drainAll(), "a position or budget could not be taken back");
+        assertEq(token.balanceOf(address(tournament)), 0, "tokens left in the tournament");
+        assertEq(handler.ghostUnsettled(), 0, "unsettled stake left");
+        assertEq(token.totalSupply(), CAP - handler.ghostBurned(), "supply == cap - burned in claims");
     }
 
     /// The address `deployer` creates its `nonce`-th contract at (RLP of a short list).

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from oracle.errors import TournamentError
 
 if TYPE_CHECKING:
-    from oracle.deployments import Deployment
+    from oracle.chain.deployments import Deployment
 
 DECIMALS = 18
 UNIT = 10**DECIMALS
@@ -42,6 +42,6 @@ def token_contract(deployment: Deployment) -> Any:
     """The deployed token as an ape contract instance."""
     from ape import project
 
-    from oracle.deploy import TOKEN_CONTRACT
+    from oracle.chain.deploy import TOKEN_CONTRACT
 
     return project.TournamentToken.at(deployment.address_of(TOKEN_CONTRACT))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from oracle import deployments
-from oracle.chain import network_label
-from oracle.deployments import ContractRecord, Deployment
+from oracle.chain import deployments
+from oracle.chain.accounts import network_label
+from oracle.chain.deployments import ContractRecord, Deployment
 
 if TYPE_CHECKING:
     from ape.api import AccountAPI, ProviderAPI
@@ -18,6 +18,8 @@ TOURNAMENT_CONTRACT = "Tournament"
 CONTRACTS = (TOKEN_CONTRACT, TOURNAMENT_CONTRACT)
 DEFAULT_TOKEN_NAME = "Tournament Token"
 DEFAULT_TOKEN_SYMBOL = "TNMR"
+#: Seconds after a round's resolution deadline that its leaves stay claimable (14 days).
+DEFAULT_SETTLEMENT_PERIOD = 14 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ def deploy(
     *,
     token_name: str = DEFAULT_TOKEN_NAME,
     token_symbol: str = DEFAULT_TOKEN_SYMBOL,
+    settlement_period: int = DEFAULT_SETTLEMENT_PERIOD,
     force: bool = False,
 ) -> DeployResult:
     """Deploy the token and the tournament, or reuse what the record says is there.
@@ -82,6 +85,7 @@ def deploy(
         roles.operator,
         roles.oracle,
         roles.guardian,
+        settlement_period,
         sender=deployer,
     )
     record = Deployment(

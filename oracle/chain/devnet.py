@@ -1,6 +1,6 @@
 """The persistent local devnet: one anvil in the background whose state survives restarts.
 
-``python -m oracle.devnet start|stop|status`` (``make devnet`` / ``make devnet-stop``).
+``python -m oracle.chain.devnet start|stop|status`` (``make devnet`` / ``make devnet-stop``).
 The node listens on ``127.0.0.1:8545`` (the ``foundry.host`` of ape-config.yaml), uses anvil's
 default mnemonic and chain id 31337, and keeps its whole state in ``.devnet/state.json``: anvil
 writes it every few seconds and on a clean stop, and loads it on the next start.
