@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 
 from oracle.chain.accounts import LOCAL_ROLE_INDEX, is_local_chain, test_account
-from oracle.cli import DevnetCommand
 from oracle.chain.deploy import Roles, deploy
-from oracle.errors import NetworkError, cli_errors
 from oracle.chain.token import format_amount, token_contract
+from oracle.cli import DevnetCommand
+from oracle.errors import NetworkError, cli_errors
 
 
 @click.command(cls=DevnetCommand)

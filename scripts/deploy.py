@@ -12,7 +12,6 @@ from oracle.chain.accounts import (
     resolve_account,
     test_account,
 )
-from oracle.cli import DevnetCommand, account_option, yes_option
 from oracle.chain.deploy import (
     DEFAULT_SETTLEMENT_PERIOD,
     DEFAULT_TOKEN_NAME,
@@ -21,6 +20,7 @@ from oracle.chain.deploy import (
     deploy,
 )
 from oracle.chain.deployments import record_path
+from oracle.cli import DevnetCommand, account_option, yes_option
 from oracle.errors import cli_errors
 
 

@@ -6,9 +6,9 @@ import click
 
 from oracle.chain import deployments
 from oracle.chain.accounts import checked_address, is_local_chain
+from oracle.chain.token import format_amount, parse_amount, token_contract
 from oracle.cli import DevnetCommand
 from oracle.errors import AccountError, NetworkError, cli_errors
-from oracle.chain.token import format_amount, parse_amount, token_contract
 
 
 @click.command(cls=DevnetCommand)

@@ -56,6 +56,7 @@ class ScoringConfig:
 
     @classmethod
     def load(cls, path: Path) -> ScoringConfig:
+        """A config from a JSON file."""
         try:
             data = json.loads(Path(path).read_text())
         except FileNotFoundError:
@@ -65,3 +66,14 @@ class ScoringConfig:
         if not isinstance(data, dict):
             raise ScoringInputError(f"scoring config {path} must be a JSON object")
         return cls.from_dict(data)
+
+
+def load_config_bytes(data: bytes) -> ScoringConfig:
+    """A config from its stored JSON bytes (a round's scoring-config artefact)."""
+    try:
+        raw = json.loads(data)
+    except (UnicodeDecodeError, ValueError) as err:
+        raise ScoringInputError(f"the scoring config is not valid JSON: {err}") from None
+    if not isinstance(raw, dict):
+        raise ScoringInputError("the scoring config must be a JSON object")
+    return ScoringConfig.from_dict(raw)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from oracle.chain.token import UNIT
 from oracle.errors import ScoringInputError
 from oracle.scoring import metrics
 from oracle.scoring.config import ScoringConfig
@@ -31,7 +32,6 @@ from oracle.scoring.payouts import (
 )
 from oracle.scoring.tc import tc_from_ranks
 from oracle.scoring.transforms import DEFAULT_CHUNK, FloatArray, chunks, power, twice_ranks
-from oracle.chain.token import UNIT
 
 Progress = Callable[[str], None]
 

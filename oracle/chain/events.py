@@ -1,0 +1,222 @@
+"""Reading the tournament from the chain: its events (one ``eth_getLogs`` per event type and
+round, decoded against the compiled ABI) and its rounds, as plain Python values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import cache
+from typing import Any
+
+from eth_abi import decode
+from eth_utils import keccak, to_checksum_address
+
+
+class Status(IntEnum):
+    """ITournament.Status."""
+
+    PENDING = 0
+    POSTED = 1
+    FINALIZED = 2
+    CANCELLED = 3
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    """ITournament.RoundView, flattened."""
+
+    round: int
+    close_time: int
+    resolve_after: int
+    resolve_by: int
+    challenge_period: int
+    clip_ppm: int
+    min_stake: int
+    live_data_hash: bytes
+    scoring_config_hash: bytes
+    status: Status
+    total_staked: int
+    budget: int
+    root: bytes
+    results_hash: bytes
+    total_reward: int
+    total_burn: int
+    reward_left: int
+    burn_left: int
+    challenge_ends: int
+    settle_by: int
+
+
+@dataclass(frozen=True)
+class Position:
+    """One staked position at close: its stake and the last commitment the chain emitted."""
+
+    round: int
+    account: str
+    model_id: bytes
+    stake: int
+    commitment: bytes
+
+    @property
+    def key(self) -> tuple[str, bytes]:
+        return (self.account, self.model_id)
+
+    @property
+    def label(self) -> str:
+        return f"{self.account}/0x{self.model_id.hex()}"
+
+
+@cache
+def _event_abis() -> dict[str, Any]:
+    from ape import project
+
+    return {event.name: event for event in project.Tournament.contract_type.events}
+
+
+def event_topic(name: str) -> bytes:
+    abi = _event_abis()[name]
+    types = ",".join(str(i.canonical_type) for i in abi.inputs)
+    return keccak(text=f"{name}({types})")
+
+
+def _topic_of_uint(value: int) -> str:
+    return "0x" + value.to_bytes(32, "big").hex()
+
+
+def _decode(name: str, log: Any) -> dict[str, Any]:
+    abi = _event_abis()[name]
+    indexed = [i for i in abi.inputs if i.indexed]
+    plain = [i for i in abi.inputs if not i.indexed]
+    values: dict[str, Any] = {}
+    for item, topic in zip(indexed, log["topics"][1:], strict=True):
+        (values[str(item.name)],) = decode([str(item.canonical_type)], bytes(topic))
+    data = bytes(log["data"])
+    decoded = decode([str(i.canonical_type) for i in plain], data)
+    values.update({str(i.name): v for i, v in zip(plain, decoded, strict=True)})
+    for key, value in values.items():
+        if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+            values[key] = to_checksum_address(value)
+    values["_block"] = int(log["blockNumber"])
+    values["_index"] = int(log["logIndex"])
+    values["_tx"] = "0x" + bytes(log["transactionHash"]).hex()
+    return values
+
+
+class TournamentReader:
+    """Read-only access to one deployed tournament through a connected ape provider."""
+
+    def __init__(self, provider: Any, address: str, from_block: int = 0) -> None:
+        self.provider = provider
+        self.web3 = provider.web3
+        self.address = to_checksum_address(address)
+        self.from_block = from_block
+
+    @property
+    def contract(self) -> Any:
+        from ape import project
+
+        return project.Tournament.at(self.address)
+
+    def events(self, name: str, round_id: int | None = None) -> list[dict[str, Any]]:
+        """Every ``name`` event (of ``round_id``, its first indexed topic), in chain order."""
+        topics: list[Any] = ["0x" + event_topic(name).hex()]
+        if round_id is not None:
+            topics.append(_topic_of_uint(round_id))
+        logs = self.web3.eth.get_logs(
+            {
+                "address": self.address,
+                "fromBlock": self.from_block,
+                "toBlock": "latest",
+                "topics": topics,
+            }
+        )
+        decoded = [_decode(name, log) for log in logs]
+        decoded.sort(key=lambda e: (e["_block"], e["_index"]))
+        return decoded
+
+    def round_info(self, round_id: int) -> RoundInfo:
+        t = self.contract
+        last = int(t.nextRound()) - 1
+        if not 1 <= round_id <= last:
+            from oracle.errors import TournamentError
+
+            known = f"rounds 1 to {last} exist" if last else "no round has been opened yet"
+            raise TournamentError(f"round {round_id} does not exist on this chain: {known}")
+        v = t.getRound(round_id)
+        p = v.params
+        return RoundInfo(
+            round=round_id,
+            close_time=int(p.closeTime),
+            resolve_after=int(p.resolveAfter),
+            resolve_by=int(p.resolveBy),
+            challenge_period=int(p.challengePeriod),
+            clip_ppm=int(p.clipPpm),
+            min_stake=int(p.minStake),
+            live_data_hash=bytes(p.liveDataHash),
+            scoring_config_hash=bytes(p.scoringConfigHash),
+            status=Status(int(v.status)),
+            total_staked=int(v.totalStaked),
+            budget=int(v.budget),
+            root=bytes(v.root),
+            results_hash=bytes(v.resultsHash),
+            total_reward=int(v.totalReward),
+            total_burn=int(v.totalBurn),
+            reward_left=int(v.rewardLeft),
+            burn_left=int(v.burnLeft),
+            challenge_ends=int(v.challengeEnds),
+            settle_by=int(t.settleBy(round_id)),
+        )
+
+    def round_ids(self) -> list[int]:
+        return list(range(1, int(self.contract.nextRound())))
+
+    def positions(self, round_id: int) -> list[Position]:
+        """Every position of ``round_id`` with stake, as staking left it (staking ends at close,
+        so after close this is the state at close), sorted by account then model id."""
+        stake: dict[tuple[str, bytes], int] = {}
+        commit: dict[tuple[str, bytes], bytes] = {}
+        changes: list[tuple[int, int, str, dict[str, Any]]] = []
+        for name in ("Staked", "Withdrawn", "CommitmentReplaced"):
+            changes.extend((e["_block"], e["_index"], name, e) for e in self.events(name, round_id))
+        changes.sort(key=lambda c: (c[0], c[1]))
+        for _, _, name, e in changes:
+            key = (e["account"], bytes(e["modelId"]))
+            if name in ("Staked", "Withdrawn"):
+                stake[key] = int(e["stake"])
+            if name in ("Staked", "CommitmentReplaced"):
+                commit[key] = bytes(e["commitment"])
+        return [
+            Position(round_id, account, model_id, amount, commit[(account, model_id)])
+            for (account, model_id), amount in sorted(stake.items())
+            if amount > 0
+        ]
+
+    def posted_budget(self, round_id: int) -> int:
+        """The round's budget when its standing resolution was posted (finalising empties the
+        budget, and funding may continue after a post): the running total of the last
+        ``RoundFunded`` before the last ``ResolutionPosted``."""
+        posts = self.events("ResolutionPosted", round_id)
+        if not posts:
+            return self.round_info(round_id).budget
+        at = (posts[-1]["_block"], posts[-1]["_index"])
+        funded = [
+            int(e["budget"])
+            for e in self.events("RoundFunded", round_id)
+            if (e["_block"], e["_index"]) < at
+        ]
+        return funded[-1] if funded else 0
+
+    def settled(self, round_id: int) -> set[tuple[str, bytes]]:
+        """Positions of ``round_id`` already claimed or refunded."""
+        done: set[tuple[str, bytes]] = set()
+        for name in ("Claimed", "Refunded"):
+            done.update((e["account"], bytes(e["modelId"])) for e in self.events(name, round_id))
+        return done
+
+    def latest_timestamp(self) -> int:
+        return int(self.web3.eth.get_block("latest")["timestamp"])
+
+
+def as_hex(value: bytes | Iterable[int]) -> str:
+    return "0x" + bytes(value).hex()

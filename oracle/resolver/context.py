@@ -1,0 +1,58 @@
+"""What every oracle command works on: one tournament on one chain, read through the chain,
+and the artefact store; plus the names of the oracle's records in the store."""
+
+from __future__ import annotations
+
+import os
+import signal
+from dataclasses import dataclass
+from typing import Any
+
+from oracle.chain import deployments
+from oracle.chain.deploy import TOURNAMENT_CONTRACT
+from oracle.chain.events import TournamentReader
+from oracle.store import ArtefactStore, default_store
+
+#: Fault injection for the crash-safety tests: the process kills itself (SIGKILL) when it
+#: reaches the named point. Never set in normal use.
+FAULT_ENV = "TOURNAMENT_FAULT_INJECT"
+
+
+def crash_point(name: str) -> None:
+    """Die here, as a power cut would, when ``TOURNAMENT_FAULT_INJECT`` names this point."""
+    if os.environ.get(FAULT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass
+class OracleContext:
+    """One tournament on the connected chain, and the store holding its artefacts."""
+
+    provider: Any
+    reader: TournamentReader
+    store: ArtefactStore
+    chain_id: int
+
+    @classmethod
+    def connect(cls, provider: Any, store: ArtefactStore | None = None) -> OracleContext:
+        deployment = deployments.require(provider.chain_id)
+        reader = TournamentReader(
+            provider, deployment.address_of(TOURNAMENT_CONTRACT), from_block=deployment.block
+        )
+        return cls(provider, reader, store or default_store(), int(provider.chain_id))
+
+    @property
+    def tournament(self) -> str:
+        return self.reader.address
+
+    @property
+    def contract(self) -> Any:
+        return self.reader.contract
+
+    def ref(self, round_id: int, *parts: str) -> str:
+        """The name of a record about ``round_id`` in the store."""
+        return "/".join(("rounds", str(self.chain_id), self.tournament, str(round_id), *parts))
+
+    def now(self) -> int:
+        """Chain time: the latest block's timestamp (the clock every deadline is checked by)."""
+        return self.reader.latest_timestamp()

@@ -1,0 +1,144 @@
+"""Where every round stands, what is due next, and the keeper that does it.
+
+``status`` reads the chain and the store only. ``run_once`` performs whatever is due for every
+round (publish, resolve, finalize, settle); ``ape run oracle run`` repeats it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from oracle.chain.events import RoundInfo, Status
+from oracle.errors import TournamentError
+from oracle.resolver.context import OracleContext
+from oracle.resolver.pipeline import (
+    ACCEPTED,
+    REJECTED,
+    finalize,
+    manifest_of,
+    publish_targets,
+    published,
+    resolve,
+    reveal_records,
+    settle,
+)
+
+#: Actions the keeper can take, in round order.
+PUBLISH, RESOLVE, FINALIZE, SETTLE = "publish-targets", "resolve", "finalize", "settle"
+
+
+@dataclass(frozen=True)
+class RoundStatus:
+    round_id: int
+    phase: str
+    positions: int
+    accepted: int
+    rejected: int
+    staked: int
+    budget: int
+    reward: int
+    burn: int
+    settled: int
+    #: The next step and the chain time from which it can be taken (None: nothing is due).
+    next_action: str
+    due: int | None
+
+
+def round_status(ctx: OracleContext, round_id: int, now: int | None = None) -> RoundStatus:
+    info = ctx.reader.round_info(round_id)
+    now = ctx.now() if now is None else now
+    positions = ctx.reader.positions(round_id)
+    reveals = reveal_records(ctx, round_id)
+    accepted = sum(1 for r in reveals if r.status == ACCEPTED)
+    rejected = sum(1 for r in reveals if r.status == REJECTED)
+    settled = len(ctx.reader.settled(round_id)) if info.status != Status.PENDING else 0
+    phase, action, due = _phase(ctx, info, now, len(positions), settled)
+    return RoundStatus(
+        round_id,
+        phase,
+        len(positions),
+        accepted,
+        rejected,
+        info.total_staked,
+        info.budget,
+        info.total_reward,
+        info.total_burn,
+        settled,
+        action,
+        due,
+    )
+
+
+def _phase(
+    ctx: OracleContext, info: RoundInfo, now: int, positions: int, settled: int
+) -> tuple[str, str, int | None]:
+    if info.status == Status.CANCELLED:
+        return "cancelled", "refunds are open", None
+    if info.status == Status.FINALIZED:
+        unsettled = positions - settled
+        if unsettled == 0:
+            return "settled", "nothing", None
+        if now > info.settle_by:
+            return "past settlement", f"{unsettled} unsettled position(s) can take refunds", None
+        return "finalized", f"settle {unsettled} leaf(s)", now
+    if now > info.resolve_by:
+        return "timed out", "stakers can take refunds", None
+    if info.status == Status.POSTED:
+        return "posted", FINALIZE, max(now, info.challenge_ends)
+    try:
+        deadline = manifest_of(ctx, info).schedule.reveal_deadline
+    except TournamentError:
+        deadline = info.resolve_after
+    if now < info.close_time:
+        return "staking", "reveals open at close", info.close_time
+    if now <= deadline:
+        return "revealing", PUBLISH, deadline + 1
+    if published(ctx, info.round) is None:
+        return "awaiting targets", PUBLISH, now
+    return "scoring", RESOLVE, max(now, info.resolve_after)
+
+
+def all_status(ctx: OracleContext) -> list[RoundStatus]:
+    now = ctx.now()
+    return [round_status(ctx, r, now) for r in ctx.reader.round_ids()]
+
+
+def run_once(
+    ctx: OracleContext,
+    oracle_account: Any,
+    say: Callable[[str], None],
+) -> list[str]:
+    """Do every step that is due now, for every round; returns what was done.
+
+    One round's failure is reported and does not stop the others.
+    """
+    done: list[str] = []
+    now = ctx.now()
+    for status in all_status(ctx):
+        r = status.round_id
+        if status.due is None or status.due > now:
+            continue
+        try:
+            if status.next_action == PUBLISH:
+                info = ctx.reader.round_info(r)
+                if manifest_of(ctx, info).targets_commitment is None:
+                    continue  # the operator supplies the targets of a round on own data
+                publish_targets(ctx, r, say=say)
+                done.append(f"round {r}: published the reveals and targets")
+            elif status.next_action == RESOLVE:
+                resolution = resolve(ctx, oracle_account, r, say=say)
+                done.append(f"round {r}: posted root 0x{resolution.root.hex()}")
+            elif status.next_action == FINALIZE:
+                if finalize(ctx, oracle_account, r):
+                    done.append(f"round {r}: finalized")
+            elif status.next_action.startswith("settle"):
+                result = settle(ctx, oracle_account, r)
+                done.append(
+                    f"round {r}: settled {result.settled} leaf(s) in {result.transactions} "
+                    "transaction(s)"
+                )
+        except TournamentError as err:
+            done.append(f"round {r}: {status.next_action} failed: {err}")
+    return done

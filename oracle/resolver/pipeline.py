@@ -1,0 +1,566 @@
+"""The operator's side of a round: open, intake, publish, resolve, finalize, settle.
+
+Every step derives what is done from the chain and the store, so running it again is safe:
+a step that already happened is reported, not repeated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from oracle.chain.commitments import commitment
+from oracle.chain.events import Position, RoundInfo, Status
+from oracle.errors import TournamentError
+from oracle.market import Market, MarketSpec, to_parquet
+from oracle.resolver.context import OracleContext, crash_point
+from oracle.resolver.manifest import (
+    Reveal,
+    RoundManifest,
+    Schedule,
+    read_reveals_bundle,
+    reveals_bundle,
+)
+from oracle.resolver.results import Results, RoundInputs, compute_results, read_frame
+from oracle.resolver.transactions import send_once
+from oracle.scoring import ScoringConfig
+from oracle.scoring.validate import InvalidSubmissionError, read_submission
+from oracle.store import content_hash
+
+Say = Callable[[str], None]
+ACCEPTED, REJECTED = "accepted", "rejected"
+
+
+class RoundStateError(TournamentError):
+    """The round is not in a state that allows this step (yet, or any more)."""
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+# ---------------------------------------------------------------------------------- open
+
+
+@dataclass(frozen=True)
+class OpenedRound:
+    round_id: int
+    manifest_hash: str
+    manifest: RoundManifest
+    budget: int
+
+
+def open_round(
+    ctx: OracleContext,
+    operator: Any,
+    treasury: Any,
+    *,
+    schedule: Schedule,
+    budget: int,
+    min_stake: int,
+    config: ScoringConfig | None = None,
+    kind: str = "classic",
+    market: MarketSpec | None = None,
+    live_data: Path | None = None,
+    say: Say = _quiet,
+) -> OpenedRound:
+    """Write the round's artefacts and manifest to the store, open it on chain and fund it.
+
+    A synthetic round (``market``) draws its live era and targets from the seeded market and
+    commits to the targets in the manifest; a round on ``live_data`` of the operator's own
+    takes its targets later (``publish_targets``).
+    """
+    config = config or ScoringConfig()
+    schedule.check(ctx.now())
+    round_id = int(ctx.contract.nextRound())
+    store = ctx.store
+    targets_hash = training_hash = None
+    market_info = None
+    if live_data is not None:
+        say(f"reading the live data {live_data}")
+        live_bytes = _own_live_data(live_data)
+    else:
+        spec = market or MarketSpec()
+        world = Market(spec)
+        say(f"generating round {round_id}'s live era ({spec.live_stocks:,} stocks)")
+        drawn = world.signals_round(round_id) if kind == "signals" else world.live_round(round_id)
+        live_bytes = to_parquet(drawn.live)
+        # The targets stay private until the reveal deadline; the manifest commits to them.
+        targets_hash = store.put(to_parquet(drawn.targets), public=False)
+        say("generating the training data")
+        training_hash = store.put(to_parquet(world.training()))
+        market_info = {"spec": spec.to_dict(), "round_number": round_id}
+    universe = len(read_frame(live_bytes, "live data"))
+    manifest = RoundManifest(
+        kind=kind,
+        chain_id=ctx.chain_id,
+        tournament=ctx.tournament,
+        live_data=store.put(live_bytes),
+        scoring_config=store.put(config.to_json().encode()),
+        universe=universe,
+        schedule=schedule,
+        clip_ppm=config.payout.clip_ppm,
+        min_stake=min_stake,
+        targets_commitment=targets_hash,
+        training_data=training_hash,
+        market=market_info,
+    )
+    manifest_hash = store.put(manifest.to_bytes())
+    params = (
+        schedule.close_time,
+        schedule.resolve_after,
+        schedule.resolve_by,
+        schedule.challenge_period,
+        config.payout.clip_ppm,
+        min_stake,
+        bytes.fromhex(manifest_hash[2:]),
+        bytes.fromhex(manifest.scoring_config[2:]),
+    )
+    say(f"opening round {round_id} on chain")
+    receipt = ctx.contract.openRound(params, sender=operator)
+    opened = [e for e in receipt.events if e.event_name == "RoundOpened"]
+    round_id = int(opened[0].round) if opened else round_id
+    store.put_ref(ctx.ref(round_id, "open"), {"manifest": manifest_hash, "targets": targets_hash})
+    if budget:
+        fund_round(ctx, treasury, round_id, budget)
+    return OpenedRound(round_id, manifest_hash, manifest, budget)
+
+
+def _own_live_data(path: Path) -> bytes:
+    """An operator's live data file (parquet, an ``id`` column and features), as stored."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        raise TournamentError(f"cannot read {path}: {err.strerror or err}") from None
+    frame = read_frame(data, f"live data {path}")
+    if frame.index.has_duplicates:
+        raise TournamentError(f"live data {path} repeats ids: give each id once")
+    if len(frame) < 2:
+        raise TournamentError(f"live data {path} needs at least 2 ids")
+    return data
+
+
+def fund_round(ctx: OracleContext, treasury: Any, round_id: int, amount: int) -> None:
+    """Move ``amount`` from the treasury into the round's budget (approving it first)."""
+    from ape import project
+
+    token = project.TournamentToken.at(ctx.contract.token())
+    if token.allowance(treasury.address, ctx.tournament) < amount:
+        token.approve(ctx.tournament, amount, sender=treasury)
+    ctx.contract.fundRound(round_id, amount, sender=treasury)
+
+
+def manifest_of(ctx: OracleContext, info: RoundInfo, *, public_only: bool = False) -> RoundManifest:
+    return RoundManifest.from_bytes(ctx.store.get(info.live_data_hash, public_only=public_only))
+
+
+# ---------------------------------------------------------------------------------- intake
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    status: str
+    reason: str
+    predictions_hash: str
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == ACCEPTED
+
+
+def _reveal_ref(ctx: OracleContext, round_id: int, account: str, model_id: bytes) -> str:
+    return ctx.ref(round_id, "reveals", f"{account}-0x{model_id.hex()}")
+
+
+def intake(
+    ctx: OracleContext,
+    round_id: int,
+    account: str,
+    model_id: bytes,
+    salt: bytes,
+    data: bytes,
+) -> IntakeResult:
+    """Check one reveal and record it as accepted or rejected, with the reason.
+
+    Accepted only after close and before the reveal deadline (chain time), for a position with
+    stake, when the file and salt reproduce its last commitment and the file is valid. The
+    file stays private until the deadline. The same reveal again gets the same answer; a
+    later reveal never replaces an accepted one.
+    """
+    file_hash = content_hash(data)
+    try:
+        info = ctx.reader.round_info(round_id)
+    except TournamentError as err:
+        return IntakeResult(REJECTED, str(err), file_hash)
+    manifest = manifest_of(ctx, info)
+    now = ctx.now()
+    if now < info.close_time:
+        return IntakeResult(
+            REJECTED,
+            f"too early: reveals open at close ({info.close_time}); it is {now}",
+            file_hash,
+        )
+    if now > manifest.schedule.reveal_deadline:
+        return IntakeResult(
+            REJECTED,
+            f"too late: the reveal deadline was {manifest.schedule.reveal_deadline}; it is {now}",
+            file_hash,
+        )
+    if info.status == Status.CANCELLED:
+        return IntakeResult(REJECTED, f"round {round_id} was cancelled", file_hash)
+    ref = _reveal_ref(ctx, round_id, account, model_id)
+    previous = ctx.store.get_ref(ref)
+    if previous is not None:
+        same = previous["salt"] == "0x" + salt.hex() and previous["predictions_hash"] == file_hash
+        if same or previous["status"] == ACCEPTED:
+            if same:
+                return IntakeResult(previous["status"], previous["reason"], file_hash)
+            return IntakeResult(REJECTED, "this position already has an accepted reveal", file_hash)
+    position = next(
+        (p for p in ctx.reader.positions(round_id) if p.key == (account, model_id)), None
+    )
+    if position is None:
+        return IntakeResult(
+            REJECTED,
+            f"{account} has no stake on model 0x{model_id.hex()} in round {round_id}",
+            file_hash,
+        )
+    result = _check(ctx, round_id, position, salt, data, file_hash, manifest)
+    # Only reveals of staked positions are kept: they are what the round's bundle publishes.
+    ctx.store.put(data, public=False)
+    ctx.store.put_ref(
+        ref,
+        {
+            "account": account,
+            "model_id": "0x" + model_id.hex(),
+            "salt": "0x" + salt.hex(),
+            "predictions_hash": file_hash,
+            "status": result.status,
+            "reason": result.reason,
+        },
+    )
+    return result
+
+
+def _check(
+    ctx: OracleContext,
+    round_id: int,
+    position: Position,
+    salt: bytes,
+    data: bytes,
+    file_hash: str,
+    manifest: RoundManifest,
+) -> IntakeResult:
+    if len(salt) != 32:
+        return IntakeResult(REJECTED, "the salt must be 32 bytes", file_hash)
+    expected = commitment(
+        ctx.chain_id,
+        ctx.tournament,
+        round_id,
+        position.account,
+        position.model_id,
+        bytes.fromhex(file_hash[2:]),
+        salt,
+    )
+    if expected != position.commitment:
+        return IntakeResult(
+            REJECTED,
+            "the file and salt do not match the position's last on-chain commitment",
+            file_hash,
+        )
+    universe = read_frame(ctx.store.get(manifest.live_data), "live data").index
+    try:
+        read_submission(data, pd.Index(universe, name="id"))
+    except InvalidSubmissionError as err:
+        return IntakeResult(REJECTED, f"invalid predictions file: {err}", file_hash)
+    return IntakeResult(ACCEPTED, "", file_hash)
+
+
+def reveal_records(ctx: OracleContext, round_id: int) -> list[Reveal]:
+    prefix = ctx.ref(round_id, "reveals")
+    records = [ctx.store.get_ref(name) for name in ctx.store.list_refs(prefix)]
+    return [Reveal(**r) for r in records if r is not None]
+
+
+# ---------------------------------------------------------------------------------- publish
+
+
+@dataclass(frozen=True)
+class Published:
+    targets: str
+    reveals: str
+
+
+def published(ctx: OracleContext, round_id: int) -> Published | None:
+    record = ctx.store.get_ref(ctx.ref(round_id, "published"))
+    return None if record is None else Published(record["targets"], record["reveals"])
+
+
+def publish_targets(
+    ctx: OracleContext, round_id: int, targets_file: Path | None = None, say: Say = _quiet
+) -> Published:
+    """After the reveal deadline: publish every reveal together (the bundle and the files) and
+    the realised targets, which must match the manifest's commitment when it made one."""
+    done = published(ctx, round_id)
+    if done is not None:
+        return done
+    info = ctx.reader.round_info(round_id)
+    manifest = manifest_of(ctx, info)
+    now = ctx.now()
+    if now <= manifest.schedule.reveal_deadline:
+        raise RoundStateError(
+            f"round {round_id}'s reveals are open until {manifest.schedule.reveal_deadline} "
+            f"(it is {now}): publish after that"
+        )
+    if targets_file is not None:
+        try:
+            targets = Path(targets_file).read_bytes()
+        except OSError as err:
+            raise TournamentError(f"cannot read {targets_file}: {err.strerror or err}") from None
+    elif manifest.targets_commitment is not None:
+        targets = ctx.store.get(manifest.targets_commitment)
+    else:
+        raise RoundStateError(
+            f"round {round_id} was opened on the operator's live data: pass --targets FILE"
+        )
+    targets_hash = content_hash(targets)
+    if manifest.targets_commitment is not None and targets_hash != manifest.targets_commitment:
+        raise TournamentError(
+            f"the targets hash to {targets_hash}, not the {manifest.targets_commitment} the "
+            f"round's manifest committed to"
+        )
+    frame = read_frame(targets, "targets")
+    universe = read_frame(ctx.store.get(manifest.live_data), "live data").index
+    if not frame.index.equals(universe) or "target" not in frame.columns:
+        raise TournamentError(
+            "the targets need an id column with exactly the live data's ids, in its order, "
+            "and a target column"
+        )
+    reveals = reveal_records(ctx, round_id)
+    say(f"publishing {len(reveals):,} reveals and the targets of round {round_id}")
+    for reveal in reveals:
+        ctx.store.publish(reveal.predictions_hash)
+    bundle = ctx.store.put(reveals_bundle(round_id, reveals))
+    ctx.store.put(targets, public=True)
+    ctx.store.publish(targets_hash)
+    record = Published(targets_hash, bundle)
+    ctx.store.put_ref(ctx.ref(round_id, "published"), {"targets": targets_hash, "reveals": bundle})
+    return record
+
+
+# ---------------------------------------------------------------------------------- resolve
+
+
+def round_inputs(
+    ctx: OracleContext,
+    info: RoundInfo,
+    targets_hash: str,
+    reveals_hash: str,
+    *,
+    public_only: bool,
+    budget: int,
+) -> RoundInputs:
+    """Gather a round's inputs from the store and the chain (public artefacts only for verify)."""
+    get = ctx.store.get
+    manifest_hash = "0x" + info.live_data_hash.hex()
+    manifest = manifest_of(ctx, info, public_only=public_only)
+    config_hash = "0x" + info.scoring_config_hash.hex()
+    if manifest.scoring_config != config_hash:
+        raise TournamentError(
+            f"the manifest names scoring config {manifest.scoring_config}, the chain {config_hash}"
+        )
+    return RoundInputs(
+        chain_id=ctx.chain_id,
+        tournament=ctx.tournament,
+        round_id=info.round,
+        manifest_hash=manifest_hash,
+        manifest=manifest,
+        config_bytes=get(config_hash, public_only=public_only),
+        live_data=get(manifest.live_data, public_only=public_only),
+        targets=get(targets_hash, public_only=public_only),
+        reveals_hash=reveals_hash,
+        reveals=read_reveals_bundle(get(reveals_hash, public_only=public_only)),
+        positions=ctx.reader.positions(info.round),
+        budget=budget,
+        clip_ppm=info.clip_ppm,
+        load_file=lambda digest: get(digest, public_only=public_only),
+    )
+
+
+@dataclass(frozen=True)
+class Resolution:
+    round_id: int
+    root: bytes
+    results_hash: str
+    totals: tuple[int, int, int]
+    results: Results | None
+    posted_now: bool
+    tx_hash: str | None
+
+
+def resolve(
+    ctx: OracleContext, oracle_account: Any, round_id: int, say: Say = _quiet
+) -> Resolution:
+    """Score the round, store its results file and post its root (once).
+
+    Safe to run again at any point: a posted round is reported; a results file already
+    stored is the same bytes; a post already broadcast is found and waited for.
+    """
+    info = ctx.reader.round_info(round_id)
+    if info.status in (Status.POSTED, Status.FINALIZED):
+        return Resolution(
+            round_id,
+            info.root,
+            "0x" + info.results_hash.hex(),
+            (info.total_staked, info.total_reward, info.total_burn),
+            None,
+            False,
+            None,
+        )
+    if info.status == Status.CANCELLED:
+        raise RoundStateError(f"round {round_id} was cancelled: its stakes are refunded")
+    now = ctx.now()
+    if now > info.resolve_by - info.challenge_period:
+        raise RoundStateError(
+            f"round {round_id} can no longer be resolved (deadline {info.resolve_by}): stakers "
+            "take refunds"
+        )
+    done = published(ctx, round_id) or publish_targets(ctx, round_id, say=say)
+    inputs = round_inputs(
+        ctx, info, done.targets, done.reveals, public_only=False, budget=info.budget
+    )
+    staked = sum(p.stake for p in inputs.positions)
+    if staked != info.total_staked:
+        raise TournamentError(
+            f"the positions from the chain's events add up to {staked}, but the round records "
+            f"{info.total_staked}: is the node missing logs?"
+        )
+    results = compute_results(inputs, progress=say)
+    crash_point("before-store")
+    results_hash = ctx.store.put(results.data, public=True)
+    crash_point("after-store")
+    if now < info.resolve_after:
+        raise RoundStateError(
+            f"round {round_id}'s results are stored ({results_hash}); it can be posted from "
+            f"{info.resolve_after} (it is {now})"
+        )
+    total_staked, reward, burn = results.totals
+    vetoes = len(ctx.reader.events("ResolutionVetoed", round_id))
+    say(f"posting root 0x{results.root.hex()}")
+    receipt = send_once(
+        ctx,
+        ctx.ref(round_id, f"post-{vetoes}"),
+        oracle_account,
+        ctx.contract.postResolution,
+        (round_id, results.root, total_staked, reward, burn, bytes.fromhex(results_hash[2:])),
+    )
+    crash_point("after-receipt")
+    return Resolution(
+        round_id,
+        results.root,
+        results_hash,
+        results.totals,
+        results,
+        True,
+        receipt,
+    )
+
+
+def results_of(ctx: OracleContext, info: RoundInfo, *, public_only: bool = False) -> dict[str, Any]:
+    """The posted results file of a round, parsed."""
+    from oracle.resolver.manifest import load_json
+
+    if info.results_hash == b"\x00" * 32:
+        raise RoundStateError(f"round {info.round} has no posted resolution")
+    return load_json(ctx.store.get(info.results_hash, public_only=public_only), "the results file")
+
+
+# ------------------------------------------------------------------------- finalize / settle
+
+
+def finalize(ctx: OracleContext, account: Any, round_id: int) -> bool:
+    """Finalise a posted round once its challenge window has passed; False if nothing to do."""
+    info = ctx.reader.round_info(round_id)
+    if info.status == Status.FINALIZED:
+        return False
+    if info.status != Status.POSTED:
+        raise RoundStateError(f"round {round_id} has no posted resolution to finalise")
+    now = ctx.now()
+    if now < info.challenge_ends:
+        raise RoundStateError(
+            f"round {round_id}'s challenge window is open until {info.challenge_ends} (it is {now})"
+        )
+    ctx.contract.finalize(round_id, sender=account)
+    return True
+
+
+@dataclass(frozen=True)
+class Settlement:
+    settled: int
+    skipped: int
+    transactions: int
+    gas_used: int
+
+
+def settle(
+    ctx: OracleContext,
+    account: Any,
+    round_id: int,
+    *,
+    max_batch: int | None = None,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> Settlement:
+    """Claim every unsettled leaf of a finalised round on behalf of its owner with
+    ``claimMany``, in batches sized to the block gas limit."""
+    info = ctx.reader.round_info(round_id)
+    if info.status != Status.FINALIZED:
+        raise RoundStateError(f"round {round_id} is not finalised: nothing to settle yet")
+    document = results_of(ctx, info)
+    done = ctx.reader.settled(round_id)
+    pending = []
+    for entry in document["positions"]:
+        model_id = bytes.fromhex(entry["model_id"][2:])
+        if (entry["account"], model_id) in done:
+            continue
+        leaf = (
+            round_id,
+            entry["account"],
+            model_id,
+            int(entry["stake"]),
+            int(entry["reward"]),
+            int(entry["burn"]),
+            bytes.fromhex(entry["predictions_hash"][2:]),
+        )
+        pending.append((leaf, [bytes.fromhex(p[2:]) for p in entry["proof"]]))
+    skipped = len(document["positions"]) - len(pending)
+    if not pending:
+        return Settlement(0, skipped, 0, 0)
+    batch = max_batch or _batch_size(ctx, account, pending)
+    transactions = gas = settled = 0
+    for start in range(0, len(pending), batch):
+        part = pending[start : start + batch]
+        receipt = ctx.contract.claimMany(
+            [leaf for leaf, _ in part], [proof for _, proof in part], sender=account
+        )
+        transactions += 1
+        gas += int(receipt.gas_used)
+        settled += len(part)
+        if on_batch:
+            on_batch(settled, len(pending))
+    return Settlement(settled, skipped, transactions, gas)
+
+
+def _batch_size(ctx: OracleContext, account: Any, pending: list[Any]) -> int:
+    """Leaves per ``claimMany``: what half a block's gas pays for, from an estimate of a
+    sample batch (the other half leaves room for everyone else's transactions)."""
+    sample = pending[: min(len(pending), 32)]
+    estimate = ctx.contract.claimMany.estimate_gas_cost(
+        [leaf for leaf, _ in sample], [proof for _, proof in sample], sender=account
+    )
+    per_leaf = max(1, int(estimate) // len(sample))
+    block_limit = int(ctx.provider.web3.eth.get_block("latest")["gasLimit"])
+    return max(1, min(len(pending), block_limit // 2 // per_leaf))

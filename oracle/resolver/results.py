@@ -1,0 +1,333 @@
+"""A round's results, computed from public artefacts and the chain's positions alone.
+
+``resolve`` and ``verify`` both call :func:`compute_results`, in the deterministic mode, so
+the same inputs give the same bytes, the same results hash and the same root on any machine
+with the same lock file.
+
+Per position at close (sorted by account, then model id), exactly one leaf:
+
+* **scored**: the reveal's salt and file hash reproduce the position's last commitment and the
+  file passes :func:`~oracle.scoring.validate.read_submission`. Scored with the round's other
+  scored positions (their stakes weight the meta model), paid by the round's payout rule;
+* **rejected**: a reveal was received but fails one of those checks (or its scores are
+  undefined): zero reward, zero burn, ``predictionsHash`` zero, and the reason is published;
+* **unrevealed**: no reveal: zero reward, zero burn, ``predictionsHash`` zero.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from oracle.chain.commitments import commitment
+from oracle.chain.events import Position
+from oracle.chain.merkle import LEAF_ENCODING, StandardMerkleTree
+from oracle.errors import TournamentError
+from oracle.resolver.manifest import Reveal, RoundManifest, canonical_json
+from oracle.scoring import RoundData, ScoringConfig, compute_payouts, score_round
+from oracle.scoring.config import load_config_bytes
+from oracle.scoring.payouts import combined_score, quantise
+from oracle.scoring.transforms import DEFAULT_CHUNK
+from oracle.scoring.validate import InvalidSubmissionError, read_submission
+from oracle.store import CorruptArtefactError, StoreError, content_hash
+
+RESULTS_FORMAT = "tournament-results-v1"
+ZERO32 = b"\x00" * 32
+SCORED, REJECTED, UNREVEALED = "scored", "rejected", "unrevealed"
+#: The scores the results file reports per scored position, when the round has their inputs.
+SCORE_NAMES = ("corr", "mmc", "tc", "fnc", "alpha", "mpc")
+
+
+class ResultsError(TournamentError):
+    """A round cannot be resolved from its artefacts (a round-level cause, not one position's)."""
+
+
+@contextmanager
+def deterministic() -> Iterator[int]:
+    """One BLAS thread and a fixed chunk size, so every sum runs in the same order on every
+    machine: yields the chunk size to score with."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield DEFAULT_CHUNK
+
+
+@dataclass(frozen=True)
+class RoundInputs:
+    """Everything a round's results depend on."""
+
+    chain_id: int
+    tournament: str
+    round_id: int
+    manifest_hash: str
+    manifest: RoundManifest
+    config_bytes: bytes
+    live_data: bytes
+    targets: bytes
+    reveals_hash: str
+    reveals: list[Reveal]
+    positions: list[Position]
+    budget: int
+    clip_ppm: int
+    #: Reads a predictions file by content hash (integrity checked).
+    load_file: Callable[[str], bytes]
+
+
+@dataclass(frozen=True)
+class Results:
+    document: dict[str, Any]
+    tree: StandardMerkleTree
+
+    @property
+    def data(self) -> bytes:
+        return canonical_json(self.document)
+
+    @property
+    def root(self) -> bytes:
+        return self.tree.root
+
+    @property
+    def totals(self) -> tuple[int, int, int]:
+        t = self.document["totals"]
+        return int(t["staked"]), int(t["reward"]), int(t["burn"])
+
+
+def read_frame(data: bytes, what: str) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(io.BytesIO(data))
+    except Exception as err:  # pyarrow raises many types for damaged files
+        raise ResultsError(f"the {what} artefact is not readable parquet ({err})") from None
+    if "id" not in frame.columns:
+        raise ResultsError(f"the {what} artefact has no id column")
+    frame["id"] = frame["id"].astype(str)
+    return frame.set_index("id")
+
+
+def _check_reveal(inputs: RoundInputs, p: Position, reveal: Reveal, universe: pd.Index) -> Any:
+    """The reveal's predictions, or the reason it cannot be scored (a str)."""
+    try:
+        salt = bytes.fromhex(reveal.salt.removeprefix("0x"))
+        file_hash = bytes.fromhex(reveal.predictions_hash.removeprefix("0x"))
+    except ValueError:
+        return "the salt or the predictions hash is not hex"
+    if len(salt) != 32 or len(file_hash) != 32:
+        return "the salt and the predictions hash must be 32 bytes each"
+    expected = commitment(
+        inputs.chain_id, inputs.tournament, inputs.round_id, p.account, p.model_id, file_hash, salt
+    )
+    if expected != p.commitment:
+        return "the file and salt do not match the position's last on-chain commitment"
+    try:
+        data = inputs.load_file(reveal.predictions_hash)
+    except CorruptArtefactError as err:
+        raise CorruptArtefactError(f"reveal of {p.label}: {err}") from None
+    except StoreError as err:
+        raise ResultsError(f"predictions of {p.label}: {err}") from None
+    try:
+        return read_submission(data, universe)
+    except InvalidSubmissionError as err:
+        return f"invalid predictions file: {err}"
+
+
+def compute_results(inputs: RoundInputs, progress: Callable[[str], None] | None = None) -> Results:
+    """The round's results document and Merkle tree (see the module docstring)."""
+    say = progress or (lambda _msg: None)
+    config = load_config_bytes(inputs.config_bytes)
+    rule = replace(config.payout, clip_ppm=min(config.payout.clip_ppm, inputs.clip_ppm))
+    live = read_frame(inputs.live_data, "live data")
+    targets = read_frame(inputs.targets, "targets")
+    universe = pd.Index(live.index, name="id")
+    if not targets.index.equals(universe):
+        raise ResultsError("the targets' ids differ from the live data's ids")
+    if "target" not in targets.columns or not np.isfinite(targets["target"]).all():
+        raise ResultsError("the targets artefact needs a finite target for every id")
+
+    by_key = {r.key: r for r in inputs.reveals}
+    status: dict[int, str] = {}
+    reasons: dict[int, str] = {}
+    columns: dict[int, pd.Series] = {}
+    say(f"checking {len(inputs.positions):,} positions against their reveals")
+    for i, p in enumerate(inputs.positions):
+        reveal = by_key.get((p.account, "0x" + p.model_id.hex()))
+        if reveal is None:
+            status[i] = UNREVEALED
+            continue
+        checked = _check_reveal(inputs, p, reveal, universe)
+        if isinstance(checked, str):
+            status[i], reasons[i] = REJECTED, checked
+        else:
+            status[i] = SCORED
+            columns[i] = checked
+
+    scores = _score(inputs, config, live, targets, columns, status, reasons, say)
+    scored = [i for i in range(len(inputs.positions)) if status[i] == SCORED]
+    combined = {
+        i: combined_score(
+            quantise(scores.loc[i, "corr"]),
+            quantise(scores.loc[i, "mmc"]) if "mmc" in scores else 0,
+            quantise(scores.loc[i, "tc"]) if "tc" in scores else 0,
+            rule,
+        )
+        for i in scored
+    }
+    payouts = compute_payouts(
+        [inputs.positions[i].stake for i in scored],
+        [combined[i] for i in scored],
+        rule,
+        inputs.budget,
+    )
+    paid = dict(zip(scored, payouts, strict=True))
+
+    say("building the Merkle tree")
+    leaves = []
+    for i, p in enumerate(inputs.positions):
+        payout = paid.get(i)
+        predictions = (
+            bytes.fromhex(by_key[(p.account, "0x" + p.model_id.hex())].predictions_hash[2:])
+            if i in paid
+            else ZERO32
+        )
+        leaves.append(
+            (
+                inputs.round_id,
+                p.account,
+                p.model_id,
+                p.stake,
+                payout.reward if payout else 0,
+                payout.burn if payout else 0,
+                predictions,
+            )
+        )
+    if not leaves:
+        raise ResultsError(f"round {inputs.round_id} has no staked position: nothing to resolve")
+    tree = StandardMerkleTree.of(leaves, LEAF_ENCODING)
+
+    entries = []
+    for i, p in enumerate(inputs.positions):
+        payout = paid.get(i)
+        entry: dict[str, Any] = {
+            "account": p.account,
+            "model_id": "0x" + p.model_id.hex(),
+            "stake": str(p.stake),
+            "commitment": "0x" + p.commitment.hex(),
+            "status": status[i],
+            "reason": reasons.get(i, ""),
+            "predictions_hash": "0x" + leaves[i][6].hex(),
+            "scores": None,
+            "combined_score": None,
+            "payout_ratio_ppb": 0,
+            "reward": str(leaves[i][4]),
+            "burn": str(leaves[i][5]),
+            "leaf": "0x" + tree.leaf(i).hex(),
+            "proof": ["0x" + node.hex() for node in tree.proof(i)],
+        }
+        if payout is not None:
+            # Unweighted scores (FNC, alpha, MPC) may be undefined for a model: reported as null.
+            entry["scores"] = {
+                name: _finite_or_none(scores.loc[i, name]) for name in SCORE_NAMES if name in scores
+            }
+            entry["combined_score"] = combined[i]
+            entry["payout_ratio_ppb"] = payout.ratio_ppb
+        entries.append(entry)
+
+    staked = sum(p.stake for p in inputs.positions)
+    document = {
+        "format": RESULTS_FORMAT,
+        "chain_id": inputs.chain_id,
+        "tournament": inputs.tournament,
+        "round": inputs.round_id,
+        "inputs": {
+            "manifest": inputs.manifest_hash,
+            "scoring_config": content_hash(inputs.config_bytes),
+            "live_data": content_hash(inputs.live_data),
+            "targets": content_hash(inputs.targets),
+            "reveals": inputs.reveals_hash,
+        },
+        "engine": {"chunk": DEFAULT_CHUNK, "blas_threads": 1, "score_scale": 10**9},
+        "payout_rule": {
+            "corr_weight_ppm": rule.corr_weight_ppm,
+            "mmc_weight_ppm": rule.mmc_weight_ppm,
+            "tc_weight_ppm": rule.tc_weight_ppm,
+            "clip_ppm": rule.clip_ppm,
+            "stake_threshold": str(rule.stake_threshold),
+        },
+        "totals": {
+            "positions": len(entries),
+            "scored": len(scored),
+            "rejected": sum(1 for s in status.values() if s == REJECTED),
+            "unrevealed": sum(1 for s in status.values() if s == UNREVEALED),
+            "staked": str(staked),
+            "budget": str(inputs.budget),
+            "reward": str(sum(leaf[4] for leaf in leaves)),
+            "burn": str(sum(leaf[5] for leaf in leaves)),
+        },
+        "root": "0x" + tree.root.hex(),
+        "positions": entries,
+        "rejections": [
+            {"account": e["account"], "model_id": e["model_id"], "reason": e["reason"]}
+            for e in entries
+            if e["status"] == REJECTED
+        ],
+        "tree": tree.dump(),
+    }
+    return Results(document, tree)
+
+
+def _finite_or_none(value: Any) -> float | None:
+    number = float(value)
+    return number if np.isfinite(number) else None
+
+
+def _score(
+    inputs: RoundInputs,
+    config: ScoringConfig,
+    live: pd.DataFrame,
+    targets: pd.DataFrame,
+    columns: dict[int, pd.Series],
+    status: dict[int, str],
+    reasons: dict[int, str],
+    say: Callable[[str], None],
+) -> pd.DataFrame:
+    """Scores of the scored positions (rows by position index). A position whose weighted
+    scores come out undefined is rejected with the reason and the rest are scored again, so no
+    NaN is ever paid."""
+    feature_names = [c for c in live.columns if c.startswith("feature")]
+    risk_names = [c for c in targets.columns if c.startswith("risk_")]
+    neutralizer_names = [c for c in targets.columns if c.startswith("neutralizer_")]
+    signals = inputs.manifest.kind == "signals"
+    while True:
+        scored = [i for i in sorted(columns) if status[i] == SCORED]
+        if not scored:
+            return pd.DataFrame(index=pd.Index([], dtype=np.int64), columns=["corr"])
+        predictions = pd.DataFrame(
+            {f"p{i}": columns[i] for i in scored}, index=live.index, dtype=np.float64
+        )
+        stakes = pd.Series(
+            [inputs.positions[i].stake / 10**18 for i in scored], index=predictions.columns
+        )
+        data = RoundData(
+            predictions=predictions,
+            targets=targets["target"].astype(np.float64),
+            stakes=stakes,
+            features=live[feature_names].astype(np.float64) if feature_names else None,
+            risk_factors=targets[risk_names].astype(np.float64) if risk_names else None,
+            neutralizers=(targets[neutralizer_names].astype(np.float64) if signals else None),
+            sample_weights=(targets["sample_weight"].astype(np.float64) if signals else None),
+        )
+        with deterministic() as chunk:
+            out = score_round(data, config, chunk=chunk, progress=say)
+        out.index = pd.Index(scored)
+        weighted = [c for c in ("corr", "mmc", "tc") if c in out.columns]
+        undefined = out.index[~np.isfinite(out[weighted].to_numpy()).all(axis=1)]
+        if len(undefined) == 0:
+            return out
+        for i in undefined:
+            bad = [c for c in weighted if not np.isfinite(out.loc[i, c])]
+            status[i] = REJECTED
+            reasons[i] = f"its {', '.join(bad).upper()} is undefined on the live data"

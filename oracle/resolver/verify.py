@@ -1,0 +1,144 @@
+"""``verify``: recompute a round from public artefacts and the chain, with no oracle key.
+
+1. The chain gives the round (its manifest hash, scoring config hash, root, totals and results
+   hash) and, from its events, every position with its last commitment.
+2. The store's public artefacts give the manifest, the scoring config, the live data, the
+   results file, and through it the targets and the reveals bundle. Every read checks the
+   bytes against their hash, so a changed byte is reported with the artefact's name.
+3. The targets must match the manifest's commitment; every reveal is checked against its
+   commitment and validated again; scores, payouts, leaves and the tree are recomputed in the
+   deterministic mode.
+4. The recomputed results must equal the published file, byte for byte, and its root and hash
+   what the chain holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from oracle.chain.events import Status
+from oracle.errors import TournamentError
+from oracle.resolver.context import OracleContext
+from oracle.resolver.manifest import load_json
+from oracle.resolver.pipeline import manifest_of, round_inputs
+from oracle.resolver.results import compute_results
+from oracle.store import CorruptArtefactError, StoreError, content_hash
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    round_id: int
+    root: str
+    difference: str = ""
+
+    def line(self) -> str:
+        if self.ok:
+            return f"OK round {self.round_id} root {self.root}"
+        return f"MISMATCH round {self.round_id}: {self.difference}"
+
+
+def _first_difference(expected: Any, found: Any, path: str = "") -> str | None:
+    """Where two JSON values first differ, as ``path: expected X, found Y``."""
+    if isinstance(expected, dict) and isinstance(found, dict):
+        for key in sorted(set(expected) | set(found)):
+            if key not in found:
+                return f"{path}{key}: expected {_short(expected[key])}, missing"
+            if key not in expected:
+                return f"{path}{key}: not expected, found {_short(found[key])}"
+            diff = _first_difference(expected[key], found[key], f"{path}{key}.")
+            if diff:
+                return diff
+        return None
+    if isinstance(expected, list) and isinstance(found, list):
+        for i, (a, b) in enumerate(zip(expected, found, strict=False)):
+            diff = _first_difference(a, b, f"{path}{_label(a, i)}.")
+            if diff:
+                return diff
+        if len(expected) != len(found):
+            return f"{path.rstrip('.')}: expected {len(expected)} entries, found {len(found)}"
+        return None
+    if expected != found:
+        return f"{path.rstrip('.')}: expected {_short(expected)}, found {_short(found)}"
+    return None
+
+
+def _label(entry: Any, i: int) -> str:
+    if isinstance(entry, dict) and "account" in entry and "model_id" in entry:
+        return f"[{i}] ({entry['account']} model {entry['model_id']})"
+    return f"[{i}]"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def verify_round(
+    ctx: OracleContext, round_id: int, say: Callable[[str], None] | None = None
+) -> Verdict:
+    """Recompute round ``round_id`` and compare; never raises for a mismatch, only for a round
+    that cannot be verified at all (not posted, an artefact missing)."""
+    info = ctx.reader.round_info(round_id)
+    root = "0x" + info.root.hex()
+    if info.status not in (Status.POSTED, Status.FINALIZED):
+        raise TournamentError(
+            f"round {round_id} has no posted resolution to verify (it is {info.status.name})"
+        )
+
+    def mismatch(what: str) -> Verdict:
+        return Verdict(False, round_id, root, what)
+
+    try:
+        results_data = ctx.store.get(info.results_hash, public_only=True)
+    except CorruptArtefactError as err:
+        return mismatch(f"results file: {err}")
+    published = load_json(results_data, "the results file")
+    inputs_named = published.get("inputs", {})
+    try:
+        manifest = manifest_of(ctx, info, public_only=True)
+        targets_hash = str(inputs_named["targets"])
+        if manifest.targets_commitment is not None and targets_hash != manifest.targets_commitment:
+            return mismatch(
+                f"targets: the results file names {targets_hash}, but the manifest committed "
+                f"to {manifest.targets_commitment}"
+            )
+        inputs = round_inputs(
+            ctx,
+            info,
+            targets_hash,
+            str(inputs_named["reveals"]),
+            public_only=True,
+            budget=ctx.reader.posted_budget(round_id),
+        )
+        recomputed = compute_results(inputs, progress=say)
+    except CorruptArtefactError as err:
+        text = str(err)
+        if text.startswith("reveal of"):
+            return mismatch(text)
+        names = {
+            "0x" + info.live_data_hash.hex(): "manifest",
+            "0x" + info.scoring_config_hash.hex(): "scoring config",
+            **{str(v): k.replace("_", " ") for k, v in inputs_named.items()},
+        }
+        found = next((name for digest, name in names.items() if digest in text), "artefact")
+        return mismatch(f"{found}: {text}")
+    except (KeyError, StoreError) as err:
+        raise TournamentError(f"round {round_id} cannot be verified: {err}") from None
+    diff = _first_difference(recomputed.document, published)
+    if diff:
+        return mismatch(f"results file differs from the recomputation at {diff}")
+    if recomputed.root != info.root:
+        return mismatch(f"root: recomputed 0x{recomputed.root.hex()}, chain holds {root}")
+    if content_hash(recomputed.data) != "0x" + info.results_hash.hex():
+        return mismatch("results hash: the recomputed file's hash differs from the chain's")
+    keys = [(e["account"], e["model_id"]) for e in recomputed.document["positions"]]
+    if len(set(keys)) != len(inputs.positions):
+        return mismatch("positions: not every position has exactly one leaf")
+    totals = recomputed.totals
+    chain_totals = (info.total_staked, info.total_reward, info.total_burn)
+    if totals != chain_totals:
+        return mismatch(f"totals: recomputed {totals}, chain holds {chain_totals}")
+    return Verdict(True, round_id, root)

@@ -1,0 +1,136 @@
+"""One validator for a submitted predictions file: the oracle's reveal intake, the wallet (before
+it commits) and the service all call :func:`read_submission`.
+
+A valid submission is a parquet or csv file with exactly two columns, ``id`` and
+``prediction``; its ids are exactly the round's universe, each once; every prediction is a
+finite number in [0, 1], and not all are equal. Ids are read as literal strings (a csv's
+``NA`` or empty id is an id like any other, never a missing value).
+
+Every failure raises :class:`InvalidSubmissionError` with one line that says what is wrong and
+what to do; the intake records that line as the rejection reason.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from oracle.errors import ScoringInputError
+
+#: The largest predictions file accepted (a 5,000-id file is about 100 KB).
+MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
+ID_COLUMN = "id"
+PREDICTION_COLUMN = "prediction"
+_PARQUET_MAGIC = b"PAR1"
+
+
+class InvalidSubmissionError(ScoringInputError):
+    """A predictions file that cannot be scored; the message is the rejection reason."""
+
+
+def _examples(values: Sequence[object], limit: int = 3) -> str:
+    shown = ", ".join(repr(str(v)) for v in list(values)[:limit])
+    more = len(values) - limit
+    return f"{shown} and {more:,} more" if more > 0 else shown
+
+
+def _read(data: bytes) -> tuple[pd.Series, pd.Series]:
+    """(ids as str, predictions as read) from parquet or csv bytes."""
+    if data[:4] == _PARQUET_MAGIC and data[-4:] == _PARQUET_MAGIC:
+        import pyarrow.parquet as pq
+
+        try:
+            table = pq.read_table(io.BytesIO(data))
+        except Exception as err:  # pyarrow raises many types for damaged files
+            raise InvalidSubmissionError(
+                f"not a readable parquet file ({_first_line(err)})"
+            ) from None
+        names = [str(n) for n in table.column_names]
+        _check_columns(names)
+        ids = table.column(ID_COLUMN).to_pandas()
+        if ids.isna().any():
+            raise InvalidSubmissionError("an id is missing (null): give every row its id")
+        return ids.astype(str), table.column(PREDICTION_COLUMN).to_pandas()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidSubmissionError("not parquet, and not a UTF-8 csv file") from None
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise InvalidSubmissionError(f"not a readable csv file ({_first_line(err)})") from None
+    names = [str(n) for n in frame.columns]
+    _check_columns(names)
+    return frame[ID_COLUMN].astype(str), frame[PREDICTION_COLUMN]
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0][:200] if text else type(err).__name__
+
+
+def _check_columns(names: list[str]) -> None:
+    if names != [ID_COLUMN, PREDICTION_COLUMN]:
+        raise InvalidSubmissionError(
+            f"the columns must be exactly {ID_COLUMN},{PREDICTION_COLUMN}; found "
+            f"{_examples(names, 5) or 'none'}"
+        )
+
+
+def read_submission(
+    data: bytes, universe: pd.Index | None = None, *, max_bytes: int = MAX_SUBMISSION_BYTES
+) -> pd.Series:
+    """The predictions of a submission file, as a float64 Series indexed by id (in the order
+    of ``universe`` when given), or :class:`InvalidSubmissionError` with the reason."""
+    if len(data) > max_bytes:
+        raise InvalidSubmissionError(f"the file has {len(data):,} bytes, more than {max_bytes:,}")
+    if not data:
+        raise InvalidSubmissionError("the file is empty")
+    ids, raw = _read(data)
+    if len(ids) < 2:
+        raise InvalidSubmissionError("the file needs at least 2 rows")
+    if pd.api.types.is_bool_dtype(raw):
+        raise InvalidSubmissionError("predictions are true/false: give numbers in [0, 1]")
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        where = ids[bad].tolist()
+        raise InvalidSubmissionError(
+            f"{int(bad.sum()):,} prediction(s) are missing, not numbers, NaN or inf (ids "
+            f"{_examples(where)}): give a number in [0, 1] for every id"
+        )
+    outside = (values < 0) | (values > 1)
+    if outside.any():
+        raise InvalidSubmissionError(
+            f"{int(outside.sum()):,} prediction(s) are outside [0, 1] (ids "
+            f"{_examples(ids[outside].tolist())}): rank or scale them into [0, 1]"
+        )
+    index = pd.Index(ids.to_numpy(dtype=object), name=ID_COLUMN)
+    if index.has_duplicates:
+        repeated = index[index.duplicated()].unique().tolist()
+        raise InvalidSubmissionError(
+            f"{len(repeated):,} id(s) appear more than once ({_examples(repeated)}): "
+            "give each id once"
+        )
+    if values.min() == values.max():
+        raise InvalidSubmissionError(
+            "every prediction is the same value: a constant cannot be ranked"
+        )
+    series = pd.Series(values, index=index, name=PREDICTION_COLUMN)
+    if universe is None:
+        return series
+    missing = universe.difference(index)
+    extra = index.difference(universe)
+    if len(missing) or len(extra):
+        parts = []
+        if len(missing):
+            parts.append(f"{len(missing):,} live id(s) missing ({_examples(missing.tolist())})")
+        if len(extra):
+            parts.append(f"{len(extra):,} id(s) not in the live data ({_examples(extra.tolist())})")
+        raise InvalidSubmissionError(
+            "; ".join(parts) + ": predict exactly the ids of the round's live data"
+        )
+    return series.reindex(universe)

@@ -1,0 +1,176 @@
+"""The default store backend: a local directory.
+
+Layout under the root::
+
+    public/<2 hex>/<64 hex>     artefacts anyone may read
+    private/<2 hex>/<64 hex>    artefacts only the oracle reads (reveals before the deadline)
+    refs/<name>.json            mutable records (the oracle's journal, reveal records)
+
+Every write goes to a temporary file in the same folder, is flushed to disk, then renamed
+over the final name, so a crash leaves the old state or the new one, never half a file.
+Temporary names start with a dot and are swept by :meth:`LocalStore.sweep`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from oracle import PROJECT_ROOT
+from oracle.store.base import (
+    ArtefactMissingError,
+    CorruptArtefactError,
+    StoreError,
+    content_hash,
+    normalise_hash,
+)
+
+#: Where the default store lives (default: .store/ in the repository).
+STORE_DIR_ENV = "TOURNAMENT_STORE"
+_REF_NAME = re.compile(r"^[A-Za-z0-9_.:-]+(/[A-Za-z0-9_.:-]+)*$")
+
+
+def default_store() -> LocalStore:
+    return LocalStore(Path(os.environ.get(STORE_DIR_ENV, PROJECT_ROOT / ".store")))
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a synced temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class LocalStore:
+    """An :class:`~oracle.store.base.ArtefactStore` in a local directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def __repr__(self) -> str:
+        return f"LocalStore({str(self.root)!r})"
+
+    def _path(self, digest: str, public: bool) -> Path:
+        hex_digits = digest[2:]
+        return self.root / ("public" if public else "private") / hex_digits[:2] / hex_digits
+
+    def _ref_path(self, name: str) -> Path:
+        if not _REF_NAME.match(name) or ".." in name:
+            raise StoreError(f"'{name}' is not a valid record name")
+        return self.root / "refs" / f"{name}.json"
+
+    def put(self, data: bytes, *, public: bool = True) -> str:
+        digest = content_hash(data)
+        target = self._path(digest, public)
+        if target.exists() and self._intact(target, digest):
+            return digest
+        try:
+            write_atomically(target, data)
+        except OSError as err:
+            raise StoreError(f"cannot write {target}: {err.strerror or err}") from None
+        return digest
+
+    def _intact(self, path: Path, digest: str) -> bool:
+        return content_hash(path.read_bytes()) == digest
+
+    def get(self, digest: str | bytes, *, public_only: bool = False) -> bytes:
+        digest = normalise_hash(digest)
+        places = (True,) if public_only else (True, False)
+        for public in places:
+            path = self._path(digest, public)
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                continue
+            except OSError as err:
+                raise StoreError(f"cannot read {path}: {err.strerror or err}") from None
+            found = content_hash(data)
+            if found != digest:
+                raise CorruptArtefactError(
+                    f"store entry {path} is corrupt: its bytes hash to {found}, not {digest}; "
+                    "restore it from another copy"
+                )
+            return data
+        where = "public " if public_only else ""
+        raise ArtefactMissingError(f"no {where}artefact {digest} in the store at {self.root}")
+
+    def has(self, digest: str | bytes, *, public_only: bool = False) -> bool:
+        digest = normalise_hash(digest)
+        places = (True,) if public_only else (True, False)
+        return any(self._path(digest, public).exists() for public in places)
+
+    def publish(self, digest: str | bytes) -> None:
+        digest = normalise_hash(digest)
+        if self._path(digest, True).exists():
+            return
+        self.put(self.get(digest), public=True)
+        self._path(digest, False).unlink(missing_ok=True)
+
+    def put_ref(self, name: str, value: dict[str, Any]) -> None:
+        data = json.dumps(value, sort_keys=True, indent=1).encode() + b"\n"
+        path = self._ref_path(name)
+        try:
+            write_atomically(path, data)
+        except OSError as err:
+            raise StoreError(f"cannot write {path}: {err.strerror or err}") from None
+
+    def get_ref(self, name: str) -> dict[str, Any] | None:
+        path = self._ref_path(name)
+        try:
+            value = json.loads(path.read_text())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as err:
+            raise StoreError(
+                f"record {path} cannot be read ({err}): restore or remove it"
+            ) from None
+        if not isinstance(value, dict):
+            raise StoreError(f"record {path} is not a JSON object: restore or remove it")
+        return value
+
+    def delete_ref(self, name: str) -> None:
+        self._ref_path(name).unlink(missing_ok=True)
+
+    def list_refs(self, prefix: str) -> Iterator[str]:
+        folder = self._ref_path(prefix).with_suffix("")
+        if not folder.is_dir():
+            return iter(())
+        base = self.root / "refs"
+        names = sorted(
+            str(p.relative_to(base).with_suffix(""))
+            for p in folder.rglob("*.json")
+            if not p.name.startswith(".")
+        )
+        return iter(names)
+
+    def sweep(self) -> int:
+        """Remove temporary files a killed writer left behind; returns how many."""
+        removed = 0
+        if not self.root.exists():
+            return 0
+        for path in self.root.rglob(".*.tmp"):
+            path.unlink(missing_ok=True)
+            removed += 1
+        return removed

@@ -1,0 +1,357 @@
+"""`ape run oracle <command>`: the operator's round pipeline (see oracle/resolver/).
+
+Every command reads the tournament from the chain and its artefacts from the store
+(`--store`, default `$TOURNAMENT_STORE` or `.store/`), so each can be run again safely.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from oracle.chain.accounts import resolve_account
+from oracle.chain.token import format_amount, parse_amount
+from oracle.cli import DevnetCommand, account_option
+from oracle.errors import TournamentError, cli_errors
+from oracle.market import MarketSpec
+from oracle.resolver import keeper, pipeline
+from oracle.resolver.context import OracleContext
+from oracle.resolver.manifest import Schedule
+from oracle.resolver.verify import verify_round
+from oracle.scoring import ScoringConfig
+from oracle.store import LocalStore, default_store
+
+console = Console(stderr=True)
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+
+
+def duration(text: str) -> int:
+    """Seconds from ``90``, ``90s``, ``15m``, ``2h`` or ``3d``."""
+    text = text.strip().lower()
+    unit = UNITS.get(text[-1:])
+    number = text[:-1] if unit else text
+    if not number.isdigit():
+        raise click.BadParameter(f"'{text}' is not a duration: write it like 90s, 15m, 2h or 3d")
+    return int(number) * (unit or 1)
+
+
+def store_option(func):
+    return click.option(
+        "--store",
+        "store_path",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="artefact store folder (default: $TOURNAMENT_STORE or .store/)",
+    )(func)
+
+
+round_option = click.option("--round", "round_id", type=click.IntRange(min=1), required=True)
+
+
+def context(provider, store_path: Path | None) -> OracleContext:
+    store = LocalStore(store_path) if store_path else default_store()
+    store.sweep()
+    return OracleContext.connect(provider, store)
+
+
+@click.group()
+def cli():
+    """Run tournament rounds: open, intake reveals, publish targets, resolve, finalize, settle,
+    verify, status, and the keeper loop."""
+
+
+@cli.command("open-round", cls=DevnetCommand)
+@click.option(
+    "--kind", type=click.Choice(["classic", "signals"]), default="classic", show_default=True
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="synthetic market seed")
+@click.option("--live-stocks", type=click.IntRange(min=10), default=5000, show_default=True)
+@click.option(
+    "--live-data",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="open on your own live data (parquet: id + features); targets come later",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="scoring config JSON (default: 0.5 CORR + 2 MMC, clip 5%)",
+)
+@click.option("--budget", default="1000", show_default=True, help="reward budget in tokens")
+@click.option("--min-stake", default="1", show_default=True, help="smallest stake in tokens")
+@click.option("--close-in", default="1h", show_default=True, help="staking window")
+@click.option("--reveal-window", default="1h", show_default=True, help="reveals after close")
+@click.option(
+    "--resolve-window",
+    default="7d",
+    show_default=True,
+    help="time after the reveal deadline by which the round must be resolved",
+)
+@click.option("--challenge", default="1d", show_default=True, help="challenge period")
+@account_option("operator")
+@click.option(
+    "--treasury-account",
+    default=None,
+    metavar="ALIAS|N",
+    help="account that funds the budget (default: the treasury's development account)",
+)
+@store_option
+@cli_errors
+def open_round_command(
+    provider,
+    kind,
+    seed,
+    live_stocks,
+    live_data,
+    config_path,
+    budget,
+    min_stake,
+    close_in,
+    reveal_window,
+    resolve_window,
+    challenge,
+    account_spec,
+    treasury_account,
+    store_path,
+):
+    """Write the round's manifest and data to the store, open it on chain, fund its budget."""
+    ctx = context(provider, store_path)
+    operator = resolve_account(account_spec, "operator", provider)
+    treasury = resolve_account(treasury_account, "treasury", provider)
+    now = ctx.now()
+    close = now + duration(close_in)
+    deadline = close + duration(reveal_window)
+    challenge_s = duration(challenge)
+    schedule = Schedule(close, deadline, deadline, deadline + duration(resolve_window), challenge_s)
+    config = ScoringConfig.load(config_path) if config_path else ScoringConfig()
+    spec = MarketSpec(seed=seed, live_stocks=live_stocks)
+    with console.status("opening a round") as status:
+        opened = pipeline.open_round(
+            ctx,
+            operator,
+            treasury,
+            schedule=schedule,
+            budget=parse_amount(budget),
+            min_stake=parse_amount(min_stake),
+            config=config,
+            kind=kind,
+            market=None if live_data else spec,
+            live_data=live_data,
+            say=lambda msg: status.update(msg),
+        )
+    m = opened.manifest
+    click.echo(
+        f"opened round {opened.round_id} ({kind}, {m.universe:,} ids), budget "
+        f"{format_amount(opened.budget)}"
+    )
+    click.echo(f"  manifest {opened.manifest_hash} (the round's liveDataHash)")
+    click.echo(f"  live data {m.live_data}; training data {m.training_data or '-'}")
+    click.echo(
+        f"  close {m.schedule.close_time}, reveal deadline {m.schedule.reveal_deadline}, "
+        f"resolve by {m.schedule.resolve_by}"
+    )
+
+
+@cli.command("intake", cls=DevnetCommand)
+@click.argument("reveals", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@store_option
+@cli_errors
+def intake_command(provider, reveals, store_path):
+    """Take reveals: each REVEAL is a JSON file {round, account, model_id, salt, predictions}
+    whose predictions path is relative to it. Prints accepted or rejected with the reason for
+    each; exits 1 if any was rejected."""
+    ctx = context(provider, store_path)
+    rejected = 0
+    for path in reveals:
+        try:
+            record = json.loads(path.read_text())
+            predictions = (path.parent / record["predictions"]).read_bytes()
+            result = pipeline.intake(
+                ctx,
+                int(record["round"]),
+                str(record["account"]),
+                bytes.fromhex(record["model_id"].removeprefix("0x")),
+                bytes.fromhex(record["salt"].removeprefix("0x")),
+                predictions,
+            )
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            click.echo(f"{path}: rejected: not a readable reveal record ({err})")
+            rejected += 1
+            continue
+        rejected += not result.accepted
+        reason = f": {result.reason}" if result.reason else ""
+        click.echo(f"{path}: {result.status}{reason}")
+    if rejected:
+        raise TournamentError(f"{rejected} of {len(reveals)} reveal(s) rejected")
+
+
+@cli.command("publish-targets", cls=DevnetCommand)
+@round_option
+@click.option(
+    "--targets",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="the targets (parquet: id, target, ...) of a round opened on your own data",
+)
+@store_option
+@cli_errors
+def publish_targets_command(provider, round_id, targets, store_path):
+    """After the reveal deadline: publish the reveals and the targets together."""
+    ctx = context(provider, store_path)
+    done = pipeline.publish_targets(ctx, round_id, targets, say=console.print)
+    click.echo(f"round {round_id}: targets {done.targets}, reveals {done.reveals}")
+
+
+@cli.command("resolve", cls=DevnetCommand)
+@round_option
+@account_option("oracle")
+@store_option
+@cli_errors
+def resolve_command(provider, round_id, account_spec, store_path):
+    """Score the round, store the results file and post the root (once)."""
+    ctx = context(provider, store_path)
+    oracle_account = resolve_account(account_spec, "oracle", provider)
+    started = time.perf_counter()
+    with console.status(f"resolving round {round_id}") as status:
+        r = pipeline.resolve(ctx, oracle_account, round_id, say=lambda msg: status.update(msg))
+    staked, reward, burn = r.totals
+    verb = "posted" if r.posted_now else "already posted"
+    click.echo(f"round {round_id}: {verb} root 0x{r.root.hex()}")
+    click.echo(
+        f"  results {r.results_hash}; staked {format_amount(staked)}, reward "
+        f"{format_amount(reward)}, burn {format_amount(burn)} "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
+    if r.results is not None:
+        t = r.results.document["totals"]
+        click.echo(
+            f"  {t['positions']} positions: {t['scored']} scored, {t['rejected']} "
+            f"rejected, {t['unrevealed']} unrevealed"
+        )
+
+
+@cli.command("finalize", cls=DevnetCommand)
+@round_option
+@account_option("finalizer (anyone)")
+@store_option
+@cli_errors
+def finalize_command(provider, round_id, account_spec, store_path):
+    """Finalise a posted round after its challenge window."""
+    ctx = context(provider, store_path)
+    account = resolve_account(account_spec, "oracle", provider)
+    changed = pipeline.finalize(ctx, account, round_id)
+    click.echo(f"round {round_id}: {'finalized' if changed else 'already finalized'}")
+
+
+@cli.command("settle", cls=DevnetCommand)
+@round_option
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1),
+    default=None,
+    help="leaves per claimMany (default: what half a block's gas allows)",
+)
+@account_option("settler (anyone)")
+@store_option
+@cli_errors
+def settle_command(provider, round_id, batch, account_spec, store_path):
+    """Claim every unsettled leaf on behalf of its owner, in batches."""
+    ctx = context(provider, store_path)
+    account = resolve_account(account_spec, "oracle", provider)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(f"settling round {round_id}", total=None)
+
+        def on_batch(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        result = pipeline.settle(ctx, account, round_id, max_batch=batch, on_batch=on_batch)
+    per_leaf = result.gas_used // result.settled if result.settled else 0
+    click.echo(
+        f"round {round_id}: settled {result.settled} leaf(s) in {result.transactions} "
+        f"transaction(s) ({per_leaf:,} gas per leaf); {result.skipped} already settled"
+    )
+
+
+@cli.command("verify", cls=DevnetCommand)
+@round_option
+@store_option
+@cli_errors
+def verify_command(provider, round_id, store_path):
+    """Recompute a round from public artefacts and the chain; print OK and the root, or the
+    first difference (and exit 1)."""
+    ctx = context(provider, store_path)
+    with console.status(f"verifying round {round_id}") as status:
+        verdict = verify_round(ctx, round_id, say=lambda msg: status.update(msg))
+    click.echo(verdict.line())
+    if not verdict.ok:
+        raise SystemExit(1)
+
+
+@cli.command("status", cls=DevnetCommand)
+@store_option
+@cli_errors
+def status_command(provider, store_path):
+    """Every round: phase, counts, totals and the next action due."""
+    ctx = context(provider, store_path)
+    now = ctx.now()
+    table = Table(title=f"rounds on chain {ctx.chain_id} (chain time {now})")
+    for column in (
+        "round",
+        "phase",
+        "positions",
+        "reveals ok/rejected",
+        "staked",
+        "budget",
+        "reward",
+        "burn",
+        "next",
+        "due",
+    ):
+        table.add_column(column)
+    for s in keeper.all_status(ctx):
+        due = "-" if s.due is None else ("now" if s.due <= now else f"in {s.due - now} s")
+        table.add_row(
+            str(s.round_id),
+            s.phase,
+            str(s.positions),
+            f"{s.accepted}/{s.rejected}",
+            format_amount(s.staked),
+            format_amount(s.budget),
+            format_amount(s.reward),
+            format_amount(s.burn),
+            s.next_action,
+            due,
+        )
+    Console(width=max(Console().width, 160)).print(table)
+
+
+@cli.command("run", cls=DevnetCommand)
+@click.option("--once", is_flag=True, help="one pass, then exit (for cron)")
+@click.option(
+    "--interval",
+    type=click.IntRange(min=1),
+    default=15,
+    show_default=True,
+    help="seconds between passes",
+)
+@account_option("oracle")
+@store_option
+@cli_errors
+def run_command(provider, once, interval, account_spec, store_path):
+    """The keeper: publish, resolve, finalize and settle every round as each becomes due."""
+    ctx = context(provider, store_path)
+    oracle_account = resolve_account(account_spec, "oracle", provider)
+    while True:
+        for line in keeper.run_once(ctx, oracle_account, say=lambda msg: None):
+            click.echo(line)
+        if once:
+            return
+        time.sleep(interval)

@@ -1,0 +1,243 @@
+"""A real anvil devnet with the tournament deployed, driven the way users drive it: the
+operator through `ape run oracle ...` in subprocesses, participants by signing their own
+transactions with web3 (anvil's development accounts are unlocked)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import secrets
+import socket
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from oracle import PROJECT_ROOT
+from oracle.chain.commitments import commitment, model_id_of
+from oracle.store import LocalStore
+
+APE = PROJECT_ROOT / ".venv" / "bin" / "ape"
+PYTHON = PROJECT_ROOT / ".venv" / "bin" / "python"
+ONE = 10**18
+#: anvil's development accounts by role (see README).
+TREASURY, OPERATOR, ORACLE, GUARDIAN = 1, 2, 3, 4
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def abi_of(name: str) -> list[dict[str, Any]]:
+    from ape import project
+
+    contract_type = getattr(project, name).contract_type
+    return [item.model_dump(mode="json", by_alias=True) for item in contract_type.abi]
+
+
+@dataclass
+class Devnet:
+    """A deployed devnet in ``folder`` on ``port``; stopped by :meth:`stop`."""
+
+    folder: Path
+    port: int
+    env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def start(cls, folder: Path) -> Devnet:
+        port = free_port()
+        env = {
+            **os.environ,
+            "TOURNAMENT_DEPLOYMENTS_DIR": str(folder / "deployments"),
+            "TOURNAMENT_DEVNET_DIR": str(folder / "devnet"),
+            "TOURNAMENT_STORE": str(folder / "store"),
+            "APE_DATA_FOLDER": str(folder / "ape"),
+            "PATH": f"{PROJECT_ROOT / 'node_modules' / '.bin'}:{os.environ['PATH']}",
+        }
+        net = cls(folder, port, env)
+        result = net.ape("deploy")
+        assert result.returncode == 0, result.stderr
+        return net
+
+    def stop(self) -> None:
+        subprocess.run(
+            [str(PYTHON), "-m", "oracle.chain.devnet", "stop", "--port", str(self.port)],
+            env=self.env,
+            check=False,
+            capture_output=True,
+        )
+
+    @property
+    def network_args(self) -> list[str]:
+        return [
+            "--network",
+            "ethereum:local:foundry",
+            "--provider-settings",
+            json.dumps({"host": f"http://127.0.0.1:{self.port}"}),
+        ]
+
+    def ape(self, *args: str, extra_env: dict[str, str] | None = None) -> Any:
+        """``ape run <args> --network <this devnet>``, as a user would type it."""
+        script, *rest = args
+        if script == "oracle":
+            command, *rest = rest
+            argv = [str(APE), "run", "oracle", command, *rest, *self.network_args]
+        else:
+            argv = [str(APE), "run", script, *rest, *self.network_args]
+        return subprocess.run(
+            argv,
+            cwd=PROJECT_ROOT,
+            env={**self.env, **(extra_env or {})},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    def popen(self, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        script, command, *rest = args
+        return subprocess.Popen(
+            [str(APE), "run", script, command, *rest, *self.network_args],
+            cwd=PROJECT_ROOT,
+            env={**self.env, **(extra_env or {})},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    @property
+    def store(self) -> LocalStore:
+        return LocalStore(self.folder / "store")
+
+    # ------------------------------------------------------------------ chain access
+
+    @property
+    def web3(self) -> Any:
+        from web3 import HTTPProvider, Web3
+
+        return Web3(HTTPProvider(f"http://127.0.0.1:{self.port}"))
+
+    def deployment(self) -> dict[str, Any]:
+        record = self.folder / "deployments" / "31337.json"
+        return dict(json.loads(record.read_text()))
+
+    def contract(self, name: str) -> Any:
+        address = self.deployment()["contracts"][name]["address"]
+        return self.web3.eth.contract(address=address, abi=abi_of(name))
+
+    @property
+    def tournament(self) -> Any:
+        return self.contract("Tournament")
+
+    @property
+    def token(self) -> Any:
+        return self.contract("TournamentToken")
+
+    def account(self, index: int) -> str:
+        return str(self.web3.eth.accounts[index])
+
+    def send(self, call: Any, sender: str) -> Any:
+        tx_hash = call.transact({"from": sender})
+        receipt = self.web3.eth.wait_for_transaction_receipt(tx_hash)
+        assert receipt["status"] == 1, f"transaction reverted: {receipt}"
+        return receipt
+
+    def rpc(self, method: str, *params: Any) -> Any:
+        return self.web3.provider.make_request(method, list(params))
+
+    def now(self) -> int:
+        return int(self.web3.eth.get_block("latest")["timestamp"])
+
+    def travel_to(self, timestamp: int) -> None:
+        """Mine a block at ``timestamp`` (anvil's time travel)."""
+        self.rpc("evm_mine", timestamp)
+
+    def round_view(self, round_id: int) -> Any:
+        return self.tournament.functions.getRound(round_id).call()
+
+    def manifest(self, round_id: int) -> dict[str, Any]:
+        view = self.round_view(round_id)
+        return dict(json.loads(self.store.get(bytes(view[0][6]))))
+
+    def live_data(self, round_id: int) -> pd.DataFrame:
+        manifest = self.manifest(round_id)
+        return pd.read_parquet(io.BytesIO(self.store.get(manifest["live_data"])))
+
+    def training_data(self, round_id: int) -> pd.DataFrame:
+        manifest = self.manifest(round_id)
+        return pd.read_parquet(io.BytesIO(self.store.get(manifest["training_data"])))
+
+    def fund(self, who: str, tokens: int) -> None:
+        treasury = self.account(TREASURY)
+        self.send(self.token.functions.transfer(who, tokens * ONE), treasury)
+        self.send(self.token.functions.approve(self.tournament.address, 2**256 - 1), who)
+
+
+@dataclass
+class Submission:
+    """A participant's staked model: the file, the salt and what was committed."""
+
+    round_id: int
+    account: str
+    model: str
+    data: bytes
+    salt: bytes
+    stake: int
+
+    @property
+    def model_id(self) -> bytes:
+        return model_id_of(self.model)
+
+    def reveal_file(
+        self, folder: Path, data: bytes | None = None, salt: bytes | None = None
+    ) -> Path:
+        """Write a reveal record (and its predictions file) as the intake command reads it."""
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = f"r{self.round_id}-{self.account[:8]}-{self.model}-{secrets.token_hex(3)}"
+        (folder / f"{stem}.csv").write_bytes(self.data if data is None else data)
+        record = {
+            "round": self.round_id,
+            "account": self.account,
+            "model_id": "0x" + self.model_id.hex(),
+            "salt": "0x" + (self.salt if salt is None else salt).hex(),
+            "predictions": f"{stem}.csv",
+        }
+        path = folder / f"{stem}.json"
+        path.write_text(json.dumps(record))
+        return path
+
+
+def stake(
+    net: Devnet, round_id: int, account: str, model: str, data: bytes, tokens: int
+) -> Submission:
+    """Commit to ``data`` with a fresh salt and stake ``tokens`` on ``model``."""
+    from eth_utils import keccak
+
+    salt = secrets.token_bytes(32)
+    sub = Submission(round_id, account, model, data, salt, tokens * ONE)
+    commit = commitment(
+        31337, net.tournament.address, round_id, account, sub.model_id, keccak(data), salt
+    )
+    net.send(net.tournament.functions.stake(round_id, sub.model_id, sub.stake, commit), account)
+    return sub
+
+
+def predictions_csv(ids: pd.Index | list[str], values: np.ndarray) -> bytes:
+    frame = pd.DataFrame({"id": list(ids), "prediction": values})
+    return frame.to_csv(index=False).encode()
+
+
+def linear_model(training: pd.DataFrame, live: pd.DataFrame) -> np.ndarray:
+    """Least squares on the training features, ranked into (0, 1]."""
+    features = [c for c in training.columns if c.startswith("feature")]
+    x = np.column_stack([np.ones(len(training)), training[features].to_numpy(np.float64)])
+    weights = np.linalg.lstsq(x, training["target"].to_numpy(np.float64), rcond=None)[0]
+    raw = np.column_stack([np.ones(len(live)), live[features].to_numpy(np.float64)]) @ weights
+    return pd.Series(raw).rank(pct=True).to_numpy()

@@ -1,0 +1,264 @@
+"""A whole round on a real anvil: open, stakes, reveals (valid, tampered, malformed, early,
+missing), targets, resolve, a veto and a second post, finalize, settle, verify; every balance
+is checked against the results file, and verify names the artefact a changed byte is in."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from oracle import PROJECT_ROOT
+from tests.scripts.harness import (
+    GUARDIAN,
+    ONE,
+    Devnet,
+    Submission,
+    linear_model,
+    predictions_csv,
+    stake,
+)
+
+pytestmark = pytest.mark.anvil
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
+    devnet = Devnet.start(tmp_path_factory.mktemp("oracle-round"))
+    yield devnet
+    devnet.stop()
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def error_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def played(net: Devnet, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Round 1 with six positions of four accounts, revealed every way, published."""
+    out = ok(net.ape("oracle", "open-round", "--live-stocks", "400", "--budget", "500",
+                     "--close-in", "1h", "--reveal-window", "1h", "--challenge", "1d"))  # fmt: skip
+    assert "opened round 1 (classic, 400 ids)" in out
+    live, training = net.live_data(1), net.training_data(1)
+    ids = live["id"].tolist()
+    rng = np.random.default_rng(7)
+    alice, bob, carol, dave = (net.account(i) for i in (5, 6, 7, 8))
+    for who in (alice, bob, carol, dave):
+        net.fund(who, 1_000)
+    informed = linear_model(training, live)
+    noise = rng.random(len(ids))
+    good = predictions_csv(ids, informed)
+    subs = {
+        "alice-linear": stake(net, 1, alice, "linear", good, 100),
+        "alice-random": stake(net, 1, alice, "random", predictions_csv(ids, noise), 40),
+        "bob-tampered": stake(net, 1, bob, "tampered", good, 60),
+        "carol-malformed": stake(net, 1, carol, "malformed", b"id,prediction\nx,2\n", 30),
+        "carol-anti": stake(net, 1, carol, "anti", predictions_csv(ids, 1 - informed), 50),
+        "dave-silent": stake(net, 1, dave, "silent", good, 20),
+    }  # fmt: skip
+    folder = tmp_path_factory.mktemp("reveals")
+    manifest = net.manifest(1)
+    close, deadline = manifest["schedule"]["close_time"], manifest["schedule"]["reveal_deadline"]
+
+    early = net.ape("oracle", "intake", str(subs["alice-linear"].reveal_file(folder)))
+    assert "rejected: too early" in early.stdout
+    net.travel_to(close + 1)
+    tampered = bytearray(good)
+    tampered[-3] = ord("1") if tampered[-3] != ord("1") else ord("2")
+    reveals = [
+        subs["alice-linear"].reveal_file(folder),
+        subs["alice-random"].reveal_file(folder),
+        subs["bob-tampered"].reveal_file(folder, data=bytes(tampered)),
+        subs["carol-malformed"].reveal_file(folder),
+        subs["carol-anti"].reveal_file(folder),
+    ]
+    intake = net.ape("oracle", "intake", *map(str, reveals))
+    assert intake.returncode == 1, intake.stderr
+    lines = intake.stdout.splitlines()
+    assert [line.split(": ")[1] for line in lines] == [
+        "accepted", "accepted", "rejected", "rejected", "accepted"
+    ]  # fmt: skip
+    assert "do not match the position's last on-chain commitment" in lines[2]
+    assert "invalid predictions file" in lines[3]
+    again = net.ape("oracle", "intake", str(reveals[0]))
+    assert again.returncode == 0 and again.stdout.strip().endswith("accepted")
+
+    too_soon = net.ape("oracle", "publish-targets", "--round", "1")
+    assert "reveals are open until" in error_line(too_soon)
+    net.travel_to(deadline + 1)
+    late = net.ape("oracle", "intake", str(subs["dave-silent"].reveal_file(folder)))
+    assert "rejected: too late" in late.stdout
+    ok(net.ape("oracle", "publish-targets", "--round", "1"))
+    return {"subs": subs, "accounts": (alice, bob, carol, dave)}
+
+
+def results_of(net: Devnet, round_id: int) -> dict[str, Any]:
+    view = net.round_view(round_id)
+    return dict(json.loads(net.store.get(bytes(view[5]))))
+
+
+def test_round_resolvesVetoedPostsAgainFinalizesSettlesAndVerifies(
+    net: Devnet, played: dict[str, Any]
+) -> None:
+    subs: dict[str, Submission] = played["subs"]
+    out = ok(net.ape("oracle", "resolve", "--round", "1"))
+    assert "6 positions: 3 scored, 2 rejected, 1 unrevealed" in out
+    results = results_of(net, 1)
+    first_root = results["root"]
+    by_model = {e["model_id"]: e for e in results["positions"]}
+    expected_status = {
+        "alice-linear": "scored",
+        "alice-random": "scored",
+        "carol-anti": "scored",
+        "bob-tampered": "rejected",
+        "carol-malformed": "rejected",
+        "dave-silent": "unrevealed",
+    }
+    for key, status in expected_status.items():
+        entry = by_model["0x" + subs[key].model_id.hex()]
+        assert entry["status"] == status, (key, entry)
+        if status != "scored":
+            assert (entry["reward"], entry["burn"]) == ("0", "0")
+            assert entry["predictions_hash"] == "0x" + "00" * 32
+    linear = by_model["0x" + subs["alice-linear"].model_id.hex()]
+    anti = by_model["0x" + subs["carol-anti"].model_id.hex()]
+    assert linear["scores"]["corr"] > 0 > anti["scores"]["corr"]
+    assert int(linear["reward"]) > 0 and int(anti["burn"]) > 0
+
+    # The guardian vetoes; the oracle posts again (the same inputs give the same root).
+    net.send(net.tournament.functions.veto(1), net.account(GUARDIAN))
+    again = ok(net.ape("oracle", "resolve", "--round", "1"))
+    assert f"posted root {first_root}" in again
+    view = net.round_view(1)
+    net.travel_to(int(view[10]) + 1)  # challengeEnds
+    ok(net.ape("oracle", "finalize", "--round", "1"))
+
+    token = net.token
+    alice, bob, carol, dave = played["accounts"]
+    before = {who: token.functions.balanceOf(who).call() for who in (alice, bob, carol, dave)}
+    supply = token.functions.totalSupply().call()
+    settled = ok(net.ape("oracle", "settle", "--round", "1"))
+    assert "settled 6 leaf(s)" in settled
+    expected = dict.fromkeys(before, 0)
+    burned = 0
+    for entry in results["positions"]:
+        expected[entry["account"]] += (
+            int(entry["stake"]) + int(entry["reward"]) - int(entry["burn"])
+        )
+        burned += int(entry["burn"])
+    for who in before:
+        assert token.functions.balanceOf(who).call() - before[who] == expected[who]
+    assert supply - token.functions.totalSupply().call() == burned
+    assert token.functions.balanceOf(net.tournament.address).call() == 0
+    assert "already settled" in ok(net.ape("oracle", "settle", "--round", "1"))
+
+    verdict = ok(net.ape("oracle", "verify", "--round", "1"))
+    assert verdict.strip() == f"OK round 1 root {first_root}"
+    status = ok(net.ape("oracle", "status"))
+    assert "settled" in status
+
+
+def _flip_one_byte(path: Path) -> bytes:
+    original = path.read_bytes()
+    changed = bytearray(original)
+    changed[len(changed) // 2] ^= 0x01
+    path.chmod(0o644)
+    path.write_bytes(bytes(changed))
+    return original
+
+
+def _entry(net: Devnet, digest: str) -> Path:
+    return net.folder / "store" / "public" / digest[2:4] / digest[2:]
+
+
+@pytest.mark.parametrize("artefact", ["results", "reveal", "targets"])
+def test_verify_namesTheArtefactWithAChangedByte(
+    net: Devnet, played: dict[str, Any], artefact: str
+) -> None:
+    if net.round_view(1)[1] != 2:  # not finalised yet: resolve it first
+        test_round_resolvesVetoedPostsAgainFinalizesSettlesAndVerifies(net, played)
+    results = results_of(net, 1)
+    digest = {
+        "results": "0x" + bytes(net.round_view(1)[5]).hex(),
+        "reveal": "0x" + __import__("eth_utils").keccak(played["subs"]["alice-linear"].data).hex(),
+        "targets": results["inputs"]["targets"],
+    }[artefact]
+    path = _entry(net, digest)
+    original = _flip_one_byte(path)
+    try:
+        result = net.ape("oracle", "verify", "--round", "1")
+    finally:
+        path.write_bytes(original)
+    assert result.returncode != 0
+    text = result.stdout + result.stderr
+    assert "Traceback" not in text
+    named = {"results": "results file", "reveal": "reveal of", "targets": "targets"}[artefact]
+    assert named in text and "corrupt" in text, text
+
+
+def test_merkleTreeDump_loadsInOpenZeppelinsLibraryWithEveryProof(
+    net: Devnet, played: dict[str, Any], tmp_path: Path
+) -> None:
+    if net.round_view(1)[1] == 0:
+        ok(net.ape("oracle", "resolve", "--round", "1"))
+    results = results_of(net, 1)
+    dump = tmp_path / "results.json"
+    dump.write_text(json.dumps(results))
+    script = PROJECT_ROOT / "tests" / "node" / "check_tree.mjs"
+    node = shutil.which("node")
+    assert node is not None
+    run = subprocess.run(
+        [node, str(script), str(dump)], cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == f"ok {len(results['positions'])} proofs, root {results['root']}"
+
+
+def test_intake_rejectsUnknownPositionAndUnknownRound(
+    net: Devnet, played: dict[str, Any], tmp_path: Path
+) -> None:
+    sub: Submission = played["subs"]["alice-linear"]
+    stranger = Submission(1, net.account(9), "nobody", sub.data, sub.salt, ONE)
+    result = net.ape("oracle", "intake", str(stranger.reveal_file(tmp_path)))
+    assert "rejected" in result.stdout and (
+        "has no stake" in result.stdout or "too late" in result.stdout
+    )
+    ghost = Submission(99, sub.account, sub.model, sub.data, sub.salt, ONE)
+    result = net.ape("oracle", "intake", str(ghost.reveal_file(tmp_path)))
+    assert "rejected: round 99 does not exist" in result.stdout
+
+
+def test_resolve_unknownRoundIsOneLine(net: Devnet) -> None:
+    line = error_line(net.ape("oracle", "resolve", "--round", "42"))
+    assert line == "Error: round 42 does not exist on this chain: rounds 1 to 1 exist"
+
+
+def test_oracleAccountIsNotNeededToVerify(net: Devnet, played: dict[str, Any]) -> None:
+    """verify reads public artefacts only: the private folder can be gone entirely."""
+    if net.round_view(1)[1] == 0:
+        ok(net.ape("oracle", "resolve", "--round", "1"))
+    private = net.folder / "store" / "private"
+    moved = net.folder / "private-away"
+    if private.exists():
+        private.rename(moved)
+    try:
+        out = ok(net.ape("oracle", "verify", "--round", "1"))
+    finally:
+        if moved.exists():
+            moved.rename(private)
+    assert out.startswith("OK round 1")
