@@ -27,11 +27,11 @@ setup: ## install the venv, npm packages and solc shim (idempotent)
 test: setup ## run every test: shim and scoring, forge tests, gas snapshot check, ape pytest
 	@$(MAKE) --no-print-directory test-unit test-forge gas-check test-python
 
-test-unit: setup ## tests that need no chain: the solc shim and the scoring engine
-	$(BIN)/pytest -q -p no:ape_test -p no:cacheprovider tests/tools tests/scoring
+test-unit: setup ## tests that need no chain: the solc shim, scoring, market, store, validator, results
+	$(BIN)/pytest -q -p no:ape_test -p no:cacheprovider tests/tools tests/scoring tests/oracle
 
 test-python: setup ## ape pytest on the in-process chain, plus the scripts on real anvils
-	$(APE) test tests --ignore tests/tools --ignore tests/scoring --network ethereum:local:test \
+	$(APE) test tests --ignore tests/tools --ignore tests/scoring --ignore tests/oracle --network ethereum:local:test \
 		-q -p no:cacheprovider
 
 test-forge: setup

@@ -170,19 +170,22 @@ def intake_command(provider, reveals, store_path):
     each; exits 1 if any was rejected."""
     ctx = context(provider, store_path)
     rejected = 0
+    sessions: dict[int, pipeline.Intake] = {}
     for path in reveals:
         try:
             record = json.loads(path.read_text())
+            round_id = int(record["round"])
             predictions = (path.parent / record["predictions"]).read_bytes()
-            result = pipeline.intake(
-                ctx,
-                int(record["round"]),
+            if round_id not in sessions:
+                sessions[round_id] = pipeline.Intake(ctx, round_id)
+            session = sessions[round_id]
+            result = session.take(
                 str(record["account"]),
                 bytes.fromhex(record["model_id"].removeprefix("0x")),
                 bytes.fromhex(record["salt"].removeprefix("0x")),
                 predictions,
             )
-        except (OSError, ValueError, KeyError, TypeError) as err:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
             click.echo(f"{path}: rejected: not a readable reveal record ({err})")
             rejected += 1
             continue

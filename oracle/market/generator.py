@@ -205,7 +205,8 @@ def _bin_equal(values: FloatArray) -> FloatArray:
     order = np.argsort(values, axis=0, kind="stable")
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.arange(n)[:, None], axis=0)
-    return np.floor(ranks * 5 / n) / 4
+    binned: FloatArray = np.floor(ranks * 5 / n) / 4
+    return binned
 
 
 def _bin_target(raw: FloatArray) -> FloatArray:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+from eth_utils import to_checksum_address
 
 from oracle.chain.commitments import commitment
 from oracle.chain.events import Position, RoundInfo, Status
@@ -28,7 +28,7 @@ from oracle.resolver.manifest import (
 from oracle.resolver.results import Results, RoundInputs, compute_results, read_frame
 from oracle.resolver.transactions import send_once
 from oracle.scoring import ScoringConfig
-from oracle.scoring.validate import InvalidSubmissionError, read_submission
+from oracle.scoring.validate import InvalidSubmissionError, Universe, read_submission
 from oracle.store import content_hash
 
 Say = Callable[[str], None]
@@ -176,108 +176,131 @@ def _reveal_ref(ctx: OracleContext, round_id: int, account: str, model_id: bytes
     return ctx.ref(round_id, "reveals", f"{account}-0x{model_id.hex()}")
 
 
-def intake(
-    ctx: OracleContext,
-    round_id: int,
-    account: str,
-    model_id: bytes,
-    salt: bytes,
-    data: bytes,
-) -> IntakeResult:
-    """Check one reveal and record it as accepted or rejected, with the reason.
+class Intake:
+    """Reveal intake for one round: the round's facts are read once, then :meth:`take`
+    checks each reveal (a batch of thousands costs one read of the positions)."""
 
-    Accepted only after close and before the reveal deadline (chain time), for a position with
-    stake, when the file and salt reproduce its last commitment and the file is valid. The
-    file stays private until the deadline. The same reveal again gets the same answer; a
-    later reveal never replaces an accepted one.
-    """
-    file_hash = content_hash(data)
-    try:
-        info = ctx.reader.round_info(round_id)
-    except TournamentError as err:
-        return IntakeResult(REJECTED, str(err), file_hash)
-    manifest = manifest_of(ctx, info)
-    now = ctx.now()
-    if now < info.close_time:
-        return IntakeResult(
-            REJECTED,
-            f"too early: reveals open at close ({info.close_time}); it is {now}",
-            file_hash,
-        )
-    if now > manifest.schedule.reveal_deadline:
-        return IntakeResult(
-            REJECTED,
-            f"too late: the reveal deadline was {manifest.schedule.reveal_deadline}; it is {now}",
-            file_hash,
-        )
-    if info.status == Status.CANCELLED:
-        return IntakeResult(REJECTED, f"round {round_id} was cancelled", file_hash)
-    ref = _reveal_ref(ctx, round_id, account, model_id)
-    previous = ctx.store.get_ref(ref)
-    if previous is not None:
-        same = previous["salt"] == "0x" + salt.hex() and previous["predictions_hash"] == file_hash
-        if same or previous["status"] == ACCEPTED:
+    def __init__(self, ctx: OracleContext, round_id: int) -> None:
+        self.ctx = ctx
+        self.round_id = round_id
+        self.error: str | None = None
+        try:
+            self.info = ctx.reader.round_info(round_id)
+        except TournamentError as err:
+            self.error = str(err)
+            return
+        self.manifest = manifest_of(ctx, self.info)
+        self._positions: dict[tuple[str, bytes], Position] | None = None
+        self._universe: Universe | None = None
+
+    @property
+    def positions(self) -> dict[tuple[str, bytes], Position]:
+        # Read after close only, when staking can no longer change them.
+        if self._positions is None:
+            self._positions = {p.key: p for p in self.ctx.reader.positions(self.round_id)}
+        return self._positions
+
+    @property
+    def universe(self) -> Universe:
+        if self._universe is None:
+            live = read_frame(self.ctx.store.get(self.manifest.live_data), "live data")
+            self._universe = Universe(live.index)
+        return self._universe
+
+    def take(self, account: str, model_id: bytes, salt: bytes, data: bytes) -> IntakeResult:
+        """Check one reveal and record it as accepted or rejected, with the reason.
+
+        Accepted only after close and before the reveal deadline (chain time), for a position
+        with stake, when the file and salt reproduce its last commitment and the file is valid.
+        The file stays private until the deadline. The same reveal again gets the same answer;
+        a later reveal never replaces an accepted one.
+        """
+        file_hash = content_hash(data)
+        if self.error is not None:
+            return IntakeResult(REJECTED, self.error, file_hash)
+        try:
+            account = to_checksum_address(account)
+        except ValueError:
+            return IntakeResult(REJECTED, f"'{account}' is not an address", file_hash)
+        info, deadline = self.info, self.manifest.schedule.reveal_deadline
+        now = self.ctx.now()
+        if now < info.close_time:
+            return IntakeResult(
+                REJECTED,
+                f"too early: reveals open at close ({info.close_time}); it is {now}",
+                file_hash,
+            )
+        if now > deadline:
+            return IntakeResult(
+                REJECTED, f"too late: the reveal deadline was {deadline}; it is {now}", file_hash
+            )
+        if info.status == Status.CANCELLED:
+            return IntakeResult(REJECTED, f"round {self.round_id} was cancelled", file_hash)
+        ref = _reveal_ref(self.ctx, self.round_id, account, model_id)
+        previous = self.ctx.store.get_ref(ref)
+        if previous is not None:
+            same = (
+                previous["salt"] == "0x" + salt.hex() and previous["predictions_hash"] == file_hash
+            )
             if same:
                 return IntakeResult(previous["status"], previous["reason"], file_hash)
-            return IntakeResult(REJECTED, "this position already has an accepted reveal", file_hash)
-    position = next(
-        (p for p in ctx.reader.positions(round_id) if p.key == (account, model_id)), None
-    )
-    if position is None:
-        return IntakeResult(
-            REJECTED,
-            f"{account} has no stake on model 0x{model_id.hex()} in round {round_id}",
-            file_hash,
+            if previous["status"] == ACCEPTED:
+                return IntakeResult(
+                    REJECTED, "this position already has an accepted reveal", file_hash
+                )
+        position = self.positions.get((account, model_id))
+        if position is None:
+            return IntakeResult(
+                REJECTED,
+                f"{account} has no stake on model 0x{model_id.hex()} in round {self.round_id}",
+                file_hash,
+            )
+        result = self._check(position, salt, data, file_hash)
+        # Only reveals of staked positions are kept: they are what the round's bundle publishes.
+        self.ctx.store.put(data, public=False)
+        self.ctx.store.put_ref(
+            ref,
+            {
+                "account": account,
+                "model_id": "0x" + model_id.hex(),
+                "salt": "0x" + salt.hex(),
+                "predictions_hash": file_hash,
+                "status": result.status,
+                "reason": result.reason,
+            },
         )
-    result = _check(ctx, round_id, position, salt, data, file_hash, manifest)
-    # Only reveals of staked positions are kept: they are what the round's bundle publishes.
-    ctx.store.put(data, public=False)
-    ctx.store.put_ref(
-        ref,
-        {
-            "account": account,
-            "model_id": "0x" + model_id.hex(),
-            "salt": "0x" + salt.hex(),
-            "predictions_hash": file_hash,
-            "status": result.status,
-            "reason": result.reason,
-        },
-    )
-    return result
+        return result
+
+    def _check(self, position: Position, salt: bytes, data: bytes, file_hash: str) -> IntakeResult:
+        if len(salt) != 32:
+            return IntakeResult(REJECTED, "the salt must be 32 bytes", file_hash)
+        expected = commitment(
+            self.ctx.chain_id,
+            self.ctx.tournament,
+            self.round_id,
+            position.account,
+            position.model_id,
+            bytes.fromhex(file_hash[2:]),
+            salt,
+        )
+        if expected != position.commitment:
+            return IntakeResult(
+                REJECTED,
+                "the file and salt do not match the position's last on-chain commitment",
+                file_hash,
+            )
+        try:
+            read_submission(data, self.universe)
+        except InvalidSubmissionError as err:
+            return IntakeResult(REJECTED, f"invalid predictions file: {err}", file_hash)
+        return IntakeResult(ACCEPTED, "", file_hash)
 
 
-def _check(
-    ctx: OracleContext,
-    round_id: int,
-    position: Position,
-    salt: bytes,
-    data: bytes,
-    file_hash: str,
-    manifest: RoundManifest,
+def intake(
+    ctx: OracleContext, round_id: int, account: str, model_id: bytes, salt: bytes, data: bytes
 ) -> IntakeResult:
-    if len(salt) != 32:
-        return IntakeResult(REJECTED, "the salt must be 32 bytes", file_hash)
-    expected = commitment(
-        ctx.chain_id,
-        ctx.tournament,
-        round_id,
-        position.account,
-        position.model_id,
-        bytes.fromhex(file_hash[2:]),
-        salt,
-    )
-    if expected != position.commitment:
-        return IntakeResult(
-            REJECTED,
-            "the file and salt do not match the position's last on-chain commitment",
-            file_hash,
-        )
-    universe = read_frame(ctx.store.get(manifest.live_data), "live data").index
-    try:
-        read_submission(data, pd.Index(universe, name="id"))
-    except InvalidSubmissionError as err:
-        return IntakeResult(REJECTED, f"invalid predictions file: {err}", file_hash)
-    return IntakeResult(ACCEPTED, "", file_hash)
+    """One reveal through :class:`Intake` (see :meth:`Intake.take`)."""
+    return Intake(ctx, round_id).take(account, model_id, salt, data)
 
 
 def reveal_records(ctx: OracleContext, round_id: int) -> list[Reveal]:

@@ -34,7 +34,7 @@ from oracle.scoring import RoundData, ScoringConfig, compute_payouts, score_roun
 from oracle.scoring.config import load_config_bytes
 from oracle.scoring.payouts import combined_score, quantise
 from oracle.scoring.transforms import DEFAULT_CHUNK
-from oracle.scoring.validate import InvalidSubmissionError, read_submission
+from oracle.scoring.validate import InvalidSubmissionError, Universe, read_submission
 from oracle.store import CorruptArtefactError, StoreError, content_hash
 
 RESULTS_FORMAT = "tournament-results-v1"
@@ -109,7 +109,7 @@ def read_frame(data: bytes, what: str) -> pd.DataFrame:
     return frame.set_index("id")
 
 
-def _check_reveal(inputs: RoundInputs, p: Position, reveal: Reveal, universe: pd.Index) -> Any:
+def _check_reveal(inputs: RoundInputs, p: Position, reveal: Reveal, universe: Universe) -> Any:
     """The reveal's predictions, or the reason it cannot be scored (a str)."""
     try:
         salt = bytes.fromhex(reveal.salt.removeprefix("0x"))
@@ -142,8 +142,8 @@ def compute_results(inputs: RoundInputs, progress: Callable[[str], None] | None 
     rule = replace(config.payout, clip_ppm=min(config.payout.clip_ppm, inputs.clip_ppm))
     live = read_frame(inputs.live_data, "live data")
     targets = read_frame(inputs.targets, "targets")
-    universe = pd.Index(live.index, name="id")
-    if not targets.index.equals(universe):
+    universe = Universe(live.index)
+    if not targets.index.equals(universe.index):
         raise ResultsError("the targets' ids differ from the live data's ids")
     if "target" not in targets.columns or not np.isfinite(targets["target"]).all():
         raise ResultsError("the targets artefact needs a finite target for every id")

@@ -55,7 +55,7 @@ def send_once(
         tx_hash = "0x" + bytes(signed.txn_hash).hex()
         entry = {"tx_hash": tx_hash, "raw": "0x" + raw.hex(), "nonce": int(signed.nonce or 0)}
         ctx.store.put_ref(journal, entry)
-    tx_hash = entry["tx_hash"]
+    tx_hash = str(entry["tx_hash"])
     receipt = _receipt(web3, tx_hash)
     if receipt is None and not _known(web3, tx_hash):
         if web3.eth.get_transaction_count(account.address) > entry["nonce"]:

@@ -1,0 +1,90 @@
+"""The content-addressed store: keccak names, integrity on every read, atomic writes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from eth_utils import keccak
+
+from oracle.store import (
+    ArtefactMissingError,
+    CorruptArtefactError,
+    LocalStore,
+    StoreError,
+    content_hash,
+)
+
+
+def test_put_namesArtefactByKeccakOfItsBytes(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    digest = store.put(b"predictions")
+    assert digest == "0x" + keccak(b"predictions").hex() == content_hash(b"predictions")
+    assert store.get(digest) == b"predictions"
+    assert store.get(bytes.fromhex(digest[2:])) == b"predictions"
+    assert store.put(b"predictions") == digest  # idempotent
+
+
+def test_get_reportsCorruptEntryByNameAndNeverServesIt(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    digest = store.put(b"results file bytes")
+    path = tmp_path / "public" / digest[2:4] / digest[2:]
+    path.write_bytes(b"results file bytez")
+    with pytest.raises(CorruptArtefactError, match=str(path)):
+        store.get(digest)
+    assert store.put(b"results file bytes") == digest  # a put repairs it
+    assert store.get(digest) == b"results file bytes"
+
+
+def test_privateArtefacts_areHiddenUntilPublished(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    digest = store.put(b"a reveal", public=False)
+    assert store.get(digest) == b"a reveal"
+    with pytest.raises(ArtefactMissingError, match="no public artefact"):
+        store.get(digest, public_only=True)
+    store.publish(digest)
+    assert store.get(digest, public_only=True) == b"a reveal"
+    assert not (tmp_path / "private" / digest[2:4] / digest[2:]).exists()
+
+
+def test_put_isAtomic_aFailedRenameLeavesNoEntryAndNoTemporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = LocalStore(tmp_path)
+
+    def failing_replace(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(StoreError, match="No space left on device"):
+        store.put(b"half")
+    monkeypatch.undo()
+    assert not store.has(content_hash(b"half"))
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_sweep_removesTemporariesAKilledWriterLeft(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    digest = store.put(b"whole")
+    leftover = tmp_path / "public" / digest[2:4] / f".{digest[2:]}.abc.tmp"
+    leftover.write_bytes(b"wh")
+    assert store.sweep() == 1
+    assert not leftover.exists() and store.get(digest) == b"whole"
+
+
+def test_refs_areJsonRecordsListedByPrefix(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    store.put_ref("rounds/1/reveals/a", {"status": "accepted"})
+    store.put_ref("rounds/1/reveals/b", {"status": "rejected"})
+    assert list(store.list_refs("rounds/1/reveals")) == ["rounds/1/reveals/a", "rounds/1/reveals/b"]
+    assert store.get_ref("rounds/1/reveals/b") == {"status": "rejected"}
+    store.delete_ref("rounds/1/reveals/b")
+    assert store.get_ref("rounds/1/reveals/b") is None
+    with pytest.raises(StoreError, match="not a valid record name"):
+        store.put_ref("../escape", {})
+
+
+def test_get_rejectsSomethingThatIsNotAHash(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="is not a content hash"):
+        LocalStore(tmp_path).get("0x1234")
