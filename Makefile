@@ -16,7 +16,7 @@ FORGE := $(ROOT)/node_modules/.bin/forge
 
 .PHONY: help setup test test-python test-forge test-unit gas-check demo devnet devnet-stop deploy \
         bench-gas fuzz lint fmt lock slither-venv clean numerai-tools-venv scoring-fixtures \
-        bench-scoring
+        bench-scoring bench-oracle
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ deploy: setup ## deploy to the local devnet (reuses an existing deployment)
 bench-gas: setup ## measure gas on anvil into bench/results/gas.json
 	$(PY) bench/gas.py
 	$(FORGE) snapshot --snap bench/gas-snapshot --match-path 'tests/foundry/gas/*'
+
+bench-oracle: setup ## one 10,000-position round on anvil: resolve, verify, settle into bench/results/oracle.json
+	$(PY) bench/oracle_round.py
 
 bench-scoring: setup ## scoring time and memory into bench/results/scoring.json (vs numerai-tools if its venv exists)
 	$(PY) bench/scoring.py

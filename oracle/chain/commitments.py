@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from eth_abi import encode
-from eth_utils import keccak, to_checksum_address
+from oracle.chain.hashing import encode_static, keccak256
 
 COMMITMENT_TYPES = ["uint256", "address", "uint256", "address", "bytes32", "bytes32", "bytes32"]
 
@@ -19,18 +18,10 @@ def commitment(
 ) -> bytes:
     """keccak256(abi.encode(chainId, tournament, round, account, modelId, predictionsHash, salt)),
     the value ``stake`` binds a position to (see ITournament.stake)."""
-    return keccak(
-        encode(
+    return keccak256(
+        encode_static(
             COMMITMENT_TYPES,
-            [
-                chain_id,
-                to_checksum_address(tournament),
-                round_id,
-                to_checksum_address(account),
-                model_id,
-                predictions_hash,
-                salt,
-            ],
+            [chain_id, tournament, round_id, account, model_id, predictions_hash, salt],
         )
     )
 
@@ -39,4 +30,4 @@ def model_id_of(name: str) -> bytes:
     """The on-chain model id of a model name: keccak256 of ``"model:" + name`` (UTF-8)."""
     if not name or len(name) > 64 or name != name.strip():
         raise ValueError("a model name has 1 to 64 characters and no surrounding spaces")
-    return keccak(text=f"model:{name}")
+    return keccak256(f"model:{name}".encode())

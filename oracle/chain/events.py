@@ -12,6 +12,8 @@ from typing import Any
 from eth_abi import decode
 from eth_utils import keccak, to_checksum_address
 
+from oracle.chain.hashing import checksummed
+
 
 class Status(IntEnum):
     """ITournament.Status."""
@@ -96,7 +98,7 @@ def _decode(name: str, log: Any) -> dict[str, Any]:
     values.update({str(i.name): v for i, v in zip(plain, decoded, strict=True)})
     for key, value in values.items():
         if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
-            values[key] = to_checksum_address(value)
+            values[key] = checksummed(value)
     values["_block"] = int(log["blockNumber"])
     values["_index"] = int(log["logIndex"])
     values["_tx"] = "0x" + bytes(log["transactionHash"]).hex()

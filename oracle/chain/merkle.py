@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi import encode
-from eth_utils import keccak
+from oracle.chain.hashing import encode_static
+from oracle.chain.hashing import keccak256 as keccak
 
 #: The leaf encoding of the tournament's resolutions (see ITournament.Leaf).
 LEAF_ENCODING: tuple[str, ...] = (
@@ -33,7 +33,7 @@ LEAF_ENCODING: tuple[str, ...] = (
 
 def leaf_hash(encoding: Sequence[str], values: Sequence[Any]) -> bytes:
     """keccak256(keccak256(abi.encode(values)))."""
-    return keccak(keccak(encode(list(encoding), list(values))))
+    return keccak(keccak(encode_static(encoding, values)))
 
 
 def hash_pair(a: bytes, b: bytes) -> bytes:

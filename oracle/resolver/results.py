@@ -17,6 +17,8 @@ Per position at close (sorted by account, then model id), exactly one leaf:
 from __future__ import annotations
 
 import io
+import os
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -153,12 +155,22 @@ def compute_results(inputs: RoundInputs, progress: Callable[[str], None] | None 
     reasons: dict[int, str] = {}
     columns: dict[int, pd.Series] = {}
     say(f"checking {len(inputs.positions):,} positions against their reveals")
+    revealed = {}
     for i, p in enumerate(inputs.positions):
         reveal = by_key.get((p.account, "0x" + p.model_id.hex()))
         if reveal is None:
             status[i] = UNREVEALED
-            continue
-        checked = _check_reveal(inputs, p, reveal, universe)
+        else:
+            revealed[i] = reveal
+    # Reading, hashing and parsing the files release the GIL: one thread per core. Each
+    # file's outcome is its own, so the thread count cannot change the results.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        outcomes = pool.map(
+            lambda i: _check_reveal(inputs, inputs.positions[i], revealed[i], universe),
+            list(revealed),
+        )
+        checked_all = dict(zip(list(revealed), outcomes, strict=True))
+    for i, checked in sorted(checked_all.items()):
         if isinstance(checked, str):
             status[i], reasons[i] = REJECTED, checked
         else:
@@ -205,7 +217,10 @@ def compute_results(inputs: RoundInputs, progress: Callable[[str], None] | None 
             )
         )
     if not leaves:
-        raise ResultsError(f"round {inputs.round_id} has no staked position: nothing to resolve")
+        raise ResultsError(
+            f"round {inputs.round_id} has no staked position: nothing to resolve (after its "
+            "deadline, releaseBudget returns its budget)"
+        )
     tree = StandardMerkleTree.of(leaves, LEAF_ENCODING)
 
     entries = []
@@ -305,8 +320,12 @@ def _score(
         scored = [i for i in sorted(columns) if status[i] == SCORED]
         if not scored:
             return pd.DataFrame(index=pd.Index([], dtype=np.int64), columns=["corr"])
+        # Every column is aligned to the live ids already: fill one (ids, models) array.
+        matrix = np.empty((len(live.index), len(scored)), dtype=np.float64)
+        for j, i in enumerate(scored):
+            matrix[:, j] = columns[i].to_numpy()
         predictions = pd.DataFrame(
-            {f"p{i}": columns[i] for i in scored}, index=live.index, dtype=np.float64
+            matrix, index=live.index, columns=[f"p{i}" for i in scored], copy=False
         )
         stakes = pd.Series(
             [inputs.positions[i].stake / 10**18 for i in scored], index=predictions.columns

@@ -127,7 +127,13 @@ def verify_round(
         return mismatch(f"{found}: {text}")
     except (KeyError, StoreError) as err:
         raise TournamentError(f"round {round_id} cannot be verified: {err}") from None
-    diff = _first_difference(recomputed.document, published)
+    diff = (
+        None
+        if recomputed.data == results_data
+        else _first_difference(recomputed.document, published)
+    )
+    if diff is None and recomputed.data != results_data:
+        diff = "the encoding (same content, other bytes: not canonical JSON)"
     if diff:
         return mismatch(f"results file differs from the recomputation at {diff}")
     if recomputed.root != info.root:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from eth_utils import keccak
+from oracle.chain.hashing import keccak256
 
 from oracle.errors import TournamentError
 
@@ -29,7 +29,7 @@ class CorruptArtefactError(StoreError):
 def content_hash(data: bytes) -> str:
     """keccak256 of the bytes, ``0x``-prefixed lower-case hex: the hash the contract stores for
     predictions, live data, scoring configs and results."""
-    return "0x" + keccak(data).hex()
+    return "0x" + keccak256(data).hex()
 
 
 def normalise_hash(digest: str | bytes) -> str:

@@ -123,10 +123,17 @@ class LocalStore:
 
     def publish(self, digest: str | bytes) -> None:
         digest = normalise_hash(digest)
-        if self._path(digest, True).exists():
+        public, private = self._path(digest, True), self._path(digest, False)
+        if public.exists():
+            private.unlink(missing_ok=True)
             return
-        self.put(self.get(digest), public=True)
-        self._path(digest, False).unlink(missing_ok=True)
+        self.get(digest)  # a corrupt or missing entry is reported, never published
+        public.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(private, public)  # atomic: the entry is private or public, never half
+        except OSError as err:
+            raise StoreError(f"cannot publish {private}: {err.strerror or err}") from None
+        _sync_folder(public.parent)
 
     def put_ref(self, name: str, value: dict[str, Any]) -> None:
         data = json.dumps(value, sort_keys=True, indent=1).encode() + b"\n"

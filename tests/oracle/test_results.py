@@ -31,11 +31,10 @@ def account(i: int) -> str:
     return str(to_checksum_address("0x" + f"{i:02x}" * 20))
 
 
-def build(tmp_path: Path, budget: int = 1_000 * ONE) -> RoundInputs:
+def build(tmp_path: Path, budget: int = 1_000 * ONE, kind: str = "classic") -> RoundInputs:
     store = LocalStore(tmp_path / "store")
-    drawn = Market(MarketSpec(seed=2, train_eras=10, train_stocks=50, live_stocks=500)).live_round(
-        ROUND
-    )
+    market = Market(MarketSpec(seed=2, train_eras=10, train_stocks=50, live_stocks=500))
+    drawn = market.signals_round(ROUND) if kind == "signals" else market.live_round(ROUND)
     live, targets = to_parquet(drawn.live), to_parquet(drawn.targets)
     ids = drawn.live["id"]
     rng = np.random.default_rng(9)
@@ -63,7 +62,7 @@ def build(tmp_path: Path, budget: int = 1_000 * ONE) -> RoundInputs:
             )
     config = ScoringConfig()
     manifest = RoundManifest(
-        kind="classic",
+        kind=kind,
         chain_id=CHAIN,
         tournament=TOURNAMENT,
         live_data=store.put(live),
@@ -149,3 +148,12 @@ def test_rewardsAboveTheBudget_areScaledDownToIt(tmp_path: Path) -> None:
     totals = results.document["totals"]
     assert int(totals["reward"]) <= 3 * 10**16
     assert int(totals["reward"]) > 0
+
+
+def test_signalsRound_reportsAlphaAndMpcBesideThePaidScores(tmp_path: Path) -> None:
+    results = compute_results(build(tmp_path, kind="signals"))
+    scored = [e for e in results.document["positions"] if e["status"] == "scored"]
+    assert len(scored) == 3
+    for e in scored:
+        assert set(e["scores"]) == {"corr", "mmc", "tc", "fnc", "alpha", "mpc"}
+        assert all(v is None or np.isfinite(v) for v in e["scores"].values())

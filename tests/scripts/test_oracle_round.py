@@ -145,8 +145,12 @@ def test_round_resolvesVetoedPostsAgainFinalizesSettlesAndVerifies(
     again = ok(net.ape("oracle", "resolve", "--round", "1"))
     assert f"posted root {first_root}" in again
     view = net.round_view(1)
+    status = ok(net.ape("oracle", "status"))
+    assert "posted" in status and "finalize" in status
     net.travel_to(int(view[10]) + 1)  # challengeEnds
-    ok(net.ape("oracle", "finalize", "--round", "1"))
+    # The keeper does what is due: here, finalising round 1.
+    assert "round 1: finalized" in ok(net.ape("oracle", "run", "--once"))
+    assert "already finalized" in ok(net.ape("oracle", "finalize", "--round", "1"))
 
     token = net.token
     alice, bob, carol, dave = played["accounts"]
@@ -262,3 +266,32 @@ def test_oracleAccountIsNotNeededToVerify(net: Devnet, played: dict[str, Any]) -
         if moved.exists():
             moved.rename(private)
     assert out.startswith("OK round 1")
+
+
+def test_roundOnOwnLiveData_takesItsTargetsAtPublish(net: Devnet, tmp_path: Path) -> None:
+    import pandas as pd
+
+    ids = [f"stock{i:03d}" for i in range(50)]
+    rng = np.random.default_rng(1)
+    live = pd.DataFrame({"id": ids, "feature_a": rng.random(50), "feature_b": rng.random(50)})
+    live_path = tmp_path / "live.parquet"
+    live.to_parquet(live_path, index=False)
+    out = ok(net.ape("oracle", "open-round", "--live-data", str(live_path), "--budget", "10"))
+    round_id = int(out.split("opened round ")[1].split(" ")[0])
+    assert f"opened round {round_id} (classic, 50 ids)" in out
+    manifest = net.manifest(round_id)
+    assert manifest["targets_commitment"] is None and manifest["market"] is None
+    net.travel_to(manifest["schedule"]["reveal_deadline"] + 1)
+    line = error_line(net.ape("oracle", "publish-targets", "--round", str(round_id)))
+    assert "pass --targets FILE" in line
+    wrong = tmp_path / "wrong.parquet"
+    pd.DataFrame({"id": ids[:-1], "target": rng.random(49)}).to_parquet(wrong, index=False)
+    line = error_line(
+        net.ape("oracle", "publish-targets", "--round", str(round_id), "--targets", str(wrong))
+    )
+    assert "exactly the live data's ids" in line
+    targets = tmp_path / "targets.parquet"
+    pd.DataFrame({"id": ids, "target": rng.random(50)}).to_parquet(targets, index=False)
+    ok(net.ape("oracle", "publish-targets", "--round", str(round_id), "--targets", str(targets)))
+    line = error_line(net.ape("oracle", "resolve", "--round", str(round_id)))
+    assert "has no staked position" in line

@@ -1,0 +1,229 @@
+"""The round pipeline at scale: one round with 10,000 positions on anvil (5,000 stocks).
+
+Run with `make bench-oracle` (about ten minutes). Starts a throw-away anvil with 110 funded
+development accounts, deploys, opens a synthetic round, stakes 100 models from each of 100
+accounts, reveals them all, then measures as an operator runs them:
+
+* `ape run oracle publish-targets` (publishing the 10,000 reveals and the targets), then
+  `ape run oracle resolve` end to end (events, scoring, tree, results file, post): wall time
+  and the process's peak memory (max RSS);
+* `ape run oracle verify` of the same round: wall time and peak memory;
+* `ape run oracle settle`: gas per leaf.
+
+Results go to bench/results/oracle.json. Goals: resolve and verify under 60 s, settle at
+30k gas per leaf or less, oracle peak memory under 2 GB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from oracle import PROJECT_ROOT
+
+RESULTS = PROJECT_ROOT / "bench" / "results" / "oracle.json"
+APE = PROJECT_ROOT / ".venv" / "bin" / "ape"
+ANVIL = PROJECT_ROOT / "node_modules" / ".bin" / "anvil"
+ONE = 10**18
+ACCOUNTS, MODELS = 100, 100
+FIRST_STAKER = 10
+STOCKS = 5000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def measured(env: dict[str, str], *args: str) -> tuple[float, int, str]:
+    """Run an `ape run oracle` command; (wall seconds, peak RSS in bytes, stdout)."""
+    started = time.perf_counter()
+    run = subprocess.run(
+        ["/usr/bin/time", "-f", "maxrss_kb=%M", str(APE), "run", "oracle", *args],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=3600,
+    )  # fmt: skip
+    wall = time.perf_counter() - started
+    if run.returncode != 0:
+        sys.exit(f"{' '.join(args)} failed:\n{run.stdout}\n{run.stderr}")
+    peak = int(re.findall(r"maxrss_kb=(\d+)", run.stderr)[-1]) * 1024
+    return wall, peak, run.stdout
+
+
+def main() -> None:
+    from ape import networks
+    from web3 import HTTPProvider, Web3
+
+    from oracle.chain.commitments import commitment, model_id_of
+    from oracle.chain.deploy import Roles, deploy
+    from oracle.market import to_parquet
+    from oracle.resolver import pipeline
+    from oracle.resolver.context import OracleContext
+    from oracle.resolver.manifest import Schedule
+    from oracle.store import LocalStore, content_hash
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-oracle-"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    anvil = subprocess.Popen(
+        [str(ANVIL), "--port", str(port), "--accounts", str(FIRST_STAKER + ACCOUNTS),
+         "--balance", "100000", "--silent", "--code-size-limit", "100000"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    env = {
+        **os.environ,
+        "TOURNAMENT_DEPLOYMENTS_DIR": str(folder / "deployments"),
+        "TOURNAMENT_STORE": str(folder / "store"),
+        "PATH": f"{PROJECT_ROOT / 'node_modules' / '.bin'}:{os.environ['PATH']}",
+    }
+    os.environ.update(env)
+    network = ["--network", "ethereum:local:foundry", "--provider-settings",
+               json.dumps({"host": url})]  # fmt: skip
+    try:
+        web3 = Web3(HTTPProvider(url))
+        for _ in range(100):
+            if web3.is_connected():
+                break
+            time.sleep(0.1)
+        with networks.parse_network_choice(
+            "ethereum:local:foundry", provider_settings={"host": url}
+        ) as provider:
+            from ape import accounts
+
+            dev = accounts.test_accounts
+            roles = Roles(*(str(dev[i].address) for i in (1, 2, 3, 4)))
+            deployment = deploy(provider, dev[0], roles).deployment
+            store = LocalStore(folder / "store")
+            ctx = OracleContext.connect(provider, store)
+            now = ctx.now()
+            hour = 3600
+            schedule = Schedule(
+                now + 2 * hour, now + 3 * hour, now + 3 * hour, now + 9 * 86_400, 86_400
+            )
+            say(f"opening a round of {STOCKS:,} stocks")
+            opened = pipeline.open_round(
+                ctx, dev[2], dev[1], schedule=schedule, budget=50_000 * ONE, min_stake=ONE,
+            )  # fmt: skip
+            round_id = opened.round_id
+            ids = pd.read_parquet(__import__("io").BytesIO(store.get(opened.manifest.live_data)))[
+                "id"
+            ].tolist()
+
+        tournament = web3.eth.contract(
+            address=deployment.contracts["Tournament"].address, abi=abi("Tournament")
+        )
+        token = web3.eth.contract(
+            address=deployment.contracts["TournamentToken"].address, abi=abi("TournamentToken")
+        )
+        stakers = web3.eth.accounts[FIRST_STAKER : FIRST_STAKER + ACCOUNTS]
+        treasury = web3.eth.accounts[1]
+        say(f"funding {ACCOUNTS} accounts and staking {ACCOUNTS * MODELS:,} positions")
+        started = time.perf_counter()
+        for who in stakers:
+            token.functions.transfer(who, 10_000 * ONE).transact({"from": treasury})
+            token.functions.approve(tournament.address, 2**256 - 1).transact({"from": who})
+        rng = np.random.default_rng(0)
+        reveals: list[tuple[str, bytes, bytes, bytes]] = []
+        last = None
+        for a, who in enumerate(stakers):
+            for m in range(MODELS):
+                data = to_parquet(pd.DataFrame({"id": ids, "prediction": rng.random(len(ids))}))
+                salt = secrets.token_bytes(32)
+                model_id = model_id_of(f"bench-{a}-{m}")
+                c = commitment(31337, tournament.address, round_id, who, model_id,
+                               bytes.fromhex(content_hash(data)[2:]), salt)  # fmt: skip
+                stake = int((1 + rng.random() * 20) * ONE)
+                last = tournament.functions.stake(round_id, model_id, stake, c).transact(
+                    {"from": who, "gas": 200_000}
+                )
+                reveals.append((who, model_id, salt, data))
+        web3.eth.wait_for_transaction_receipt(last)
+        staking_s = time.perf_counter() - started
+        say(f"staked in {staking_s:.0f} s; revealing")
+        web3.provider.make_request("evm_mine", [schedule.close_time + 1])
+        with networks.parse_network_choice(
+            "ethereum:local:foundry", provider_settings={"host": url}
+        ) as provider:
+            ctx = OracleContext.connect(provider, store)
+            started = time.perf_counter()
+            intake = pipeline.Intake(ctx, round_id)
+            accepted = sum(intake.take(*r).accepted for r in reveals)
+            intake_s = time.perf_counter() - started
+        say(f"{accepted:,} reveals accepted in {intake_s:.0f} s")
+        web3.provider.make_request("evm_mine", [schedule.reveal_deadline + 1])
+
+        say("publish-targets")
+        publish_s, publish_rss, out = measured(
+            env, "publish-targets", "--round", str(round_id), *network
+        )
+        say("resolve")
+        resolve_s, resolve_rss, out = measured(env, "resolve", "--round", str(round_id), *network)
+        say(out.strip())
+        say("verify")
+        verify_s, verify_rss, out = measured(env, "verify", "--round", str(round_id), *network)
+        say(out.strip())
+        assert out.startswith("OK"), out
+        view = tournament.functions.getRound(round_id).call()
+        web3.provider.make_request("evm_mine", [int(view[10]) + 1])
+        _, _, out = measured(env, "finalize", "--round", str(round_id), *network)
+        say("settle")
+        settle_s, settle_rss, out = measured(env, "settle", "--round", str(round_id), *network)
+        say(out.strip())
+        gas_per_leaf = int(re.findall(r"\(([\d,]+) gas per leaf\)", out)[0].replace(",", ""))
+        transactions = int(re.findall(r"in (\d+) transaction", out)[0])
+    finally:
+        anvil.terminate()
+        anvil.wait()
+
+    result = {
+        "positions": ACCOUNTS * MODELS,
+        "accounts": ACCOUNTS,
+        "stocks": STOCKS,
+        "resolve": {"seconds": round(resolve_s, 1), "peak_rss_bytes": resolve_rss,
+                    "goal_seconds": 60},
+        "verify": {"seconds": round(verify_s, 1), "peak_rss_bytes": verify_rss,
+                   "goal_seconds": 60},
+        "settle": {"seconds": round(settle_s, 1), "gas_per_leaf": gas_per_leaf,
+                   "transactions": transactions, "goal_gas_per_leaf": 30_000},
+        "oracle_peak_rss_bytes": max(resolve_rss, verify_rss, settle_rss),
+        "goal_peak_rss_bytes": 2 * 1024**3,
+        "setup": {"staking_seconds": round(staking_s, 1), "intake_seconds": round(intake_s, 1),
+                  "publish_seconds": round(publish_s, 1), "publish_peak_rss_bytes": publish_rss},
+        "note": "wall times include ape's start-up (about 4 s per command)",
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                    "platform": platform.platform()},
+        "measured_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }  # fmt: skip
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+def abi(name: str) -> list[dict[str, Any]]:
+    from ape import project
+
+    return [
+        a.model_dump(mode="json", by_alias=True) for a in getattr(project, name).contract_type.abi
+    ]
+
+
+if __name__ == "__main__":
+    main()
