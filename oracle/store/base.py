@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 from oracle.chain.hashing import keccak256
-
 from oracle.errors import TournamentError
 
 _HASH = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
