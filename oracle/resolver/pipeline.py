@@ -6,6 +6,7 @@ a step that already happened is reported, not repeated.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,8 +214,25 @@ class Intake:
         Accepted only after close and before the reveal deadline (chain time), for a position
         with stake, when the file and salt reproduce its last commitment and the file is valid.
         The file stays private until the deadline. The same reveal again gets the same answer;
-        a later reveal never replaces an accepted one.
+        a later reveal never replaces an accepted one. Every reveal, whatever its outcome, is
+        also appended to the round's intake log (``intake-log/`` records in the store).
         """
+        result = self._decide(account, model_id, salt, data)
+        if self.error is None:
+            self.ctx.store.put_ref(
+                self.ctx.ref(self.round_id, "intake-log", f"{time.time_ns()}"),
+                {
+                    "account": account,
+                    "model_id": "0x" + model_id.hex(),
+                    "predictions_hash": result.predictions_hash,
+                    "status": result.status,
+                    "reason": result.reason,
+                    "chain_time": self.ctx.now(),
+                },
+            )
+        return result
+
+    def _decide(self, account: str, model_id: bytes, salt: bytes, data: bytes) -> IntakeResult:
         file_hash = content_hash(data)
         if self.error is not None:
             return IntakeResult(REJECTED, self.error, file_hash)
