@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,17 +100,9 @@ def require(chain_id: int) -> Deployment:
 
 def save(deployment: Deployment) -> Path:
     """Write the record atomically: a crash leaves the old file or the new one, never half."""
+    from oracle.store.local import write_atomically
+
     path = record_path(deployment.chain_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(deployment.to_json(), handle, indent=2, sort_keys=True)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = json.dumps(deployment.to_json(), indent=2, sort_keys=True) + "\n"
+    write_atomically(path, text.encode())
     return path

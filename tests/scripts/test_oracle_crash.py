@@ -6,7 +6,6 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -17,13 +16,6 @@ from oracle.store import content_hash
 from tests.scripts.harness import ORACLE, Devnet, predictions_csv, stake
 
 pytestmark = pytest.mark.anvil
-
-
-@pytest.fixture(scope="module")
-def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
-    devnet = Devnet.start(tmp_path_factory.mktemp("oracle-crash"))
-    yield devnet
-    devnet.stop()
 
 
 def store_is_whole(folder: Path) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +25,6 @@ from tests.scripts.harness import (
 )
 
 pytestmark = pytest.mark.anvil
-
-
-@pytest.fixture(scope="module")
-def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Devnet]:
-    devnet = Devnet.start(tmp_path_factory.mktemp("oracle-round"))
-    yield devnet
-    devnet.stop()
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:
