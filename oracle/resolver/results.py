@@ -309,44 +309,40 @@ def _score(
     reasons: dict[int, str],
     say: Callable[[str], None],
 ) -> pd.DataFrame:
-    """Scores of the scored positions (rows by position index). A position whose weighted
-    scores come out undefined is rejected with the reason and the rest are scored again, so no
-    NaN is ever paid."""
+    """Scores of the scored positions (rows by position index). A position the engine leaves
+    out (a score undefined on the live data) is marked rejected with the engine's reason."""
     feature_names = [c for c in live.columns if c.startswith("feature")]
     risk_names = [c for c in targets.columns if c.startswith("risk_")]
     neutralizer_names = [c for c in targets.columns if c.startswith("neutralizer_")]
     signals = inputs.manifest.kind == "signals"
-    while True:
-        scored = [i for i in sorted(columns) if status[i] == SCORED]
-        if not scored:
-            return pd.DataFrame(index=pd.Index([], dtype=np.int64), columns=["corr"])
-        # Every column is aligned to the live ids already: fill one (ids, models) array.
-        matrix = np.empty((len(live.index), len(scored)), dtype=np.float64)
-        for j, i in enumerate(scored):
-            matrix[:, j] = columns[i].to_numpy()
-        predictions = pd.DataFrame(
-            matrix, index=live.index, columns=[f"p{i}" for i in scored], copy=False
-        )
-        stakes = pd.Series(
-            [inputs.positions[i].stake / 10**18 for i in scored], index=predictions.columns
-        )
-        data = RoundData(
-            predictions=predictions,
-            targets=targets["target"].astype(np.float64),
-            stakes=stakes,
-            features=live[feature_names].astype(np.float64) if feature_names else None,
-            risk_factors=targets[risk_names].astype(np.float64) if risk_names else None,
-            neutralizers=(targets[neutralizer_names].astype(np.float64) if signals else None),
-            sample_weights=(targets["sample_weight"].astype(np.float64) if signals else None),
-        )
-        with deterministic() as chunk:
-            out = score_round(data, config, chunk=chunk, progress=say)
-        out.index = pd.Index(scored)
-        weighted = [c for c in ("corr", "mmc", "tc") if c in out.columns]
-        undefined = out.index[~np.isfinite(out[weighted].to_numpy()).all(axis=1)]
-        if len(undefined) == 0:
-            return out
-        for i in undefined:
-            bad = [c for c in weighted if not np.isfinite(out.loc[i, c])]
-            status[i] = REJECTED
-            reasons[i] = f"its {', '.join(bad).upper()} is undefined on the live data"
+    scored = [i for i in sorted(columns) if status[i] == SCORED]
+    if not scored:
+        return pd.DataFrame(index=pd.Index([], dtype=np.int64), columns=["corr"])
+    # Every column is aligned to the live ids already: fill one (ids, models) array.
+    matrix = np.empty((len(live.index), len(scored)), dtype=np.float64)
+    for j, i in enumerate(scored):
+        matrix[:, j] = columns[i].to_numpy()
+    predictions = pd.DataFrame(
+        matrix, index=live.index, columns=[f"p{i}" for i in scored], copy=False
+    )
+    stakes = pd.Series(
+        [inputs.positions[i].stake / 10**18 for i in scored], index=predictions.columns
+    )
+    data = RoundData(
+        predictions=predictions,
+        targets=targets["target"].astype(np.float64),
+        stakes=stakes,
+        features=live[feature_names].astype(np.float64) if feature_names else None,
+        risk_factors=targets[risk_names].astype(np.float64) if risk_names else None,
+        neutralizers=(targets[neutralizer_names].astype(np.float64) if signals else None),
+        sample_weights=(targets["sample_weight"].astype(np.float64) if signals else None),
+    )
+    with deterministic() as chunk:
+        out = score_round(data, config, chunk=chunk, progress=say)
+    # The engine leaves out a model whose score is undefined, with the reason: that position
+    # is rejected, so no NaN is ever paid.
+    for name, reason in out.attrs.get("rejected", {}).items():
+        status[int(name[1:])] = REJECTED
+        reasons[int(name[1:])] = reason
+    out.index = pd.Index([int(name[1:]) for name in out.index])
+    return out

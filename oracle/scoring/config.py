@@ -45,22 +45,42 @@ class ScoringConfig:
             raise ScoringInputError(
                 f"unknown scoring config keys {sorted(unknown)}: use {sorted(known)}"
             )
-        try:
-            return cls(
-                payout=PayoutRule(**data.get("payout", {})),
-                portfolio=PortfolioConfig(**data.get("portfolio", {})),
-                max_filtered_ratio=float(data.get("max_filtered_ratio", MAX_FILTERED_RATIO)),
-            )
-        except TypeError as err:
-            raise ScoringInputError(f"bad scoring config: {err}") from None
+        sections = {}
+        for name, kind in (("payout", PayoutRule), ("portfolio", PortfolioConfig)):
+            section = data.get(name, {})
+            if not isinstance(section, dict):
+                raise ScoringInputError(
+                    f"scoring config '{name}' must be an object of fields, got "
+                    f"{type(section).__name__}"
+                )
+            fields = set(kind.__dataclass_fields__)
+            extra = set(section) - fields
+            if extra:
+                raise ScoringInputError(
+                    f"unknown fields in scoring config '{name}': {sorted(extra)}; use "
+                    f"{sorted(fields)}"
+                )
+            sections[name] = kind(**section)
+        ratio = data.get("max_filtered_ratio", MAX_FILTERED_RATIO)
+        if isinstance(ratio, bool) or not isinstance(ratio, int | float):
+            raise ScoringInputError(f"max_filtered_ratio must be a number, got {ratio!r}")
+        return cls(
+            payout=sections["payout"],  # type: ignore[arg-type]
+            portfolio=sections["portfolio"],  # type: ignore[arg-type]
+            max_filtered_ratio=float(ratio),
+        )
 
     @classmethod
     def load(cls, path: Path) -> ScoringConfig:
         """A config from a JSON file."""
         try:
-            data = json.loads(Path(path).read_text())
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ScoringInputError(f"scoring config {path} does not exist") from None
+        except UnicodeDecodeError:
+            raise ScoringInputError(f"scoring config {path} is not UTF-8 text") from None
+        except OSError as err:
+            raise ScoringInputError(f"cannot read scoring config {path}: {err.strerror}") from None
         except json.JSONDecodeError as err:
             raise ScoringInputError(f"scoring config {path} is not valid JSON: {err}") from None
         if not isinstance(data, dict):

@@ -49,6 +49,12 @@ class PayoutRule:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool):
                 raise ScoringInputError(f"{name} must be an integer, got {value!r}")
+        for name in ("corr_weight_ppm", "mmc_weight_ppm", "tc_weight_ppm"):
+            if getattr(self, name) < 0:
+                raise ScoringInputError(
+                    f"{name} must not be negative, got {getattr(self, name)}: a negative weight "
+                    "would pay for a bad score"
+                )
         if not isinstance(self.clip_ppm, int) or not 0 < self.clip_ppm <= PPM:
             raise ScoringInputError(
                 f"clip_ppm must be an integer in 1..{PPM}, got {self.clip_ppm!r}"

@@ -31,7 +31,14 @@ from oracle.scoring.payouts import (
     quantise,
 )
 from oracle.scoring.tc import tc_from_ranks
-from oracle.scoring.transforms import DEFAULT_CHUNK, FloatArray, chunks, power, twice_ranks
+from oracle.scoring.transforms import (
+    DEFAULT_CHUNK,
+    FloatArray,
+    RankArray,
+    chunks,
+    power,
+    twice_ranks,
+)
 
 Progress = Callable[[str], None]
 
@@ -81,9 +88,17 @@ def score_round(
     chunk: int = DEFAULT_CHUNK,
     progress: Progress | None = None,
 ) -> pd.DataFrame:
-    """One row per model: ``corr``; ``mmc``, ``tc`` with stakes; ``fnc`` with features;
-    ``alpha`` with neutralizers and sample weights (``mpc`` too with stakes); and the
+    """One row per scored model: ``corr``; ``mmc``, ``tc`` with stakes; ``fnc`` with
+    features; ``alpha`` with neutralizers and sample weights (``mpc`` too with stakes); and the
     ``payout_ratio`` (with ``payout_ratio_ppb``) when every weighted score is present.
+
+    No score is ever NaN or infinite:
+
+    * a round-level cause (too few scored ids, targets constant or too large on them, sample
+      weights negative or all zero) raises :class:`ScoringInputError` naming it;
+    * a model whose score is undefined (for example one constant on the scored ids, though not
+      on the whole file) is left out, and ``out.attrs["rejected"]`` maps it to the reason. The
+      others are scored without it (it does not enter the meta model either).
 
     The inputs are not modified.
     """
@@ -96,15 +111,20 @@ def score_round(
     models = predictions.columns
     target_mean = float(targets.mean())
     t = targets.loc[ids].to_numpy(dtype=np.float64)
-    stakes = None
-    if data.stakes is not None:
-        stakes = data.stakes.reindex(models).fillna(0.0).to_numpy(dtype=np.float64)
-    features = _cover(data.features, ids, "features")
-    neutralizers = _cover(data.neutralizers, ids, "neutralizers")
-    sample_weights = _cover(data.sample_weights, ids, "sample weights")
-    risk_factors = _cover(data.risk_factors, ids, "risk factors")
-    if (neutralizers is None) != (sample_weights is None):
+    inputs = _RoundArrays(
+        t=t,
+        target_mean=target_mean,
+        stakes=None
+        if data.stakes is None
+        else data.stakes.reindex(models).fillna(0.0).to_numpy(dtype=np.float64),
+        features=_cover(data.features, ids, "features"),
+        neutralizers=_cover(data.neutralizers, ids, "neutralizers"),
+        sample_weights=_cover(data.sample_weights, ids, "sample weights"),
+        risk_factors=_cover(data.risk_factors, ids, "risk factors"),
+    )
+    if (inputs.neutralizers is None) != (inputs.sample_weights is None):
         raise ScoringInputError("alpha and MPC need both neutralizers and sample weights")
+    _check_round(inputs, len(ids))
 
     say(f"ranking 0/{len(models):,} models on {len(ids):,} ids")
     ranks = twice_ranks(
@@ -115,11 +135,84 @@ def score_round(
             f"ranking {done:,}/{len(models):,} models on {len(ids):,} ids"
         ),
     )
+    rejected: dict[str, str] = {}
+    constant = np.flatnonzero(ranks.min(axis=1) == ranks.max(axis=1))
+    for i in constant:
+        rejected[str(models[i])] = f"it predicts the same value for all {len(ids):,} scored ids"
+    keep = np.ones(len(models), dtype=bool)
+    keep[constant] = False
+    while True:
+        kept = np.flatnonzero(keep)
+        part = ranks if keep.all() else ranks[kept]
+        stakes = None if inputs.stakes is None else inputs.stakes[kept]
+        out = _scores(part, models[kept], stakes, inputs, config, chunk, say)
+        finite = np.isfinite(out.to_numpy(dtype=np.float64))
+        if finite.all():
+            break
+        for row in np.flatnonzero(~finite.all(axis=1)):
+            bad = [str(c) for c, ok in zip(out.columns, finite[row], strict=True) if not ok]
+            rejected[str(out.index[row])] = (
+                f"its {', '.join(bad).upper()} is undefined on the scored ids"
+            )
+            keep[kept[row]] = False
+    _add_payout_ratio(out, stakes, config)
+    out.attrs["rejected"] = rejected
+    return out
+
+
+@dataclass(frozen=True)
+class _RoundArrays:
+    """A round's inputs on the scored ids, as arrays."""
+
+    t: FloatArray
+    target_mean: float
+    stakes: FloatArray | None
+    features: FloatArray | None
+    neutralizers: FloatArray | None
+    sample_weights: FloatArray | None
+    risk_factors: FloatArray | None
+
+
+def _check_round(inputs: _RoundArrays, n_ids: int) -> None:
+    """Round-level causes that leave every score undefined: one line naming the cause."""
+    if n_ids < 2:
+        raise ScoringInputError(f"only {n_ids} id(s) can be scored: at least 2 are needed")
+    t = inputs.t
+    if t.min() == t.max():
+        raise ScoringInputError(
+            f"the targets are the same ({t[0]!r}) for all {n_ids:,} scored ids: no score is defined"
+        )
+    with np.errstate(over="ignore", invalid="ignore"):
+        if not np.isfinite(power(t - inputs.target_mean)).all():
+            raise ScoringInputError(
+                "the targets are too large to score ((target - mean)^1.5 overflows): rescale them"
+            )
+    w = inputs.sample_weights
+    if w is not None:
+        if (w < 0).any():
+            raise ScoringInputError("a sample weight is negative: weights must be >= 0")
+        if not (w > 0).any():
+            raise ScoringInputError("every sample weight is zero on the scored ids")
+
+
+def _scores(
+    ranks: RankArray,
+    models: pd.Index,
+    stakes: FloatArray | None,
+    inputs: _RoundArrays,
+    config: ScoringConfig,
+    chunk: int,
+    say: Callable[[str], None],
+) -> pd.DataFrame:
+    """Every score of the ranked models (model-major ranks on the scored ids)."""
+    t, target_mean = inputs.t, inputs.target_mean
     out = pd.DataFrame(index=pd.Index(models, name="model"))
+    if len(models) == 0:
+        return out.assign(corr=pd.Series(dtype=np.float64))
     target_pow = power(t - target_mean)
     say("CORR")
     out["corr"] = metrics.corr_from_ranks(ranks, target_pow, chunk)
-    if stakes is not None:
+    if stakes is not None and stakes.any():
         staked = np.flatnonzero(stakes)
         say("MMC (with the meta model)")
         meta = metrics.stake_weight_from_ranks(ranks[staked], stakes[staked])
@@ -127,19 +220,26 @@ def score_round(
             ranks, meta, metrics.contribution_target(t), chunk
         )
         say("TC")
-        out["tc"] = tc_from_ranks(ranks, stakes, t, risk_factors, config.portfolio, chunk)
-    if features is not None:
+        out["tc"] = tc_from_ranks(ranks, stakes, t, inputs.risk_factors, config.portfolio, chunk)
+    if inputs.features is not None:
         say("FNC")
-        out["fnc"] = metrics.feature_neutral_corr_from_ranks(ranks, features, target_pow, chunk)
-    if neutralizers is not None and sample_weights is not None:
+        out["fnc"] = metrics.feature_neutral_corr_from_ranks(
+            ranks, inputs.features, target_pow, chunk
+        )
+    if inputs.neutralizers is not None and inputs.sample_weights is not None:
         say("alpha" if stakes is None else "alpha+MPC")
         alphas, mpc = metrics.signals_from_ranks(
-            ranks, stakes, neutralizers, sample_weights, t - target_mean, t - t.mean(), chunk
+            ranks,
+            stakes,
+            inputs.neutralizers,
+            inputs.sample_weights,
+            t - target_mean,
+            t - t.mean(),
+            chunk,
         )
         out["alpha"] = alphas
         if mpc is not None:
             out["mpc"] = mpc
-    _add_payout_ratio(out, stakes, config)
     return out
 
 

@@ -58,6 +58,10 @@ class PortfolioConfig:
     position_bound: float = 3.0
 
     def __post_init__(self) -> None:
+        for name in ("risk_aversion", "position_bound"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ScoringInputError(f"{name} must be a number, got {value!r}")
         if not np.isfinite(self.risk_aversion) or self.risk_aversion <= 0:
             raise ScoringInputError(f"risk_aversion must be positive, got {self.risk_aversion}")
         if not np.isfinite(self.position_bound) or self.position_bound <= 1:
@@ -163,9 +167,13 @@ def optimise(signal: FloatArray, basis: FloatArray, config: PortfolioConfig) -> 
         nu, mu = nu_new, mu_new
         u, current, grad_mu, grad_nu = trial
     else:
+        hint = (
+            "check the risk factors for extreme or near-duplicate columns"
+            if basis.shape[1] > 1
+            else "the meta model may be degenerate; try another risk_aversion or position_bound"
+        )
         raise ScoringInputError(
-            f"the portfolio optimiser did not converge in {MAX_ITERATIONS} iterations: "
-            "check the risk factors for extreme values"
+            f"the TC portfolio optimiser did not converge in {MAX_ITERATIONS} iterations: {hint}"
         )
     free = (np.abs(u) > 0) & (np.abs(u) < bound)
     return Portfolio(weights=u / n, free=free, gross_binding=mu > 0, iterations=iterations)

@@ -166,7 +166,7 @@ BAD_INPUTS = [
     pytest.param(
         "predictions",
         lambda f: f.__setitem__("m1", "high"),
-        "non-numeric model(s) ['m1']",
+        "not a number in model 'm1' ('high' for 'id000')",
         id="non-numeric-column",
     ),
     pytest.param(
@@ -245,7 +245,7 @@ def test_bad_config_keys_are_named(tmp_path: Path) -> None:
         str(tmp_path / "o.csv"),
     )
     assert code == 1
-    assert "bad scoring config" in output and "clip" in output
+    assert "unknown fields in scoring config 'payout': ['clip']" in output
 
 
 def test_neutralizers_need_sample_weights(tmp_path: Path) -> None:
