@@ -36,6 +36,15 @@ class ScoringInputError(TournamentError):
     """Predictions, targets, stakes or another scoring input cannot be scored as given."""
 
 
+class RoundInputError(ScoringInputError):
+    """A round-level cause that leaves every score undefined, blamed on one input
+    (``what``: "targets" or "sample weights"), so a caller can name that input's file."""
+
+    def __init__(self, what: str, message: str) -> None:
+        super().__init__(message)
+        self.what = what
+
+
 def one_line(message: str) -> str:
     """Collapse a message to its first non-empty line (chain errors can be long)."""
     for line in str(message).splitlines():

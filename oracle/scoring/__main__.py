@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
 import time
 from pathlib import Path
 
 import click
 from rich.console import Console
 
-from oracle.errors import TournamentError, one_line
+from oracle.errors import RoundInputError, ScoringInputError, TournamentError, one_line
 from oracle.scoring.config import ScoringConfig
 from oracle.scoring.io import (
+    check_output,
     load_factors,
     load_predictions,
     load_sample_weights,
@@ -84,9 +88,14 @@ def score(
     console = Console(stderr=True)
     try:
         started = time.perf_counter()
-        settings = ScoringConfig.load(config) if config else ScoringConfig()
         if (neutralizers is None) != (sample_weights is None):
             raise click.UsageError("--neutralizers and --sample-weights go together")
+        inputs = (
+            predictions, targets, stakes, features, neutralizers, sample_weights, risk_factors,
+            config,
+        )  # fmt: skip
+        check_output(out, inputs)
+        settings = ScoringConfig.load(config) if config else ScoringConfig()
         preds = load_predictions(predictions)
         data = RoundData(
             predictions=preds,
@@ -98,12 +107,18 @@ def score(
             risk_factors=load_factors(risk_factors, "risk factors") if risk_factors else None,
         )
         with console.status("scoring") as status:
-            scores = score_round(
-                data, settings, chunk=chunk, progress=lambda stage: status.update(stage)
-            )
+            try:
+                scores = score_round(
+                    data, settings, chunk=chunk, progress=lambda stage: status.update(stage)
+                )
+            except RoundInputError as err:
+                blamed = {"targets": targets, "sample weights": sample_weights}.get(err.what)
+                raise ScoringInputError(f"{err.what} file {blamed}: {err}") from err
         write_table(scores, out)
     except TournamentError as err:
         raise click.ClickException(one_line(str(err))) from err
+    for model, reason in scores.attrs.get("rejected", {}).items():
+        console.print(f"model '{model}' rejected: {reason}", markup=False, highlight=False)
     missing = missing_for_payout(scores, settings)
     if missing:
         console.print(
@@ -116,7 +131,29 @@ def score(
 
 
 def main() -> None:
-    cli(prog_name="python -m oracle.scoring")
+    """Run the CLI and leave with its exit status at once.
+
+    pyarrow's thread pools, torn down during interpreter finalisation, sometimes abort the
+    process ("terminate called without an active exception", exit 134) after an error was
+    printed. Flushing the output and leaving with ``os._exit`` skips that teardown, so the
+    exit status is always the CLI's own. A file-size limit (SIGXFSZ) is turned into an error
+    on write instead of killing the process.
+    """
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    try:
+        cli(prog_name="python -m oracle.scoring", standalone_mode=False)
+        status = 0
+    except click.exceptions.Abort:
+        click.echo("Aborted!", err=True)
+        status = 1
+    except click.ClickException as err:
+        err.show()
+        status = err.exit_code
+    except SystemExit as err:
+        status = err.code if isinstance(err.code, int) else (0 if err.code is None else 1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 if __name__ == "__main__":

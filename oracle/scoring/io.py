@@ -9,6 +9,7 @@ import csv
 import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,8 +42,8 @@ def _check_header(names: Sequence[object], what: str, path: Path) -> None:
             f"{what} file {path} has an unnamed column (column {unnamed[0]}): name every column "
             "(a file written by DataFrame.to_csv() needs index=False or a named index)"
         )
-    seen: set[str] = set()
-    repeated = sorted({str(n) for n in names if str(n) in seen or seen.add(str(n))})
+    counts = Counter(str(n) for n in names)
+    repeated = sorted(name for name, count in counts.items() if count > 1)
     if repeated:
         raise ScoringInputError(
             f"{what} file {path} repeats column(s) {examples(repeated)}: give each column once"
@@ -231,21 +232,53 @@ def load_factors(path: Path, what: str) -> pd.DataFrame:
     return _numeric(_by_key(read_table(path, what), "id", what, path), what, path)
 
 
+def check_output(path: Path, inputs: Sequence[Path | None]) -> Path:
+    """Refuse an output that cannot be written, before any work starts, and sweep the
+    temporary files an earlier run killed while writing it left behind."""
+    path = Path(path)
+    if path.suffix not in SUFFIXES:
+        raise ScoringInputError(f"output {path} must end in .parquet or .csv")
+    if path.is_dir():
+        raise ScoringInputError(f"output {path} is a folder: name a file")
+    if not path.parent.is_dir():
+        raise ScoringInputError(f"the folder of {path} does not exist: create it first")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise ScoringInputError(f"cannot write in {path.parent}: pick a folder you can write to")
+    resolved = path.resolve()
+    for given in inputs:
+        if given is not None and Path(given).resolve() == resolved:
+            raise ScoringInputError(f"output {path} is also an input: write the scores elsewhere")
+    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+        leftover.unlink(missing_ok=True)
+    return path
+
+
 def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """Write parquet or csv atomically: a reader sees the old file or the whole new one."""
+    """Write parquet or csv atomically and durably: the data is synced to disk before the
+    rename, so a reader (or a crash) sees the old file or the whole new one."""
     path = Path(path)
     if path.suffix not in SUFFIXES:
         raise ScoringInputError(f"output {path} must end in .parquet or .csv")
     if not path.parent.is_dir():
         raise ScoringInputError(f"the folder of {path} does not exist: create it first")
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
     try:
-        if path.suffix == ".parquet":
-            frame.to_parquet(temporary)
-        else:
-            frame.to_csv(temporary)
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
+    except OSError as err:
+        raise ScoringInputError(f"cannot write {path}: {err.strerror or err}") from None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            if path.suffix == ".parquet":
+                frame.to_parquet(out)
+            else:
+                out.write(frame.to_csv().encode())
+            out.flush()
+            os.fsync(out.fileno())
         os.replace(temporary, path)
+    except OSError as err:
+        Path(temporary).unlink(missing_ok=True)
+        raise ScoringInputError(f"cannot write {path}: {err.strerror or err}") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

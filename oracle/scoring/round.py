@@ -19,7 +19,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from oracle.chain.token import UNIT
-from oracle.errors import ScoringInputError
+from oracle.errors import RoundInputError, ScoringInputError
 from oracle.scoring import metrics
 from oracle.scoring.config import ScoringConfig
 from oracle.scoring.payouts import (
@@ -179,20 +179,25 @@ def _check_round(inputs: _RoundArrays, n_ids: int) -> None:
         raise ScoringInputError(f"only {n_ids} id(s) can be scored: at least 2 are needed")
     t = inputs.t
     if t.min() == t.max():
-        raise ScoringInputError(
-            f"the targets are the same ({t[0]!r}) for all {n_ids:,} scored ids: no score is defined"
+        raise RoundInputError(
+            "targets",
+            f"the targets are the same ({t[0]!r}) for all {n_ids:,} scored ids: no score is "
+            "defined",
         )
     with np.errstate(over="ignore", invalid="ignore"):
         if not np.isfinite(power(t - inputs.target_mean)).all():
-            raise ScoringInputError(
-                "the targets are too large to score ((target - mean)^1.5 overflows): rescale them"
+            raise RoundInputError(
+                "targets",
+                "the targets are too large to score ((target - mean)^1.5 overflows): rescale them",
             )
     w = inputs.sample_weights
     if w is not None:
         if (w < 0).any():
-            raise ScoringInputError("a sample weight is negative: weights must be >= 0")
+            raise RoundInputError(
+                "sample weights", "a sample weight is negative: weights must be >= 0"
+            )
         if not (w > 0).any():
-            raise ScoringInputError("every sample weight is zero on the scored ids")
+            raise RoundInputError("sample weights", "every sample weight is zero on the scored ids")
 
 
 def _scores(
