@@ -144,6 +144,49 @@ def compare(folder: Path) -> float:
     )
 
 
+def write_load_file(path: Path, n_ids: int, n_models: int, seed: int) -> None:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    pd.DataFrame(
+        rng.random((n_ids, n_models)),
+        index=pd.Index([f"n{i:06d}" for i in range(n_ids)], name="id"),
+        columns=[f"m{j}" for j in range(n_models)],
+    ).to_parquet(path)
+
+
+def load_worker(path: Path) -> dict[str, Any]:
+    """Load a predictions parquet file as the CLI does, in a fresh process: the peak resident
+    set it adds over the process before loading (libraries imported), with the file size and
+    the array size for scale."""
+    from oracle.scoring.io import load_predictions
+
+    def status_gb(field: str) -> float:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 2**20
+        raise RuntimeError(f"no {field} in /proc/self/status")
+
+    size = path.stat().st_size
+    Path("/proc/self/clear_refs").write_text("5")  # resets the peak (VmHWM) to the current RSS
+    before = status_gb("VmRSS")
+    started = time.perf_counter()
+    loaded = load_predictions(path)
+    seconds = time.perf_counter() - started
+    peak = status_gb("VmHWM")
+    return {
+        "ids": loaded.shape[0],
+        "models": loaded.shape[1],
+        "file_mb": round(size / 1e6, 1),
+        "array_mb": round(loaded.to_numpy().nbytes / 1e6, 1),
+        "seconds": round(seconds, 3),
+        "rss_before_gb": round(before, 3),
+        "peak_rss_gb": round(peak, 3),
+        "added_by_load_mb": round((peak - before) * 1024, 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ids", type=int, default=5000)
@@ -156,12 +199,34 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--load-only",
+        action="store_true",
+        help="measure only the predictions load step (5,000 ids x 2,000 models, about 80 MB) "
+        "and merge it into the results file",
+    )
+    parser.add_argument("--load-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--save", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.worker:
         print(json.dumps(worker(args.ids, args.models[0], args.seed, args.save)))
+        return
+    if args.load_worker:
+        print(json.dumps(load_worker(args.save)))
+        return
+    print("loading a predictions file as the CLI does ...", flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        path = Path(tmp) / "predictions.parquet"
+        write_load_file(path, 5000, 2000, args.seed)
+        load = run_child([__file__, "--load-worker", "--save", str(path)])
+    print(f"  {json.dumps(load)}", flush=True)
+    if args.load_only:
+        report = json.loads(args.out.read_text()) if args.out.exists() else {}
+        report["load"] = load
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"wrote {args.out}")
         return
 
     runs = []
@@ -208,6 +273,7 @@ def main() -> None:
         f"{N_NEUTRALIZERS} neutralizers; numerai-tools: numerai_corr + stake_weight(tie_kept_rank) "
         "+ correlation_contribution + meta_portfolio_contribution on the same data",
         "runs": runs,
+        "load": load,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     temporary = args.out.with_suffix(".tmp")

@@ -6,6 +6,8 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -23,6 +25,7 @@ from oracle.scoring.io import (
     write_table,
 )
 from oracle.scoring.round import RoundData, missing_for_payout, score_round
+from oracle.scoring.transforms import DEFAULT_CHUNK
 
 FILE = click.Path(path_type=Path, dir_okay=False)
 
@@ -70,7 +73,14 @@ def cli() -> None:
     type=click.IntRange(min=1),
     default=512,
     show_default=True,
-    help="Models per chunk: bounds memory.",
+    help="Models per chunk: bounds memory. Scores can differ in the last bit between chunk "
+    "sizes; --deterministic fixes it.",
+)
+@click.option(
+    "--deterministic",
+    is_flag=True,
+    help="Bit-reproducible scores, as the oracle's resolve and verify compute them: chunk 512 "
+    "and one BLAS thread (slower on many cores).",
 )
 def score(
     predictions: Path,
@@ -83,6 +93,7 @@ def score(
     config: Path | None,
     out: Path,
     chunk: int,
+    deterministic: bool,
 ) -> None:
     """Score every model in PREDICTIONS against TARGETS and write one row per model to OUT."""
     console = Console(stderr=True)
@@ -106,10 +117,13 @@ def score(
             sample_weights=load_sample_weights(sample_weights) if sample_weights else None,
             risk_factors=load_factors(risk_factors, "risk factors") if risk_factors else None,
         )
-        with console.status("scoring") as status:
+        with console.status("scoring") as status, pinned(deterministic) as fixed:
             try:
                 scores = score_round(
-                    data, settings, chunk=chunk, progress=lambda stage: status.update(stage)
+                    data,
+                    settings,
+                    chunk=fixed or chunk,
+                    progress=lambda stage: status.update(stage),
                 )
             except RoundInputError as err:
                 blamed = {"targets": targets, "sample weights": sample_weights}.get(err.what)
@@ -128,6 +142,18 @@ def score(
         f"scored {len(scores)} models in {time.perf_counter() - started:.2f} s "
         f"({', '.join(scores.columns)}) -> {out}"
     )
+
+
+@contextmanager
+def pinned(deterministic: bool) -> Iterator[int | None]:
+    """The deterministic mode (one BLAS thread, the fixed chunk) when asked for."""
+    if not deterministic:
+        yield None
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield DEFAULT_CHUNK
 
 
 def main() -> None:

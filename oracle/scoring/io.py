@@ -103,6 +103,15 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     return frame
 
 
+def _unique(index: pd.Index, key: str, what: str, path: Path) -> None:
+    duplicated = index[index.duplicated()].unique()
+    if len(duplicated):
+        raise ScoringInputError(
+            f"{what} file {path} repeats {len(duplicated)} {key}(s), e.g. "
+            f"'{duplicated[0]}': give each {key} once"
+        )
+
+
 def _by_key(frame: pd.DataFrame, key: str, what: str, path: Path) -> pd.DataFrame:
     """Index the table by ``key`` (a column of that name, else a named or stored index)."""
     if key in frame.columns:
@@ -111,12 +120,7 @@ def _by_key(frame: pd.DataFrame, key: str, what: str, path: Path) -> pd.DataFram
         raise ScoringInputError(f"{what} file {path} has no '{key}' column")
     frame.index = frame.index.astype(str)
     frame.index.name = key
-    duplicated = frame.index[frame.index.duplicated()].unique()
-    if len(duplicated):
-        raise ScoringInputError(
-            f"{what} file {path} repeats {len(duplicated)} {key}(s), e.g. "
-            f"'{duplicated[0]}': give each {key} once"
-        )
+    _unique(frame.index, key, what, path)
     if frame.shape[1] == 0:
         raise ScoringInputError(f"{what} file {path} has no value columns")
     return frame
@@ -159,10 +163,64 @@ def _numeric(frame: pd.DataFrame, what: str, path: Path, label: str = "column") 
     return values
 
 
+#: Model columns read from parquet at a time: bounds the arrow buffers held while loading.
+LOAD_COLUMNS = 256
+
+
+def _parquet_into_array(path: Path) -> pd.DataFrame | None:
+    """A parquet predictions file read straight into one ``(ids, models)`` float64 array, a
+    group of columns at a time, so loading holds the array plus one group of arrow buffers
+    (not the file three times over). None when the file needs the general path (no ``id``
+    column, a non-numeric or repeated column): that path then names the problem."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        handle = pq.ParquetFile(path)
+    except Exception:  # damaged: the general path reports it
+        return None
+    schema = handle.schema_arrow
+    names = [str(n) for n in schema.names if not str(n).startswith("__index_level_")]
+    if "id" not in names or len(set(names)) != len(names):
+        return None
+    models = [n for n in names if n != "id"]
+    for name in models:
+        kind = schema.field(name).type
+        if not (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
+            return None
+    ids = handle.read(columns=["id"]).column("id")
+    if ids.null_count:
+        return None
+    index = pd.Index(ids.to_pandas().astype(str), name="id")
+    matrix = np.empty((len(index), len(models)), dtype=np.float64)
+    for start in range(0, len(models), LOAD_COLUMNS):
+        group = models[start : start + LOAD_COLUMNS]
+        table = handle.read(columns=group)
+        for offset, name in enumerate(group):
+            column = table.column(name)
+            values = column.to_numpy() if column.null_count == 0 else None
+            if values is None:  # nulls: NaN, which the checks below report
+                values = column.to_pandas().to_numpy(dtype=np.float64, na_value=np.nan)
+            matrix[:, start + offset] = values
+        del table
+    return pd.DataFrame(matrix, index=index, columns=models, copy=False)
+
+
 def load_predictions(path: Path) -> pd.DataFrame:
     """Predictions: one row per id, one numeric column per model, no constant model."""
+    path = Path(path)
+    direct = _parquet_into_array(path) if path.suffix == ".parquet" and path.is_file() else None
+    if direct is not None:
+        _check_header(list(direct.columns), "predictions", path)
+        if len(direct) == 0:
+            raise ScoringInputError(f"predictions file {path} has no rows")
+        if direct.shape[1] == 0:
+            raise ScoringInputError(f"predictions file {path} has no value columns")
+        _unique(direct.index, "id", "predictions", path)
     frame = _numeric(
-        _by_key(read_table(path, "predictions"), "id", "predictions", path),
+        direct
+        if direct is not None
+        else _by_key(read_table(path, "predictions"), "id", "predictions", path),
         "predictions",
         path,
         "model",

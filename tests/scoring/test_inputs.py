@@ -338,3 +338,29 @@ def test_fuzz_everyRunEndsInOneLineOrFiniteScores(
     code2, _ = run("-p", str(preds), "-t", str(targets), "-o", str(again))
     assert code2 == 0
     assert again.read_bytes() == out.read_bytes()
+
+
+# ----------------------------------------------------------------- 7. bits that depend on settings
+
+
+def test_deterministicMode_givesTheSameBitsWhateverTheChunk(tmp_path: Path) -> None:
+    preds = predictions_csv(tmp_path, {f"m{i}": random_column(i) for i in range(40)})
+    targets = targets_csv(tmp_path)
+    outputs = []
+    for chunk in ("1", "7", "512"):
+        out = tmp_path / f"scores-{chunk}.parquet"
+        code, output = run(
+            "-p",
+            str(preds),
+            "-t",
+            str(targets),
+            "--chunk",
+            chunk,
+            "--deterministic",
+            "-o",
+            str(out),
+        )
+        assert code == 0, output
+        outputs.append(pd.read_parquet(out))
+    for other in outputs[1:]:
+        pd.testing.assert_frame_equal(outputs[0], other, check_exact=True)
