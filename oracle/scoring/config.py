@@ -15,6 +15,7 @@ from oracle.errors import ScoringInputError
 from oracle.scoring.metrics import MAX_FILTERED_RATIO
 from oracle.scoring.payouts import PayoutRule
 from oracle.scoring.tc import PortfolioConfig
+from oracle.scoring.validate import examples
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class ScoringConfig:
         unknown = set(data) - known
         if unknown:
             raise ScoringInputError(
-                f"unknown scoring config keys {sorted(unknown)}: use {sorted(known)}"
+                f"unknown scoring config keys {examples(sorted(unknown))}: use {sorted(known)}"
             )
         sections = {}
         for name, kind in (("payout", PayoutRule), ("portfolio", PortfolioConfig)):
@@ -57,7 +58,7 @@ class ScoringConfig:
             extra = set(section) - fields
             if extra:
                 raise ScoringInputError(
-                    f"unknown fields in scoring config '{name}': {sorted(extra)}; use "
+                    f"unknown fields in scoring config '{name}': {examples(sorted(extra))}; use "
                     f"{sorted(fields)}"
                 )
             sections[name] = kind(**section)

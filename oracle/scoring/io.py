@@ -5,11 +5,8 @@ Every check names the file, the model or the column at fault and what to do.
 
 from __future__ import annotations
 
-import csv
 import os
-import re
 import tempfile
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,71 +14,15 @@ import numpy as np
 import pandas as pd
 
 from oracle.errors import ScoringInputError
-from oracle.scoring.transforms import chunks
+from oracle.scoring.validate import (
+    check_header,
+    examples,
+    first_line,
+    read_csv_literal,
+    to_numbers,
+)
 
 SUFFIXES = (".parquet", ".csv")
-
-
-def examples(values: Sequence[object], limit: int = 3) -> str:
-    """A few values for a message, then "and N more" (never a 20 KB list)."""
-    values = list(values)
-    shown = ", ".join(repr(str(v)) for v in values[:limit])
-    return f"{shown} and {len(values) - limit:,} more" if len(values) > limit else shown
-
-
-_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
-
-
-def _check_header(names: Sequence[object], what: str, path: Path) -> None:
-    """Refuse unnamed and repeated columns (pandas would invent or rename them)."""
-    unnamed = [
-        i + 1 for i, n in enumerate(names) if str(n).strip() == "" or str(n).startswith("Unnamed: ")
-    ]
-    if unnamed:
-        raise ScoringInputError(
-            f"{what} file {path} has an unnamed column (column {unnamed[0]}): name every column "
-            "(a file written by DataFrame.to_csv() needs index=False or a named index)"
-        )
-    counts = Counter(str(n) for n in names)
-    repeated = sorted(name for name, count in counts.items() if count > 1)
-    if repeated:
-        raise ScoringInputError(
-            f"{what} file {path} repeats column(s) {examples(repeated)}: give each column once"
-        )
-
-
-def _read_csv(path: Path, what: str) -> pd.DataFrame:
-    """A csv read as literal strings: no value (an id, a model name) is turned into NaN."""
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            header = next(csv.reader(handle), None)
-    except UnicodeDecodeError:
-        raise ScoringInputError(f"{what} file {path} is not UTF-8 text") from None
-    if not header:
-        raise ScoringInputError(f"{what} file {path} is empty: it needs a header and rows")
-    _check_header(header, what, path)
-    try:
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8"
-        )
-    except pd.errors.ParserError as err:
-        ragged = _RAGGED.search(str(err))
-        if ragged:
-            expected, line, saw = ragged.groups()
-            raise ScoringInputError(
-                f"{what} file {path}: line {line} has {saw} fields but the header has "
-                f"{expected}: every row needs one value per column"
-            ) from None
-        raise ScoringInputError(f"cannot read {what} file {path}: {_first_line(err)}") from None
-    frame.columns = header
-    if len(frame) == 0:
-        raise ScoringInputError(f"{what} file {path} has a header but no rows")
-    return frame
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0][:200] if text else type(err).__name__
 
 
 def read_table(path: Path, what: str) -> pd.DataFrame:
@@ -92,12 +33,16 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     if not path.is_file():
         raise ScoringInputError(f"{what} file {path} does not exist")
     if path.suffix == ".csv":
-        return _read_csv(path, what)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ScoringInputError(f"{what} file {path} is not UTF-8 text") from None
+        return read_csv_literal(text, f"{what} file {path}")
     try:
         frame = pd.read_parquet(path)
     except Exception as err:  # pyarrow raises many types for damaged files
-        raise ScoringInputError(f"cannot read {what} file {path}: {_first_line(err)}") from None
-    _check_header(list(frame.columns), what, path)
+        raise ScoringInputError(f"cannot read {what} file {path}: {first_line(err)}") from None
+    check_header(list(frame.columns), f"{what} file {path}")
     if len(frame) == 0:
         raise ScoringInputError(f"{what} file {path} has no rows")
     return frame
@@ -127,40 +72,8 @@ def _by_key(frame: pd.DataFrame, key: str, what: str, path: Path) -> pd.DataFram
 
 
 def _numeric(frame: pd.DataFrame, what: str, path: Path, label: str = "column") -> pd.DataFrame:
-    """Check every column is numeric and finite; return it as float64.
-
-    Text columns (every csv column is read as text) are converted; a value that is not a
-    number is reported with its column and row, an empty one as missing."""
-    frame = frame.copy() if any(pd.api.types.is_object_dtype(d) for d in frame.dtypes) else frame
-    for c in frame.columns:
-        column = frame[c]
-        if pd.api.types.is_bool_dtype(column):
-            raise ScoringInputError(
-                f"{what} file {path} has a true/false {label} '{c}': every value must be a number"
-            )
-        if pd.api.types.is_numeric_dtype(column):
-            continue
-        text = column.astype(str).str.strip()
-        numbers = pd.to_numeric(text.where(text != ""), errors="coerce")
-        wrong = numbers.isna() & (text != "") & ~text.str.lower().isin(["nan", "inf", "-inf"])
-        if wrong.any():
-            row = int(np.argmax(wrong.to_numpy()))
-            raise ScoringInputError(
-                f"{what} file {path} has a value that is not a number in {label} '{c}' "
-                f"({text.iloc[row]!r} for {frame.index[row]!r}): every value must be a number"
-            )
-        frame[c] = numbers
-    values = frame.astype(np.float64, copy=False)
-    array = values.to_numpy()
-    for part in chunks(array.shape[1]):
-        finite = np.isfinite(array[:, part])
-        if not finite.all():
-            column = values.columns[part][int(np.argmin(finite.all(axis=0)))]
-            raise ScoringInputError(
-                f"{what} file {path} has missing, NaN or inf value(s), e.g. in {label} "
-                f"'{column}': give a finite number for every id"
-            )
-    return values
+    """Every column as finite float64 (see :func:`~oracle.scoring.validate.to_numbers`)."""
+    return to_numbers(frame, f"{what} file {path}", label)
 
 
 #: Model columns read from parquet at a time: bounds the arrow buffers held while loading.
@@ -211,7 +124,7 @@ def load_predictions(path: Path) -> pd.DataFrame:
     path = Path(path)
     direct = _parquet_into_array(path) if path.suffix == ".parquet" and path.is_file() else None
     if direct is not None:
-        _check_header(list(direct.columns), "predictions", path)
+        check_header(list(direct.columns), f"predictions file {path}")
         if len(direct) == 0:
             raise ScoringInputError(f"predictions file {path} has no rows")
         if direct.shape[1] == 0:
@@ -244,7 +157,8 @@ def _single_column(path: Path, what: str, key: str, column: str) -> pd.Series:
         frame = frame[[column]]
     if frame.shape[1] != 1:
         raise ScoringInputError(
-            f"{what} file {path} must have the columns {key},{column}; found {list(frame.columns)}"
+            f"{what} file {path} must have the columns {key},{column}; found "
+            f"{examples(list(frame.columns))}"
         )
     series = _numeric(frame, what, path).iloc[:, 0]
     series.name = column

@@ -1,6 +1,11 @@
-"""One validator for a submitted predictions file: the oracle's reveal intake, the wallet (before
-it commits) and the service all call :func:`read_submission`.
+"""The one home of the rules for scoring input files, used by the scoring CLI's loaders
+(:mod:`oracle.scoring.io`), the oracle's reveal intake, and (to come) the wallet and service.
 
+Table rules (:func:`read_csv_literal`, :func:`check_header`, :func:`to_numbers`): a csv is read
+as literal text; unnamed and repeated columns, ragged rows and header-only files are refused;
+every value column must hold finite numbers, and the first bad value is named.
+
+A submission (:func:`read_submission`), one model's predictions for a round:
 A valid submission is a parquet or csv file with exactly two columns, ``id`` and
 ``prediction``; its ids are exactly the round's universe, each once; every prediction is a
 finite number in [0, 1], and not all are equal. Ids are read as literal strings (a csv's
@@ -12,13 +17,17 @@ what to do; the intake records that line as the rejection reason.
 
 from __future__ import annotations
 
+import csv
 import io
+import re
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from oracle.errors import ScoringInputError
+from oracle.scoring.transforms import chunks
 
 #: The largest predictions file accepted (a 5,000-id file is about 100 KB).
 MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
@@ -76,10 +85,99 @@ def _fast_parquet(data: bytes, universe: Universe) -> pd.Series | None:
     return pd.Series(values, index=universe.index, name=PREDICTION_COLUMN)
 
 
-def _examples(values: Sequence[object], limit: int = 3) -> str:
-    shown = ", ".join(repr(str(v)) for v in list(values)[:limit])
-    more = len(values) - limit
-    return f"{shown} and {more:,} more" if more > 0 else shown
+def examples(values: Sequence[object], limit: int = 3) -> str:
+    """A few values for a message, then "and N more" (never a 20 KB list)."""
+    values = list(values)
+    shown = ", ".join(repr(str(v)) for v in values[:limit])
+    return f"{shown} and {len(values) - limit:,} more" if len(values) > limit else shown
+
+
+_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def check_header(names: Sequence[object], where: str) -> None:
+    """Refuse unnamed and repeated columns (pandas would invent or rename them); ``where``
+    names the file in the message ("predictions file x.csv")."""
+    unnamed = [
+        i + 1 for i, n in enumerate(names) if str(n).strip() == "" or str(n).startswith("Unnamed: ")
+    ]
+    if unnamed:
+        raise ScoringInputError(
+            f"{where} has an unnamed column (column {unnamed[0]}): name every column "
+            "(a file written by DataFrame.to_csv() needs index=False or a named index)"
+        )
+    counts = Counter(str(n) for n in names)
+    repeated = sorted(name for name, count in counts.items() if count > 1)
+    if repeated:
+        raise ScoringInputError(
+            f"{where} repeats column(s) {examples(repeated)}: give each column once"
+        )
+
+
+def read_csv_literal(text: str, where: str) -> pd.DataFrame:
+    """A csv's text read as literal strings: no value (an id, a model name) becomes NaN;
+    unnamed and repeated columns, ragged rows and a header without rows are refused."""
+    header = next(csv.reader(io.StringIO(text)), None)
+    if not header:
+        raise ScoringInputError(f"{where} is empty: it needs a header and rows")
+    check_header(header, where)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
+    except pd.errors.ParserError as err:
+        ragged = _RAGGED.search(str(err))
+        if ragged:
+            expected, line, saw = ragged.groups()
+            raise ScoringInputError(
+                f"{where}: line {line} has {saw} fields but the header has "
+                f"{expected}: every row needs one value per column"
+            ) from None
+        raise ScoringInputError(f"cannot read {where}: {first_line(err)}") from None
+    frame.columns = header
+    if len(frame) == 0:
+        raise ScoringInputError(f"{where} has a header but no rows")
+    return frame
+
+
+def first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0][:200] if text else type(err).__name__
+
+
+def to_numbers(frame: pd.DataFrame, where: str, label: str = "column") -> pd.DataFrame:
+    """Check every column is numeric and finite; return it as float64.
+
+    Text columns (every csv column is read as text) are converted; a value that is not a
+    number is reported with its column and row, an empty one as missing."""
+    frame = frame.copy() if any(pd.api.types.is_object_dtype(d) for d in frame.dtypes) else frame
+    for c in frame.columns:
+        column = frame[c]
+        if pd.api.types.is_bool_dtype(column):
+            raise ScoringInputError(
+                f"{where} has a true/false {label} '{c}': every value must be a number"
+            )
+        if pd.api.types.is_numeric_dtype(column):
+            continue
+        text = column.astype(str).str.strip()
+        numbers = pd.to_numeric(text.where(text != ""), errors="coerce")
+        wrong = numbers.isna() & (text != "") & ~text.str.lower().isin(["nan", "inf", "-inf"])
+        if wrong.any():
+            row = int(np.argmax(wrong.to_numpy()))
+            raise ScoringInputError(
+                f"{where} has a value that is not a number in {label} '{c}' "
+                f"({text.iloc[row]!r} for {frame.index[row]!r}): every value must be a number"
+            )
+        frame[c] = numbers
+    values = frame.astype(np.float64, copy=False)
+    array = values.to_numpy()
+    for part in chunks(array.shape[1]):
+        finite = np.isfinite(array[:, part])
+        if not finite.all():
+            column = values.columns[part][int(np.argmin(finite.all(axis=0)))]
+            raise ScoringInputError(
+                f"{where} has missing, NaN or inf value(s), e.g. in {label} "
+                f"'{column}': give a finite number for every id"
+            )
+    return values
 
 
 def _read(data: bytes) -> tuple[pd.Series, pd.Series]:
@@ -91,7 +189,7 @@ def _read(data: bytes) -> tuple[pd.Series, pd.Series]:
             table = pq.read_table(io.BytesIO(data))
         except Exception as err:  # pyarrow raises many types for damaged files
             raise InvalidSubmissionError(
-                f"not a readable parquet file ({_first_line(err)})"
+                f"not a readable parquet file ({first_line(err)})"
             ) from None
         names = [str(n) for n in table.column_names]
         _check_columns(names)
@@ -106,22 +204,17 @@ def _read(data: bytes) -> tuple[pd.Series, pd.Series]:
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise InvalidSubmissionError(f"not a readable csv file ({_first_line(err)})") from None
+        raise InvalidSubmissionError(f"not a readable csv file ({first_line(err)})") from None
     names = [str(n) for n in frame.columns]
     _check_columns(names)
     return frame[ID_COLUMN].astype(str), frame[PREDICTION_COLUMN]
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0][:200] if text else type(err).__name__
 
 
 def _check_columns(names: list[str]) -> None:
     if names != [ID_COLUMN, PREDICTION_COLUMN]:
         raise InvalidSubmissionError(
             f"the columns must be exactly {ID_COLUMN},{PREDICTION_COLUMN}; found "
-            f"{_examples(names, 5) or 'none'}"
+            f"{examples(names, 5) or 'none'}"
         )
 
 
@@ -154,19 +247,19 @@ def read_submission(
         where = ids[bad].tolist()
         raise InvalidSubmissionError(
             f"{int(bad.sum()):,} prediction(s) are missing, not numbers, NaN or inf (ids "
-            f"{_examples(where)}): give a number in [0, 1] for every id"
+            f"{examples(where)}): give a number in [0, 1] for every id"
         )
     outside = (values < 0) | (values > 1)
     if outside.any():
         raise InvalidSubmissionError(
             f"{int(outside.sum()):,} prediction(s) are outside [0, 1] (ids "
-            f"{_examples(ids[outside].tolist())}): rank or scale them into [0, 1]"
+            f"{examples(ids[outside].tolist())}): rank or scale them into [0, 1]"
         )
     index = pd.Index(ids.to_numpy(dtype=object), name=ID_COLUMN)
     if index.has_duplicates:
         repeated = index[index.duplicated()].unique().tolist()
         raise InvalidSubmissionError(
-            f"{len(repeated):,} id(s) appear more than once ({_examples(repeated)}): "
+            f"{len(repeated):,} id(s) appear more than once ({examples(repeated)}): "
             "give each id once"
         )
     if values.min() == values.max():
@@ -183,9 +276,9 @@ def read_submission(
     if len(missing) or len(extra):
         parts = []
         if len(missing):
-            parts.append(f"{len(missing):,} live id(s) missing ({_examples(missing.tolist())})")
+            parts.append(f"{len(missing):,} live id(s) missing ({examples(missing.tolist())})")
         if len(extra):
-            parts.append(f"{len(extra):,} id(s) not in the live data ({_examples(extra.tolist())})")
+            parts.append(f"{len(extra):,} id(s) not in the live data ({examples(extra.tolist())})")
         raise InvalidSubmissionError(
             "; ".join(parts) + ": predict exactly the ids of the round's live data"
         )

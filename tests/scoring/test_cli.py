@@ -245,7 +245,7 @@ def test_bad_config_keys_are_named(tmp_path: Path) -> None:
         str(tmp_path / "o.csv"),
     )
     assert code == 1
-    assert "unknown fields in scoring config 'payout': ['clip']" in output
+    assert "unknown fields in scoring config 'payout': 'clip'" in output
 
 
 def test_neutralizers_need_sample_weights(tmp_path: Path) -> None:
