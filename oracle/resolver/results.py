@@ -102,7 +102,7 @@ class Results:
 
 def read_frame(data: bytes, what: str) -> pd.DataFrame:
     try:
-        frame = pd.read_parquet(io.BytesIO(data))
+        frame = pd.read_parquet(io.BytesIO(data), use_threads=False)
     except Exception as err:  # pyarrow raises many types for damaged files
         raise ResultsError(f"the {what} artefact is not readable parquet ({err})") from None
     if "id" not in frame.columns:

@@ -26,7 +26,11 @@ SUFFIXES = (".parquet", ".csv")
 
 
 def read_table(path: Path, what: str) -> pd.DataFrame:
-    """A parquet or csv file as a DataFrame (a parquet file's stored index, if any, kept)."""
+    """A parquet or csv file as a DataFrame (a parquet file's stored index, if any, kept).
+
+    Parquet is read without pyarrow's thread pool: with it, a process that read a zero-row
+    file aborted at exit about half the time ("terminate called without an active
+    exception", status 134), which no caller can tell from a crash."""
     path = Path(path)
     if path.suffix not in SUFFIXES:
         raise ScoringInputError(f"{what} file {path} must end in .parquet or .csv")
@@ -39,7 +43,7 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
             raise ScoringInputError(f"{what} file {path} is not UTF-8 text") from None
         return read_csv_literal(text, f"{what} file {path}")
     try:
-        frame = pd.read_parquet(path)
+        frame = pd.read_parquet(path, use_threads=False)
     except Exception as err:  # pyarrow raises many types for damaged files
         raise ScoringInputError(f"cannot read {what} file {path}: {first_line(err)}") from None
     check_header(list(frame.columns), f"{what} file {path}")
@@ -101,14 +105,14 @@ def _parquet_into_array(path: Path) -> pd.DataFrame | None:
         kind = schema.field(name).type
         if not (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
             return None
-    ids = handle.read(columns=["id"]).column("id")
+    ids = handle.read(columns=["id"], use_threads=False).column("id")
     if ids.null_count:
         return None
     index = pd.Index(ids.to_pandas().astype(str), name="id")
     matrix = np.empty((len(index), len(models)), dtype=np.float64)
     for start in range(0, len(models), LOAD_COLUMNS):
         group = models[start : start + LOAD_COLUMNS]
-        table = handle.read(columns=group)
+        table = handle.read(columns=group, use_threads=False)
         for offset, name in enumerate(group):
             column = table.column(name)
             values = column.to_numpy() if column.null_count == 0 else None

@@ -186,7 +186,7 @@ def _read(data: bytes) -> tuple[pd.Series, pd.Series]:
         import pyarrow.parquet as pq
 
         try:
-            table = pq.read_table(io.BytesIO(data))
+            table = pq.read_table(io.BytesIO(data), use_threads=False)
         except Exception as err:  # pyarrow raises many types for damaged files
             raise InvalidSubmissionError(
                 f"not a readable parquet file ({first_line(err)})"
