@@ -293,7 +293,11 @@ def csv_files(draw: st.DrawFn) -> str:
     )
     rows = draw(st.lists(st.lists(_CELLS, min_size=0, max_size=len(columns) + 1), max_size=8))
     ids = draw(
-        st.lists(st.sampled_from([*IDS[:10], "", "NA"]), min_size=len(rows), max_size=len(rows))
+        st.lists(
+            st.sampled_from([*IDS[:10], "", "NA", "1", "01", "1.0"]),
+            min_size=len(rows),
+            max_size=len(rows),
+        )
     )
     lines = [",".join(columns)]
     for identifier, row in zip(ids, rows, strict=True):
@@ -364,3 +368,28 @@ def test_deterministicMode_givesTheSameBitsWhateverTheChunk(tmp_path: Path) -> N
         outputs.append(pd.read_parquet(out))
     for other in outputs[1:]:
         pd.testing.assert_frame_equal(outputs[0], other, check_exact=True)
+
+
+# ----------------------------------------------------------------- 5. messages that point right
+
+
+@pytest.mark.parametrize(
+    ("factors", "hint"),
+    [(None, "the meta model may be degenerate"), (2, "check the risk factors")],
+)
+def test_optimiserFailure_blamesRiskFactorsOnlyWhenThereAreSome(
+    monkeypatch: pytest.MonkeyPatch, factors: int | None, hint: str
+) -> None:
+    from oracle.errors import ScoringInputError
+    from oracle.scoring import tc
+
+    rng = np.random.default_rng(0)
+    signal = tc.standardise(rng.standard_normal(200))
+    risk = None if factors is None else rng.standard_normal((200, factors))
+    basis = tc.constraint_basis(200, risk)
+    monkeypatch.setattr(tc, "MAX_ITERATIONS", 0)
+    with pytest.raises(ScoringInputError) as err:
+        tc.optimise(signal, basis, tc.PortfolioConfig())
+    assert "did not converge" in str(err.value) and hint in str(err.value)
+    if factors is None:
+        assert "risk factors" not in str(err.value)
