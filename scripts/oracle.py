@@ -305,6 +305,12 @@ def status_command(provider, store_path):
     """Every round: phase, counts, totals and the next action due."""
     ctx = context(provider, store_path)
     now = ctx.now()
+    rounds = keeper.all_status(ctx)
+    if not rounds:
+        click.echo(
+            f"no round on chain {ctx.chain_id} yet: open one with `ape run oracle open-round`"
+        )
+        return
     table = Table(title=f"rounds on chain {ctx.chain_id} (chain time {now})")
     for column in (
         "round",
@@ -319,7 +325,7 @@ def status_command(provider, store_path):
         "due",
     ):
         table.add_column(column)
-    for s in keeper.all_status(ctx):
+    for s in rounds:
         due = "-" if s.due is None else ("now" if s.due <= now else f"in {s.due - now} s")
         table.add_row(
             str(s.round_id),
