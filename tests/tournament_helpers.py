@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import ape
-from eth_abi import encode
 from eth_utils import keccak
 
+from oracle.chain.commitments import commitment as oracle_commitment
+from oracle.chain.commitments import model_id_of
 from oracle.chain.merkle import LEAF_ENCODING, StandardMerkleTree
 
 ONE = 10**18
@@ -20,7 +21,7 @@ SETTLEMENT = 14 * DAY
 
 
 def model(name: str) -> bytes:
-    return keccak(text=f"model:{name}")
+    return model_id_of(name)
 
 
 def predictions_hash(name: str) -> bytes:
@@ -30,20 +31,9 @@ def predictions_hash(name: str) -> bytes:
 def commitment(
     tournament: Any, round_id: int, account: str, model_id: bytes, preds: bytes, salt: bytes
 ) -> bytes:
-    """keccak256(abi.encode(chainId, tournament, round, account, modelId, predsHash, salt))."""
-    return keccak(
-        encode(
-            ["uint256", "address", "uint256", "address", "bytes32", "bytes32", "bytes32"],
-            [
-                ape.chain.chain_id,
-                str(tournament.address),
-                round_id,
-                str(account),
-                model_id,
-                preds,
-                salt,
-            ],
-        )
+    """The oracle's commitment (``oracle.chain.commitments``) on the current chain."""
+    return oracle_commitment(
+        ape.chain.chain_id, str(tournament.address), round_id, str(account), model_id, preds, salt
     )
 
 

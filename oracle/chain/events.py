@@ -3,7 +3,6 @@ round, decoded against the compiled ABI) and its rounds, as plain Python values.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import cache
@@ -218,7 +217,3 @@ class TournamentReader:
 
     def latest_timestamp(self) -> int:
         return int(self.web3.eth.get_block("latest")["timestamp"])
-
-
-def as_hex(value: bytes | Iterable[int]) -> str:
-    return "0x" + bytes(value).hex()

@@ -14,7 +14,6 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
-from oracle.chain.commitments import commitment
 from oracle.chain.events import Position, RoundInfo, Status
 from oracle.errors import TournamentError
 from oracle.market import Market, MarketSpec, to_parquet
@@ -23,13 +22,21 @@ from oracle.resolver.manifest import (
     Reveal,
     RoundManifest,
     Schedule,
+    load_json,
     read_reveals_bundle,
     reveals_bundle,
 )
-from oracle.resolver.results import Results, RoundInputs, compute_results, read_frame
+from oracle.resolver.results import (
+    Results,
+    RoundInputs,
+    compute_results,
+    judge_reveal,
+    leaf_of,
+    read_frame,
+)
 from oracle.resolver.transactions import send_once
 from oracle.scoring import ScoringConfig
-from oracle.scoring.validate import InvalidSubmissionError, Universe, read_submission
+from oracle.scoring.validate import Universe
 from oracle.store import content_hash
 
 Say = Callable[[str], None]
@@ -292,33 +299,18 @@ class Intake:
     def _check(self, position: Position, salt: bytes, data: bytes, file_hash: str) -> IntakeResult:
         if len(salt) != 32:
             return IntakeResult(REJECTED, "the salt must be 32 bytes", file_hash)
-        expected = commitment(
+        judged = judge_reveal(
             self.ctx.chain_id,
             self.ctx.tournament,
-            self.round_id,
-            position.account,
-            position.model_id,
-            bytes.fromhex(file_hash[2:]),
+            position,
             salt,
+            bytes.fromhex(file_hash[2:]),
+            lambda: data,
+            self.universe,
         )
-        if expected != position.commitment:
-            return IntakeResult(
-                REJECTED,
-                "the file and salt do not match the position's last on-chain commitment",
-                file_hash,
-            )
-        try:
-            read_submission(data, self.universe)
-        except InvalidSubmissionError as err:
-            return IntakeResult(REJECTED, f"invalid predictions file: {err}", file_hash)
+        if isinstance(judged, str):
+            return IntakeResult(REJECTED, judged, file_hash)
         return IntakeResult(ACCEPTED, "", file_hash)
-
-
-def intake(
-    ctx: OracleContext, round_id: int, account: str, model_id: bytes, salt: bytes, data: bytes
-) -> IntakeResult:
-    """One reveal through :class:`Intake` (see :meth:`Intake.take`)."""
-    return Intake(ctx, round_id).take(account, model_id, salt, data)
 
 
 def reveal_records(ctx: OracleContext, round_id: int) -> list[Reveal]:
@@ -492,7 +484,7 @@ def resolve(
     total_staked, reward, burn = results.totals
     vetoes = len(ctx.reader.events("ResolutionVetoed", round_id))
     say(f"posting root 0x{results.root.hex()}")
-    receipt = send_once(
+    tx_hash = send_once(
         ctx,
         ctx.ref(round_id, f"post-{vetoes}"),
         oracle_account,
@@ -507,14 +499,12 @@ def resolve(
         results.totals,
         results,
         True,
-        receipt,
+        tx_hash,
     )
 
 
 def results_of(ctx: OracleContext, info: RoundInfo, *, public_only: bool = False) -> dict[str, Any]:
     """The posted results file of a round, parsed."""
-    from oracle.resolver.manifest import load_json
-
     if info.results_hash == b"\x00" * 32:
         raise RoundStateError(f"round {info.round} has no posted resolution")
     return load_json(ctx.store.get(info.results_hash, public_only=public_only), "the results file")
@@ -564,18 +554,9 @@ def settle(
     done = ctx.reader.settled(round_id)
     pending = []
     for entry in document["positions"]:
-        model_id = bytes.fromhex(entry["model_id"][2:])
-        if (entry["account"], model_id) in done:
+        leaf = leaf_of(round_id, entry)
+        if (leaf[1], leaf[2]) in done:
             continue
-        leaf = (
-            round_id,
-            entry["account"],
-            model_id,
-            int(entry["stake"]),
-            int(entry["reward"]),
-            int(entry["burn"]),
-            bytes.fromhex(entry["predictions_hash"][2:]),
-        )
         pending.append((leaf, [bytes.fromhex(p[2:]) for p in entry["proof"]]))
     skipped = len(document["positions"]) - len(pending)
     if not pending:

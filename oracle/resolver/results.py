@@ -111,8 +111,39 @@ def read_frame(data: bytes, what: str) -> pd.DataFrame:
     return frame.set_index("id")
 
 
-def _check_reveal(inputs: RoundInputs, p: Position, reveal: Reveal, universe: Universe) -> Any:
-    """The reveal's predictions, or the reason it cannot be scored (a str)."""
+def judge_reveal(
+    chain_id: int,
+    tournament: str,
+    position: Position,
+    salt: bytes,
+    file_hash: bytes,
+    load: Callable[[], bytes],
+    universe: Universe,
+) -> pd.Series | str:
+    """The reveal's predictions, or the reason it cannot be scored (a str): its file and salt
+    must reproduce the position's last commitment, and the file (read by ``load`` only then)
+    must pass the validator. The intake and the results apply this same judgment."""
+    expected = commitment(
+        chain_id,
+        tournament,
+        position.round,
+        position.account,
+        position.model_id,
+        file_hash,
+        salt,
+    )
+    if expected != position.commitment:
+        return "the file and salt do not match the position's last on-chain commitment"
+    try:
+        return read_submission(load(), universe)
+    except InvalidSubmissionError as err:
+        return f"invalid predictions file: {err}"
+
+
+def _check_reveal(
+    inputs: RoundInputs, p: Position, reveal: Reveal, universe: Universe
+) -> pd.Series | str:
+    """:func:`judge_reveal` of a published reveal, its file read from the store."""
     try:
         salt = bytes.fromhex(reveal.salt.removeprefix("0x"))
         file_hash = bytes.fromhex(reveal.predictions_hash.removeprefix("0x"))
@@ -120,21 +151,29 @@ def _check_reveal(inputs: RoundInputs, p: Position, reveal: Reveal, universe: Un
         return "the salt or the predictions hash is not hex"
     if len(salt) != 32 or len(file_hash) != 32:
         return "the salt and the predictions hash must be 32 bytes each"
-    expected = commitment(
-        inputs.chain_id, inputs.tournament, inputs.round_id, p.account, p.model_id, file_hash, salt
+
+    def load() -> bytes:
+        try:
+            return inputs.load_file(reveal.predictions_hash)
+        except CorruptArtefactError as err:
+            raise CorruptArtefactError(f"reveal of {p.label}: {err}") from None
+        except StoreError as err:
+            raise ResultsError(f"predictions of {p.label}: {err}") from None
+
+    return judge_reveal(inputs.chain_id, inputs.tournament, p, salt, file_hash, load, universe)
+
+
+def leaf_of(round_id: int, entry: dict[str, Any]) -> tuple[Any, ...]:
+    """The leaf values (ITournament.Leaf order) of a results file's position entry."""
+    return (
+        round_id,
+        entry["account"],
+        bytes.fromhex(entry["model_id"][2:]),
+        int(entry["stake"]),
+        int(entry["reward"]),
+        int(entry["burn"]),
+        bytes.fromhex(entry["predictions_hash"][2:]),
     )
-    if expected != p.commitment:
-        return "the file and salt do not match the position's last on-chain commitment"
-    try:
-        data = inputs.load_file(reveal.predictions_hash)
-    except CorruptArtefactError as err:
-        raise CorruptArtefactError(f"reveal of {p.label}: {err}") from None
-    except StoreError as err:
-        raise ResultsError(f"predictions of {p.label}: {err}") from None
-    try:
-        return read_submission(data, universe)
-    except InvalidSubmissionError as err:
-        return f"invalid predictions file: {err}"
 
 
 def compute_results(inputs: RoundInputs, progress: Callable[[str], None] | None = None) -> Results:
@@ -243,9 +282,9 @@ def compute_results(inputs: RoundInputs, progress: Callable[[str], None] | None 
             "proof": ["0x" + node.hex() for node in tree.proof(i)],
         }
         if payout is not None:
-            # Unweighted scores (FNC, alpha, MPC) may be undefined for a model: reported as null.
+            # score_round leaves out any model with an undefined score: every one is finite.
             entry["scores"] = {
-                name: _finite_or_none(scores.loc[i, name]) for name in SCORE_NAMES if name in scores
+                name: float(scores.loc[i, name]) for name in SCORE_NAMES if name in scores
             }
             entry["combined_score"] = combined[i]
             entry["payout_ratio_ppb"] = payout.ratio_ppb
@@ -292,11 +331,6 @@ def compute_results(inputs: RoundInputs, progress: Callable[[str], None] | None 
         "tree": tree.dump(),
     }
     return Results(document, tree)
-
-
-def _finite_or_none(value: Any) -> float | None:
-    number = float(value)
-    return number if np.isfinite(number) else None
 
 
 def _score(

@@ -17,7 +17,7 @@ from oracle.chain.events import Position
 from oracle.chain.merkle import LEAF_ENCODING, leaf_hash, verify
 from oracle.market import Market, MarketSpec, to_parquet
 from oracle.resolver.manifest import Reveal, RoundManifest, Schedule, reveals_bundle
-from oracle.resolver.results import RoundInputs, compute_results
+from oracle.resolver.results import RoundInputs, compute_results, leaf_of
 from oracle.scoring import ScoringConfig
 from oracle.store import LocalStore
 
@@ -120,15 +120,7 @@ def test_proofsVerifyAndLeavesMatchTheContractEncoding(inputs: RoundInputs) -> N
     results = compute_results(inputs)
     root = results.root
     for e in results.document["positions"]:
-        values = (
-            ROUND,
-            e["account"],
-            bytes.fromhex(e["model_id"][2:]),
-            int(e["stake"]),
-            int(e["reward"]),
-            int(e["burn"]),
-            bytes.fromhex(e["predictions_hash"][2:]),
-        )
+        values = leaf_of(ROUND, e)
         leaf = leaf_hash(LEAF_ENCODING, values)
         assert "0x" + leaf.hex() == e["leaf"]
         assert verify(root, leaf, [bytes.fromhex(p[2:]) for p in e["proof"]])
@@ -156,4 +148,4 @@ def test_signalsRound_reportsAlphaAndMpcBesideThePaidScores(tmp_path: Path) -> N
     assert len(scored) == 3
     for e in scored:
         assert set(e["scores"]) == {"corr", "mmc", "tc", "fnc", "alpha", "mpc"}
-        assert all(v is None or np.isfinite(v) for v in e["scores"].values())
+        assert all(np.isfinite(v) for v in e["scores"].values())
