@@ -23,7 +23,9 @@ contract TournamentGasTest is TestBase {
     function setUp() public {
         vm.warp(1_700_000_000);
         token = new TournamentToken("Tournament Token", "TNMR", treasury);
-        t = new Tournament(address(token), treasury, address(this), address(this), address(this), address(this), 14 days);
+        t = new Tournament(
+            address(token), treasury, address(this), address(this), address(this), address(this), 14 days
+        );
         vm.startPrank(treasury);
         token.transfer(alice, 1_000 ether);
         token.transfer(bob, 1_000 ether);
