@@ -63,7 +63,7 @@ def context(provider, store_path: Path | None) -> OracleContext:
 @click.group()
 def cli():
     """Run tournament rounds: open, intake reveals, publish targets, resolve, finalize, settle,
-    verify, status, and the keeper loop."""
+    verify, status, the keeper loop, the service and round reports."""
 
 
 @cli.command("open-round", cls=DevnetCommand)
@@ -364,3 +364,81 @@ def run_command(provider, once, interval, account_spec, store_path):
         if once:
             return
         time.sleep(interval)
+
+
+@cli.command("serve", cls=DevnetCommand)
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--max-upload-mb",
+    type=click.FloatRange(min=0.001),
+    default=8.0,
+    show_default=True,
+    help="largest predictions file a reveal may upload",
+)
+@click.option(
+    "--max-ids",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    help="most ids a predictions file may hold",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="URL",
+    help="allow browser calls from this origin (repeatable; CORS is off without it)",
+)
+@click.option("--access-log", is_flag=True, help="log every request")
+@store_option
+@cli_errors
+def serve_command(
+    provider, host, port, max_upload_mb, max_ids, cors_origins, access_log, store_path
+):
+    """Serve the API (/api/v1, described at /docs) and the leaderboard pages. Holds no key:
+    it reads the chain and the store, and takes reveals through the intake."""
+    import socket
+
+    import uvicorn
+
+    from oracle.service import ServiceLimits, create_app
+
+    ctx = context(provider, store_path)
+    limits = ServiceLimits(int(max_upload_mb * 1024 * 1024), max_ids, tuple(cors_origins))
+    app = create_app(ctx, limits)
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            raise TournamentError(
+                f"cannot listen on {host}:{port} ({err.strerror}): stop what uses it or pass --port"
+            ) from None
+    click.echo(
+        f"serving chain {ctx.chain_id}'s tournament {ctx.tournament} on http://{host}:{port} "
+        f"(pages at /, API at /api/v1, its docs at /docs); Ctrl-C stops",
+        err=True,
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=access_log)
+
+
+@cli.command("report", cls=DevnetCommand)
+@round_option
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="where to write it (default: reports/round-<n>.html)",
+)
+@store_option
+@cli_errors
+def report_command(provider, round_id, out, store_path):
+    """Save a round's leaderboard page as one self-contained HTML file (opens with no server)."""
+    from oracle import PROJECT_ROOT
+    from oracle.service import TournamentView, write_round_report
+
+    ctx = context(provider, store_path)
+    path = out or PROJECT_ROOT / "reports" / f"round-{round_id}.html"
+    write_round_report(TournamentView(ctx), round_id, path)
+    click.echo(f"round {round_id}: wrote {path}")

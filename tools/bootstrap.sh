@@ -47,6 +47,18 @@ if [[ "$(readlink "$target" 2>/dev/null)" != "$ROOT/tools/solc" ]]; then
     say "registered the solc shim as $target"
 fi
 
+# --- browser for the page tests -------------------------------------------------------------
+# Debian's chromium, driven by playwright (which downloads no browser of its own).
+if [[ ! -x /usr/bin/chromium ]]; then
+    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+        say "installing Debian's chromium for the page tests (about 30 s)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 \
+            || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+    else
+        say "warning: /usr/bin/chromium is missing and cannot be installed without root: run 'sudo apt-get install chromium' (the page tests need it)"
+    fi
+fi
+
 # --- activate hook --------------------------------------------------------------------------
 # `source .venv/bin/activate` also puts anvil/forge/cast on PATH and points py-solc-x at the shim.
 if ! grep -q "erasure-tournament env" "$VENV/bin/activate"; then

@@ -6,6 +6,7 @@ a step that already happened is reported, not repeated.
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -169,11 +170,17 @@ def manifest_of(ctx: OracleContext, info: RoundInfo, *, public_only: bool = Fals
 # ---------------------------------------------------------------------------------- intake
 
 
+#: Why a reveal came at the wrong time (IntakeResult.timing).
+TOO_EARLY, TOO_LATE = "too-early", "too-late"
+
+
 @dataclass(frozen=True)
 class IntakeResult:
     status: str
     reason: str
     predictions_hash: str
+    #: TOO_EARLY or TOO_LATE when the reveal came outside the reveal window, else "".
+    timing: str = ""
 
     @property
     def accepted(self) -> bool:
@@ -223,11 +230,16 @@ class Intake:
         The file stays private until the deadline. The same reveal again gets the same answer;
         a later reveal never replaces an accepted one. Every reveal, whatever its outcome, is
         also appended to the round's intake log (``intake-log/`` records in the store).
+
+        Safe to call from many threads and processes at once: the decision about one position
+        is taken under that position's store lock.
         """
         result = self._decide(account, model_id, salt, data)
         if self.error is None:
+            # Time first, so the log lists in arrival order; the suffix keeps names unique.
+            entry = f"{time.time_ns()}-{secrets.token_hex(4)}"
             self.ctx.store.put_ref(
-                self.ctx.ref(self.round_id, "intake-log", f"{time.time_ns()}"),
+                self.ctx.ref(self.round_id, "intake-log", entry),
                 {
                     "account": account,
                     "model_id": "0x" + model_id.hex(),
@@ -254,14 +266,24 @@ class Intake:
                 REJECTED,
                 f"too early: reveals open at close ({info.close_time}); it is {now}",
                 file_hash,
+                TOO_EARLY,
             )
         if now > deadline:
             return IntakeResult(
-                REJECTED, f"too late: the reveal deadline was {deadline}; it is {now}", file_hash
+                REJECTED,
+                f"too late: the reveal deadline was {deadline}; it is {now}",
+                file_hash,
+                TOO_LATE,
             )
         if info.status == Status.CANCELLED:
             return IntakeResult(REJECTED, f"round {self.round_id} was cancelled", file_hash)
         ref = _reveal_ref(self.ctx, self.round_id, account, model_id)
+        with self.ctx.store.lock(ref):
+            return self._decide_position(ref, account, model_id, salt, data, file_hash)
+
+    def _decide_position(
+        self, ref: str, account: str, model_id: bytes, salt: bytes, data: bytes, file_hash: str
+    ) -> IntakeResult:
         previous = self.ctx.store.get_ref(ref)
         if previous is not None:
             same = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from oracle.chain.hashing import keccak256
@@ -80,4 +81,9 @@ class ArtefactStore(Protocol):
 
     def list_refs(self, prefix: str) -> Iterator[str]:
         """Names of the records under ``prefix`` (a folder-like path), sorted."""
+        ...
+
+    def lock(self, name: str) -> AbstractContextManager[None]:
+        """An exclusive lock named like a record, held across threads and processes, for a
+        read-then-write of one record."""
         ...

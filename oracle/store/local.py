@@ -5,6 +5,7 @@ Layout under the root::
     public/<2 hex>/<64 hex>     artefacts anyone may read
     private/<2 hex>/<64 hex>    artefacts only the oracle reads (reveals before the deadline)
     refs/<name>.json            mutable records (the oracle's journal, reveal records)
+    locks/<name>.lock           advisory locks that serialise updates of one record
 
 Every write goes to a temporary file in the same folder, is flushed to disk, then renamed
 over the final name, so a crash leaves the old state or the new one, never half a file.
@@ -13,11 +14,13 @@ Temporary names start with a dot and are swept by :meth:`LocalStore.sweep`.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +174,20 @@ class LocalStore:
             if not p.name.startswith(".")
         )
         return iter(names)
+
+    @contextmanager
+    def lock(self, name: str) -> Iterator[None]:
+        """Hold the exclusive lock ``name`` (an advisory ``flock``): one holder at a time,
+        across threads and processes; released when the holder exits or dies."""
+        path = self.root / "locks" / f"{self._ref_path(name).relative_to(self.root / 'refs')}"
+        path = path.with_suffix(".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def sweep(self) -> int:
         """Remove temporary files a killed writer left behind; returns how many."""

@@ -1,0 +1,329 @@
+"""The oracle service: a JSON API (``/api/v1``) and server-rendered pages for one tournament.
+
+It holds no key. It reads the chain and the store, and writes reveals only, through the round
+pipeline's :class:`~oracle.resolver.pipeline.Intake` (the same judgment as ``ape run oracle
+intake``). Every bad request gets a 4xx answer ``{"error": "<one line>"}``; nothing answers
+with a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import asdict, dataclass
+from typing import Annotated, Any
+
+from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from oracle.errors import TournamentError, one_line
+from oracle.resolver.context import OracleContext
+from oracle.resolver.pipeline import Intake
+from oracle.service.render import STATIC, Pages
+from oracle.service.uploads import BodyLimit, read_upload
+from oracle.service.views import (
+    NotFoundError,
+    NotReadyError,
+    TournamentView,
+    checked_account,
+    checked_model_id,
+)
+from oracle.store import ArtefactMissingError, CorruptArtefactError, normalise_hash
+
+API = "/api/v1"
+_SALT = re.compile(r"^0x[0-9a-fA-F]{64}$")
+PARQUET = "application/vnd.apache.parquet"
+
+
+@dataclass(frozen=True)
+class ServiceLimits:
+    """What one request may carry."""
+
+    #: The largest predictions file a reveal may upload.
+    max_upload_bytes: int = 8 * 1024 * 1024
+    #: The most ids a predictions file may hold.
+    max_ids: int = 100_000
+    #: Origins allowed to call the API from a browser; none by default (CORS off).
+    cors_origins: tuple[str, ...] = ()
+
+
+class ApiError(HTTPException):
+    """A refused request: its status, a one-line message and any facts that help (times)."""
+
+    def __init__(self, status: int, message: str, **facts: Any) -> None:
+        super().__init__(status_code=status, detail=message)
+        self.facts = facts
+
+
+def _status_of(err: TournamentError) -> int:
+    if isinstance(err, NotFoundError | ArtefactMissingError):
+        return 404
+    if isinstance(err, NotReadyError):
+        return 409
+    return 500  # a server-side fault (a corrupt store entry, a chain that cannot be read)
+
+
+def _media_type(data: bytes) -> str:
+    if data[:4] == b"PAR1":
+        return PARQUET
+    if data[:1] in (b"{", b"["):
+        return "application/json"
+    return "application/octet-stream"
+
+
+def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastAPI:
+    """The service for the tournament and store of ``ctx``."""
+    limits = limits or ServiceLimits()
+    view = TournamentView(ctx)
+    pages = Pages(view)
+    intakes: dict[int, Intake] = {}
+    intakes_lock = threading.Lock()
+
+    app = FastAPI(
+        title="Staking tournament oracle service",
+        version="1",
+        summary="Round data, reveal intake, results and proofs, and every public artefact.",
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url=f"{API}/openapi.json",
+    )
+    app.state.view = view
+    app.state.limits = limits
+    # A request body may carry the file plus its small form fields.
+    app.add_middleware(BodyLimit, max_bytes=limits.max_upload_bytes + 64 * 1024)
+    if limits.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=list(limits.cors_origins), allow_methods=["GET", "POST"]
+        )
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    # ------------------------------------------------------------------ errors
+
+    def wants_json(request: Request) -> bool:
+        return request.url.path.startswith(API) or request.url.path.startswith("/docs")
+
+    def error_response(request: Request, status: int, message: str, **facts: Any) -> Response:
+        message = one_line(message)
+        if wants_json(request):
+            return JSONResponse({"error": message, **facts}, status_code=status)
+        return HTMLResponse(pages.error(status, message), status_code=status)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, err: HTTPException) -> Response:
+        facts = err.facts if isinstance(err, ApiError) else {}
+        message = str(err.detail)
+        if err.status_code == 404 and message == "Not Found":
+            message = f"no such page or endpoint: {request.url.path}"
+        return error_response(request, err.status_code, message, **facts)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, err: RequestValidationError) -> Response:
+        problem = err.errors()[0]
+        where = ".".join(
+            str(part) for part in problem.get("loc", ()) if part not in ("body", "path", "query")
+        )
+        if problem.get("type") == "missing":
+            message = f"missing {where}: see {API}/openapi.json for the request's fields"
+        else:
+            message = f"{where}: {problem.get('msg', 'invalid value')}"
+        return error_response(request, 422, message)
+
+    @app.exception_handler(TournamentError)
+    async def tournament_error(request: Request, err: TournamentError) -> Response:
+        return error_response(request, _status_of(err), str(err))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, err: Exception) -> Response:
+        return error_response(
+            request, 500, f"internal error ({type(err).__name__}): see the service's log"
+        )
+
+    # ------------------------------------------------------------------ API: rounds
+
+    @app.get(f"{API}", tags=["service"])
+    def service_info() -> dict[str, Any]:
+        """The chain, the contracts and the limits this service works with."""
+        return {
+            "chain_id": ctx.chain_id,
+            "tournament": ctx.tournament,
+            "token": view.token_address(),
+            "chain_time": view.now(),
+            "rounds": len(view.round_ids()),
+            "limits": asdict(limits),
+        }
+
+    @app.get(f"{API}/rounds", tags=["rounds"])
+    def list_rounds() -> dict[str, Any]:
+        """Every round with its phase and totals (amounts in base units, as strings)."""
+        return {"rounds": [s.to_json() for s in view.summaries()]}
+
+    @app.get(f"{API}/rounds/{{round_id}}", tags=["rounds"])
+    def round_detail(round_id: int) -> dict[str, Any]:
+        """One round: its schedule, phase, totals, artefact hashes and the results' totals."""
+        detail = view.summary(round_id).to_json()
+        manifest = view.manifest(round_id)
+        detail["schedule"] = asdict(manifest.schedule)
+        detail["clip_ppm"] = manifest.clip_ppm
+        detail["min_stake"] = str(manifest.min_stake)
+        detail["targets_commitment"] = manifest.targets_commitment
+        if detail["results"] is not None:
+            detail["totals"] = view.results(round_id).document["totals"]
+        return detail
+
+    def artefact_response(digest: str, filename: str | None = None) -> Response:
+        data = ctx.store.get(digest, public_only=True)
+        headers = {"X-Content-Hash": digest, "ETag": f'"{digest}"'}
+        headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        if filename:
+            headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return Response(data, media_type=_media_type(data), headers=headers)
+
+    @app.get(f"{API}/rounds/{{round_id}}/live-data", tags=["data"])
+    def live_data(round_id: int) -> Response:
+        """The round's live data (parquet: id and features)."""
+        return artefact_response(
+            view.manifest(round_id).live_data, f"round-{round_id}-live.parquet"
+        )
+
+    @app.get(f"{API}/rounds/{{round_id}}/training-data", tags=["data"])
+    def training_data(round_id: int) -> Response:
+        """The training data the round's synthetic market was drawn with (parquet)."""
+        digest = view.manifest(round_id).training_data
+        if digest is None:
+            raise ApiError(404, f"round {round_id} was opened on the operator's own data: it "
+                           "publishes no training data")  # fmt: skip
+        return artefact_response(digest, f"round-{round_id}-training.parquet")
+
+    # ------------------------------------------------------------------ API: reveals
+
+    def intake_of(round_id: int) -> Intake:
+        with intakes_lock:
+            intake = intakes.get(round_id)
+            if intake is None:
+                view.info(round_id)  # 404 for a round that does not exist
+                intake = Intake(ctx, round_id)
+                if intake.error is None:
+                    intakes[round_id] = intake
+            return intake
+
+    @app.post(f"{API}/rounds/{{round_id}}/reveals", tags=["reveals"])
+    def upload_reveal(
+        round_id: int,
+        file: Annotated[UploadFile, File(description="the predictions file (parquet or csv)")],
+        salt: Annotated[str, Form(description="the 32-byte salt, 0x and 64 hex digits")],
+        account: Annotated[str, Form(description="the staking account's address")],
+        model_id: Annotated[str | None, Form(description="the model id (0x + 64 hex)")] = None,
+        model: Annotated[str | None, Form(description="the model's name (its id's source)")] = None,
+    ) -> dict[str, Any]:
+        """Reveal one position's predictions and salt, after close and before the reveal
+        deadline. Answers ``accepted``, or ``rejected`` with the reason; the same reveal again
+        gets the same answer. Outside the reveal window it is refused (409) with the times."""
+        try:
+            address = checked_account(account)
+            if model_id is None and model is None:
+                raise ValueError("give the model's id (model_id) or its name (model)")
+            mid = checked_model_id(model_id if model_id is not None else str(model))
+            if model is not None and model_id is not None and checked_model_id(model) != mid:
+                raise ValueError(f"model '{model}' does not hash to {model_id}")
+        except ValueError as err:
+            raise ApiError(400, str(err)) from None
+        if not _SALT.match(salt):
+            raise ApiError(400, "salt: give the 32-byte salt as 0x and 64 hex digits")
+        data = read_upload(file.file, limits.max_upload_bytes, limits.max_ids)
+        intake = intake_of(round_id)
+        result = intake.take(address, mid, bytes.fromhex(salt[2:]), data)
+        if result.timing:
+            schedule = view.manifest(round_id).schedule
+            raise ApiError(
+                409,
+                result.reason,
+                close_time=schedule.close_time,
+                reveal_deadline=schedule.reveal_deadline,
+                chain_time=view.now(),
+            )
+        if result.accepted and model is not None:
+            view.remember_name(mid, model)
+        return {
+            "round": round_id,
+            "account": address,
+            "model_id": "0x" + mid.hex(),
+            "status": result.status,
+            "reason": result.reason,
+            "predictions_hash": result.predictions_hash,
+        }
+
+    # ------------------------------------------------------------------ API: results
+
+    @app.get(f"{API}/rounds/{{round_id}}/results", tags=["results"])
+    def results(round_id: int) -> Response:
+        """The posted results file (its bytes hash to the round's resultsHash on chain)."""
+        index = view.results(round_id)
+        return Response(
+            index.data,
+            media_type="application/json",
+            headers={"X-Content-Hash": index.digest, "ETag": f'"{index.digest}"'},
+        )
+
+    @app.get(f"{API}/rounds/{{round_id}}/tree", tags=["results"])
+    def tree(round_id: int) -> dict[str, Any]:
+        """The round's Merkle tree dump (OpenZeppelin StandardMerkleTree format)."""
+        return dict(view.results(round_id).document["tree"])
+
+    @app.get(f"{API}/rounds/{{round_id}}/accounts/{{account}}/leaves", tags=["results"])
+    def account_leaves(round_id: int, account: str) -> dict[str, Any]:
+        """One account's leaves of a posted round, each with its Merkle proof."""
+        try:
+            address = checked_account(account)
+        except ValueError as err:
+            raise ApiError(400, str(err)) from None
+        return view.leaves(round_id, address)
+
+    @app.get(f"{API}/models/{{model}}", tags=["results"])
+    def model_history(model: str) -> dict[str, Any]:
+        """A model's positions across posted rounds (by id, or by name)."""
+        try:
+            mid = checked_model_id(model)
+        except ValueError as err:
+            raise ApiError(400, str(err)) from None
+        hex_id = "0x" + mid.hex()
+        return {
+            "model_id": hex_id,
+            "name": view.model_names().get(hex_id),
+            "rounds": view.model_history(mid),
+        }
+
+    @app.get(f"{API}/artefacts/{{digest}}", tags=["artefacts"])
+    def artefact(digest: str) -> Response:
+        """Any public artefact by its content hash (keccak256), checked before it is served."""
+        try:
+            digest = normalise_hash(digest)
+        except TournamentError as err:
+            raise ApiError(400, str(err)) from None
+        try:
+            return artefact_response(digest)
+        except CorruptArtefactError as err:
+            raise ApiError(500, str(err)) from None
+
+    # ------------------------------------------------------------------ pages
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index_page() -> str:
+        return pages.cached("/", pages.index)
+
+    @app.get("/rounds/{round_id}", response_class=HTMLResponse, include_in_schema=False)
+    def round_page(round_id: int) -> str:
+        return pages.cached(f"/rounds/{round_id}", lambda: pages.round(round_id))
+
+    @app.get("/models/{model}", response_class=HTMLResponse, include_in_schema=False)
+    def model_page(model: str) -> str:
+        try:
+            mid = checked_model_id(model)
+        except ValueError as err:
+            raise ApiError(400, str(err)) from None
+        return pages.cached(f"/models/0x{mid.hex()}", lambda: pages.model(mid))
+
+    return app

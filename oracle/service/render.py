@@ -1,0 +1,207 @@
+"""The service's pages, rendered from a :class:`~oracle.service.views.TournamentView` with
+Jinja2 templates. The same renderer serves the pages and writes them as standalone files (the
+stylesheet, the script and every plot inline), which open from disk with no server."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from oracle.chain.token import MAX_SUPPLY, UNIT
+from oracle.service import plots
+from oracle.service.views import TournamentView
+
+HERE = Path(__file__).resolve().parent
+#: What a table cell shows for a value that does not exist (yet).
+NONE = "\u2013"
+TEMPLATES, STATIC = HERE / "templates", HERE / "static"
+
+
+def tokens(units: int | None, signed: bool = False, places: int = 4) -> str:
+    """Base units as tokens with thousands separators and at most ``places`` decimals."""
+    if units is None:
+        return NONE
+    value = (Decimal(int(units)) / UNIT).quantize(Decimal(1).scaleb(-places))
+    text = f"{value:,.{places}f}".rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    return f"+{text}" if signed and units > 0 else text
+
+
+def score(value: float | None) -> str:
+    return NONE if value is None else f"{value:+.4f}"
+
+
+def short(text: str | None) -> str:
+    if not text:
+        return NONE
+    return text if len(text) <= 14 else f"{text[:8]}…{text[-4:]}"
+
+
+def when(timestamp: int) -> str:
+    return dt.datetime.fromtimestamp(int(timestamp), dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(tokens=tokens, score=score, short=short, when=when)
+    return env
+
+
+class Pages:
+    """The pages of one tournament.
+
+    ``standalone`` inlines the stylesheet and the script; links then point at ``base_url``
+    (the service's address) when given, and are left out when not.
+    """
+
+    def __init__(
+        self, view: TournamentView, *, standalone: bool = False, base_url: str | None = None
+    ) -> None:
+        self.view = view
+        self.standalone = standalone
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self.env = _environment()
+
+    def link(self, path: str) -> str | None:
+        if not self.standalone:
+            return path
+        return f"{self.base_url}{path}" if self.base_url else None
+
+    def _render(self, template: str, **values: Any) -> str:
+        assets = {}
+        if self.standalone:
+            assets = {
+                "css": (STATIC / "style.css").read_text(),
+                "js": (STATIC / "sort.js").read_text(),
+            }
+        link: Callable[[str], str | None] = self.link
+        generated = (
+            dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if self.standalone else None
+        )
+        return self.env.get_template(template).render(
+            standalone=self.standalone,
+            assets=assets,
+            link=link,
+            generated=generated,
+            chain_id=self.view.ctx.chain_id,
+            tournament=self.view.ctx.tournament,
+            **values,
+        )
+
+    def cached(self, path: str, render: Callable[[], str]) -> str:
+        """The page at ``path``, rendered at most once per couple of seconds."""
+        return self.view.cached(("page", path), render)
+
+    # ------------------------------------------------------------------ pages
+
+    def error(self, status: int, message: str) -> str:
+        return self._render("error.html", status=status, message=message)
+
+    def index(self) -> str:
+        rounds = self.view.summaries()
+        series = self.view.supply_series()
+        numbers = [s.round for s in rounds]
+        return self._render(
+            "index.html",
+            rounds=rounds,
+            supply=self.view.total_supply(),
+            cap=MAX_SUPPLY,
+            now=self.view.now(),
+            supply_plot=plots.lines(
+                "supply",
+                [r for r, _ in series],
+                {"supply": [s / UNIT for _, s in series]},
+                xlabel="round",
+                ylabel="NMR",
+            ),
+            flows_plot=plots.lines(
+                "flows",
+                numbers,
+                {
+                    "reward paid": [s.reward_paid / UNIT for s in rounds],
+                    "burned": [s.burned / UNIT for s in rounds],
+                },
+                xlabel="round",
+                ylabel="NMR",
+            ),
+        )
+
+    def round(self, round_id: int) -> str:
+        summary = self.view.summary(round_id)
+        rows = self.view.leaderboard(round_id)
+        resolved = summary.results is not None
+        scored = [r for r in rows if r.status == "scored"]
+        values: dict[str, Any] = {}
+        if resolved:
+            values["corr_mmc_plot"] = plots.scatter(
+                "corr-mmc",
+                [r.corr or 0.0 for r in scored],
+                [r.mmc or 0.0 for r in scored],
+                xlabel="CORR",
+                ylabel="MMC",
+                sign=[r.payout for r in scored],
+                empty="no scored position",
+            )
+            values["payout_plot"] = plots.scatter(
+                "payout-stake",
+                [r.stake / UNIT for r in scored],
+                [r.payout / UNIT for r in scored],
+                xlabel="stake (NMR)",
+                ylabel="payout (NMR)",
+                sign=[r.payout for r in scored],
+                empty="no scored position",
+            )
+        series = [(r, s) for r, s in self.view.supply_series() if r <= round_id]
+        values["supply_plot"] = plots.lines(
+            "supply",
+            [r for r, _ in series],
+            {"supply": [s / UNIT for _, s in series]},
+            xlabel="round",
+            ylabel="NMR",
+        )
+        return self._render("round.html", r=summary, rows=rows, resolved=resolved, **values)
+
+    def model(self, model_id: bytes) -> str:
+        history = self.view.model_history(model_id)
+        hex_id = "0x" + model_id.hex()
+        rounds = [e["round"] for e in history]
+        scores = {
+            name.upper(): [(e.get("scores") or {}).get(name) for e in history]
+            for name in ("corr", "mmc", "tc")
+        }
+        return self._render(
+            "model.html",
+            model_id=hex_id,
+            name=self.view.model_names().get(hex_id),
+            history=history,
+            scores_plot=plots.lines("scores", rounds, scores, xlabel="round", ylabel="score"),
+            payouts_plot=plots.lines(
+                "payouts",
+                rounds,
+                {"payout": [(int(e["reward"]) - int(e["burn"])) / UNIT for e in history]},
+                xlabel="round",
+                ylabel="NMR",
+            ),
+        )
+
+
+def write_round_report(view: TournamentView, round_id: int, path: Path) -> Path:
+    """Save round ``round_id``'s page as one self-contained HTML file at ``path``."""
+    from oracle.store.local import write_atomically
+
+    html = Pages(view, standalone=True).round(round_id)
+    write_atomically(Path(path), html.encode())
+    Path(path).chmod(0o644)  # a report is for anyone to read
+    return Path(path)

@@ -1,0 +1,407 @@
+"""What the service shows, read from the chain and the store: rounds with their phase and
+totals, a round's leaderboard, one account's leaves and proofs, a model's history, and the
+token supply over rounds.
+
+Every value comes from the chain or from public artefacts. Reads of the chain are cached for a
+second or two (a page or a burst of requests costs one read); a posted results file is parsed
+once per content hash, since its bytes never change.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, TypeVar
+
+from eth_utils import is_hex_address, to_checksum_address
+
+from oracle.chain.commitments import model_id_of
+from oracle.chain.events import RoundInfo, Status
+from oracle.chain.token import MAX_SUPPLY
+from oracle.errors import TournamentError
+from oracle.resolver import keeper
+from oracle.resolver.context import OracleContext
+from oracle.resolver.manifest import RoundManifest, load_json
+from oracle.resolver.pipeline import manifest_of, published
+
+T = TypeVar("T")
+ZERO32 = b"\x00" * 32
+
+
+class NotFoundError(TournamentError):
+    """The round, account, model or artefact asked for does not exist (yet)."""
+
+
+class NotReadyError(TournamentError):
+    """What was asked for exists only in a later phase of the round (say, results before the
+    resolution is posted)."""
+
+
+def checked_account(text: str) -> str:
+    """An address from user input, checksummed; a one-line error otherwise."""
+    if not is_hex_address(text):
+        raise ValueError(f"'{text}' is not an account address: give 0x and 40 hex digits")
+    return str(to_checksum_address(text))
+
+
+def checked_model_id(text: str) -> bytes:
+    """A model id from user input: 0x and 64 hex digits, or a model name (hashed the way the
+    wallet derives ids, see :func:`~oracle.chain.commitments.model_id_of`)."""
+    raw = text.removeprefix("0x")
+    if text.startswith("0x"):
+        if len(raw) != 64:
+            raise ValueError(f"'{text}' is not a model id: give 0x and 64 hex digits, or a name")
+        try:
+            return bytes.fromhex(raw)
+        except ValueError:
+            raise ValueError(f"'{text}' is not a model id: it has non-hex digits") from None
+    try:
+        return model_id_of(text)
+    except ValueError as err:
+        raise ValueError(f"'{text}' is not a model name: {err}") from None
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    """One round as the listing and the round page show it (amounts in base units)."""
+
+    round: int
+    kind: str
+    phase: str
+    next_action: str
+    close_time: int
+    reveal_deadline: int
+    resolve_after: int
+    resolve_by: int
+    challenge_ends: int
+    settle_by: int
+    universe: int
+    positions: int
+    reveals_accepted: int
+    reveals_rejected: int
+    staked: int
+    budget: int
+    #: What the posted resolution moves (zero before a post).
+    reward: int
+    burn: int
+    #: What has actually moved: claimed rewards and burned tokens so far.
+    reward_paid: int
+    burned: int
+    root: str | None
+    results: str | None
+    manifest: str
+    live_data: str
+    training_data: str | None
+    scoring_config: str
+    targets: str | None
+    reveals_bundle: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key in ("staked", "budget", "reward", "burn", "reward_paid", "burned"):
+            out[key] = str(out[key])
+        return out
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    account: str
+    model_id: str
+    model: str | None
+    stake: int
+    status: str
+    reason: str
+    corr: float | None
+    mmc: float | None
+    tc: float | None
+    fnc: float | None
+    reward: int
+    burn: int
+
+    @property
+    def payout(self) -> int:
+        return self.reward - self.burn
+
+
+@dataclass(frozen=True)
+class ResultsIndex:
+    """A posted results file, parsed once, with its positions indexed by account."""
+
+    digest: str
+    data: bytes
+    document: dict[str, Any]
+    by_account: dict[str, list[dict[str, Any]]]
+
+    @classmethod
+    def of(cls, digest: str, data: bytes) -> ResultsIndex:
+        document = load_json(data, "the results file")
+        by_account: dict[str, list[dict[str, Any]]] = {}
+        for entry in document.get("positions", []):
+            by_account.setdefault(entry["account"], []).append(entry)
+        return cls(digest, data, document, by_account)
+
+
+class _Cache:
+    """Values by key, each kept for ``ttl`` seconds (None: for good), computed once even when
+    many threads ask at the same time."""
+
+    def __init__(self, max_items: int = 256) -> None:
+        self._values: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
+        self._locks: dict[Any, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self.max_items = max_items
+
+    def get(self, key: Any, ttl: float | None, compute: Callable[[], T]) -> T:
+        now = time.monotonic()
+        with self._guard:
+            hit = self._values.get(key)
+            if hit is not None and (hit[0] >= now):
+                self._values.move_to_end(key)
+                return hit[1]  # type: ignore[no-any-return]
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            with self._guard:
+                hit = self._values.get(key)
+                if hit is not None and hit[0] >= time.monotonic():
+                    return hit[1]  # type: ignore[no-any-return]
+            value = compute()
+            expires = float("inf") if ttl is None else time.monotonic() + ttl
+            with self._guard:
+                self._values[key] = (expires, value)
+                self._values.move_to_end(key)
+                while len(self._values) > self.max_items:
+                    old, _ = self._values.popitem(last=False)
+                    self._locks.pop(old, None)
+        return value
+
+
+class TournamentView:
+    """Read-only views of one tournament, shared by the API and the pages."""
+
+    #: Seconds a chain read is reused.
+    CHAIN_TTL = 1.0
+    #: Seconds a round's phase and counts (a scan of its events and reveal records) are reused.
+    STATUS_TTL = 2.0
+
+    def __init__(self, ctx: OracleContext) -> None:
+        self.ctx = ctx
+        self._cache = _Cache()
+
+    def cached(self, key: Any, compute: Callable[[], T], ttl: float | None = None) -> T:
+        """``compute()``, reused for ``ttl`` seconds (default: as long as a round's status)."""
+        return self._cache.get(("cached", key), self.STATUS_TTL if ttl is None else ttl, compute)
+
+    # ------------------------------------------------------------------ chain facts
+
+    def info(self, round_id: int) -> RoundInfo:
+        def read() -> RoundInfo:
+            try:
+                return self.ctx.reader.round_info(round_id)
+            except TournamentError as err:
+                raise NotFoundError(str(err)) from None
+
+        return self._cache.get(("info", round_id), self.CHAIN_TTL, read)
+
+    def round_ids(self) -> list[int]:
+        return self._cache.get(("rounds",), self.CHAIN_TTL, self.ctx.reader.round_ids)
+
+    def now(self) -> int:
+        return self._cache.get(("now",), self.CHAIN_TTL, self.ctx.now)
+
+    def total_supply(self) -> int:
+        def read() -> int:
+            from ape import project
+
+            token = project.TournamentToken.at(self.ctx.contract.token())
+            return int(token.totalSupply())
+
+        return self._cache.get(("supply",), self.CHAIN_TTL, read)
+
+    def token_address(self) -> str:
+        return self._cache.get(("token",), None, lambda: str(self.ctx.contract.token()))
+
+    def manifest(self, round_id: int) -> RoundManifest:
+        info = self.info(round_id)
+        return self._cache.get(
+            ("manifest", info.live_data_hash), None, lambda: manifest_of(self.ctx, info)
+        )
+
+    # ------------------------------------------------------------------ rounds
+
+    def summary(self, round_id: int) -> RoundSummary:
+        info = self.info(round_id)
+        manifest = self.manifest(round_id)
+        status = self._cache.get(
+            ("status", round_id),
+            self.STATUS_TTL,
+            lambda: keeper.round_status(self.ctx, round_id, self.now()),
+        )
+        done = published(self.ctx, round_id)
+        posted = info.root != ZERO32
+        finished = info.status == Status.FINALIZED
+        return RoundSummary(
+            round=round_id,
+            kind=manifest.kind,
+            phase=status.phase,
+            next_action=status.next_action,
+            close_time=info.close_time,
+            reveal_deadline=manifest.schedule.reveal_deadline,
+            resolve_after=info.resolve_after,
+            resolve_by=info.resolve_by,
+            challenge_ends=info.challenge_ends,
+            settle_by=info.settle_by,
+            universe=manifest.universe,
+            positions=status.positions,
+            reveals_accepted=status.accepted,
+            reveals_rejected=status.rejected,
+            staked=info.total_staked,
+            budget=self._cache.get(
+                ("budget", round_id),
+                self.STATUS_TTL,
+                lambda: self.ctx.reader.posted_budget(round_id),
+            )
+            if posted
+            else info.budget,
+            reward=info.total_reward,
+            burn=info.total_burn,
+            reward_paid=info.total_reward - info.reward_left if finished else 0,
+            burned=info.total_burn - info.burn_left if finished else 0,
+            root="0x" + info.root.hex() if posted else None,
+            results="0x" + info.results_hash.hex() if posted else None,
+            manifest="0x" + info.live_data_hash.hex(),
+            live_data=manifest.live_data,
+            training_data=manifest.training_data,
+            scoring_config=manifest.scoring_config,
+            targets=done.targets if done else None,
+            reveals_bundle=done.reveals if done else None,
+        )
+
+    def summaries(self) -> list[RoundSummary]:
+        return [self.summary(r) for r in self.round_ids()]
+
+    def supply_series(self) -> list[tuple[int, int]]:
+        """(round, supply after that round's burns so far): the cap less every round's burned
+        tokens up to and including it."""
+        supply, series = MAX_SUPPLY, []
+        for s in self.summaries():
+            supply -= s.burned
+            series.append((s.round, supply))
+        return series
+
+    # ------------------------------------------------------------------ results
+
+    def results(self, round_id: int) -> ResultsIndex:
+        info = self.info(round_id)
+        if info.results_hash == ZERO32:
+            raise NotReadyError(
+                f"round {round_id} has no posted resolution yet: results appear once the "
+                "oracle posts its root"
+            )
+        digest = "0x" + info.results_hash.hex()
+        return self._cache.get(
+            ("results", digest),
+            None,
+            lambda: ResultsIndex.of(digest, self.ctx.store.get(digest, public_only=True)),
+        )
+
+    def leaves(self, round_id: int, account: str) -> dict[str, Any]:
+        """One account's leaves of a posted round, each with its proof."""
+        index = self.results(round_id)
+        entries = index.by_account.get(account, [])
+        return {
+            "round": round_id,
+            "account": account,
+            "root": index.document["root"],
+            "results": index.digest,
+            "leaves": entries,
+        }
+
+    def leaderboard(self, round_id: int) -> list[LeaderboardRow]:
+        """The round's positions: from its results once posted, from the chain before."""
+        names = self.model_names()
+        info = self.info(round_id)
+        if info.results_hash == ZERO32:
+            positions = self._cache.get(
+                ("positions", round_id),
+                self.STATUS_TTL,
+                lambda: self.ctx.reader.positions(round_id),
+            )
+            return [
+                LeaderboardRow(
+                    p.account,
+                    "0x" + p.model_id.hex(),
+                    names.get("0x" + p.model_id.hex()),
+                    p.stake,
+                    "staked",
+                    "",
+                    None,
+                    None,
+                    None,
+                    None,
+                    0,
+                    0,
+                )
+                for p in positions
+            ]
+        rows = []
+        for e in self.results(round_id).document["positions"]:
+            scores = e.get("scores") or {}
+            rows.append(
+                LeaderboardRow(
+                    e["account"],
+                    e["model_id"],
+                    names.get(e["model_id"]),
+                    int(e["stake"]),
+                    e["status"],
+                    e["reason"],
+                    scores.get("corr"),
+                    scores.get("mmc"),
+                    scores.get("tc"),
+                    scores.get("fnc"),
+                    int(e["reward"]),
+                    int(e["burn"]),
+                )
+            )
+        return rows
+
+    def model_history(self, model_id: bytes) -> list[dict[str, Any]]:
+        """Every posted round's entries for ``model_id`` (any account), oldest first."""
+        wanted = "0x" + model_id.hex()
+        history = []
+        for round_id in self.round_ids():
+            if self.info(round_id).results_hash == ZERO32:
+                continue
+            try:
+                index = self.results(round_id)
+            except TournamentError:
+                continue  # a results file missing from this store: that round is left out
+            for e in index.document["positions"]:
+                if e["model_id"] == wanted:
+                    history.append({"round": round_id, **e})
+        return history
+
+    # ------------------------------------------------------------------ model names
+
+    def model_names(self) -> dict[str, str]:
+        """Model names participants declared with their reveals, by model id."""
+
+        def read() -> dict[str, str]:
+            names = {}
+            for ref in self.ctx.store.list_refs("model-names"):
+                record = self.ctx.store.get_ref(ref)
+                if record:
+                    names[record["model_id"]] = record["name"]
+            return names
+
+        return self._cache.get(("names",), self.STATUS_TTL, read)
+
+    def remember_name(self, model_id: bytes, name: str) -> None:
+        """Record a model's name (only ever the name its id was derived from)."""
+        if model_id_of(name) != model_id:
+            raise ValueError(f"model '{name}' does not hash to 0x{model_id.hex()}")
+        ref = f"model-names/0x{model_id.hex()}"
+        if self.ctx.store.get_ref(ref) is None:
+            self.ctx.store.put_ref(ref, {"model_id": "0x" + model_id.hex(), "name": name})
