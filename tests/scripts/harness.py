@@ -143,6 +143,17 @@ class Devnet:
     def account(self, index: int) -> str:
         return str(self.web3.eth.accounts[index])
 
+    def participant(self, number: int) -> str:
+        """An account beyond anvil's ten, with 100 ETH for gas; anvil sends its transactions
+        unsigned (auto-impersonation), as it does for its own development accounts."""
+        from eth_account import Account
+        from eth_utils import keccak
+
+        address = str(Account.from_key(keccak(b"participant-%d" % number)).address)
+        self.rpc("anvil_autoImpersonateAccount", True)
+        self.rpc("anvil_setBalance", address, hex(100 * ONE))
+        return address
+
     def send(self, call: Any, sender: str) -> Any:
         tx_hash = call.transact({"from": sender})
         receipt = self.web3.eth.wait_for_transaction_receipt(tx_hash)
@@ -241,3 +252,65 @@ def linear_model(training: pd.DataFrame, live: pd.DataFrame) -> np.ndarray:
     weights = np.linalg.lstsq(x, training["target"].to_numpy(np.float64), rcond=None)[0]
     raw = np.column_stack([np.ones(len(live)), live[features].to_numpy(np.float64)]) @ weights
     return pd.Series(raw).rank(pct=True).to_numpy()
+
+
+@dataclass
+class Service:
+    """`ape run oracle serve` on a free port of a devnet, as an operator runs it."""
+
+    process: subprocess.Popen[str]
+    url: str
+
+    @classmethod
+    def start(cls, net: Devnet, *args: str) -> Service:
+        import time
+
+        import httpx
+
+        port = free_port()
+        process = net.popen("oracle", "serve", "--port", str(port), *args)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise AssertionError(f"the service exited: {process.communicate()[1]}")
+            try:
+                httpx.get(f"{url}/api/v1", timeout=2).raise_for_status()
+                return cls(process, url)
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        process.kill()
+        raise AssertionError("the service did not answer within 120 s")
+
+    def stop(self) -> str:
+        """Stop it; returns what it logged."""
+        self.process.terminate()
+        try:
+            _, err = self.process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, err = self.process.communicate()
+        return err
+
+    def reveal(
+        self,
+        sub: Submission,
+        data: bytes | None = None,
+        salt: bytes | None = None,
+        filename: str = "predictions.csv",
+        client: Any = None,
+    ) -> Any:
+        """Upload ``sub``'s reveal (or a changed file or salt) the way the wallet does."""
+        import httpx
+
+        post = (client or httpx).post
+        return post(
+            f"{self.url}/api/v1/rounds/{sub.round_id}/reveals",
+            data={
+                "salt": "0x" + (sub.salt if salt is None else salt).hex(),
+                "account": sub.account,
+                "model": sub.model,
+            },
+            files={"file": (filename, sub.data if data is None else data)},
+            timeout=60,
+        )

@@ -1,0 +1,421 @@
+"""The oracle service on a real anvil round, through HTTP as participants and the public use
+it: every API endpoint and error path, concurrent reveal uploads, and the pages.
+
+The module's round moves forward in time as its fixtures are first used: staking (before
+close), revealing (after close), resolved (past the reveal deadline, root posted). Tests are in
+that order.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+
+from oracle.chain.commitments import model_id_of
+from oracle.chain.merkle import LEAF_ENCODING, leaf_hash, verify
+from oracle.resolver.results import leaf_of
+from oracle.store import content_hash
+from tests.scripts.harness import (
+    ONE,
+    Devnet,
+    Service,
+    Submission,
+    linear_model,
+    predictions_csv,
+    stake,
+)
+
+pytestmark = pytest.mark.anvil
+IDS = 400
+
+
+@pytest.fixture(scope="module")
+def service(net: Devnet) -> Iterator[Service]:
+    svc = Service.start(net, "--max-upload-mb", "1", "--max-ids", "1000")
+    yield svc
+    log = svc.stop()
+    assert "Traceback" not in log, log
+
+
+@pytest.fixture(scope="module")
+def staking(net: Devnet, service: Service) -> dict[str, Any]:
+    """Round 1 (400 ids) with staked positions, before close."""
+    out = net.ape("oracle", "open-round", "--live-stocks", str(IDS), "--budget", "500")
+    assert out.returncode == 0, out.stderr
+    live, training = net.live_data(1), net.training_data(1)
+    ids = live["id"].tolist()
+    alice, bob, carol = (net.account(i) for i in (5, 6, 7))
+    for who in (alice, bob, carol):
+        net.fund(who, 5_000)
+    informed = linear_model(training, live)
+    rng = np.random.default_rng(3)
+    good = predictions_csv(ids, informed)
+    subs = {
+        "alice-linear": stake(net, 1, alice, "linear", good, 100),
+        "alice-random": stake(net, 1, alice, "random", predictions_csv(ids, rng.random(IDS)), 40),
+        "bob-anti": stake(net, 1, bob, "anti", predictions_csv(ids, 1 - informed), 60),
+        "bob-tampered": stake(net, 1, bob, "tampered", good, 30),
+        "carol-silent": stake(net, 1, carol, "silent", good, 20),
+    }
+    # Many positions for the concurrency test: 4 accounts x 8 models, different predictions.
+    crowd = []
+    for number in range(4):
+        who = net.participant(number)
+        net.fund(who, 1_000)
+        for m in range(8):
+            data = predictions_csv(ids, rng.random(IDS))
+            crowd.append(stake(net, 1, who, f"crowd-{m}", data, 10))
+    return {"subs": subs, "crowd": crowd, "ids": ids, "manifest": net.manifest(1)}
+
+
+@pytest.fixture(scope="module")
+def revealing(net: Devnet, staking: dict[str, Any]) -> dict[str, Any]:
+    net.travel_to(staking["manifest"]["schedule"]["close_time"] + 1)
+    return staking
+
+
+@pytest.fixture(scope="module")
+def resolved(net: Devnet, service: Service, revealing: dict[str, Any]) -> dict[str, Any]:
+    """Every reveal of the round made, the deadline passed and the root posted."""
+    subs = revealing["subs"]
+    for name in ("alice-linear", "alice-random", "bob-anti"):
+        assert service.reveal(subs[name]).json()["status"] == "accepted"
+    net.travel_to(revealing["manifest"]["schedule"]["reveal_deadline"] + 1)
+    out = net.ape("oracle", "resolve", "--round", "1")
+    assert out.returncode == 0, out.stderr
+    view = net.round_view(1)
+    revealing["results"] = json.loads(net.store.get(bytes(view[5])))
+    revealing["results_hash"] = "0x" + bytes(view[5]).hex()
+    return revealing
+
+
+def get(service: Service, path: str, **kwargs: Any) -> httpx.Response:
+    return httpx.get(f"{service.url}{path}", timeout=60, **kwargs)
+
+
+def error_of(response: httpx.Response, status: int) -> str:
+    """The one-line error of a refused request, after checking its status and shape."""
+    assert response.status_code == status, (response.status_code, response.text)
+    body = response.json()
+    assert isinstance(body["error"], str) and "\n" not in body["error"], body
+    assert "Traceback" not in response.text
+    return str(body["error"])
+
+
+# ----------------------------------------------------------------------------- staking
+
+
+def test_info_namesTheChainContractsAndLimits(net: Devnet, service: Service) -> None:
+    info = get(service, "/api/v1").json()
+    assert info["chain_id"] == 31337
+    assert info["tournament"] == net.tournament.address
+    assert info["token"] == net.token.address
+    assert info["limits"]["max_ids"] == 1000
+    assert info["limits"]["max_upload_bytes"] == 1024 * 1024
+    assert info["limits"]["cors_origins"] == []
+
+
+def test_openapi_describesEveryEndpoint(service: Service) -> None:
+    spec = get(service, "/api/v1/openapi.json").json()
+    paths = set(spec["paths"])
+    assert {
+        "/api/v1",
+        "/api/v1/rounds",
+        "/api/v1/rounds/{round_id}",
+        "/api/v1/rounds/{round_id}/live-data",
+        "/api/v1/rounds/{round_id}/training-data",
+        "/api/v1/rounds/{round_id}/reveals",
+        "/api/v1/rounds/{round_id}/results",
+        "/api/v1/rounds/{round_id}/tree",
+        "/api/v1/rounds/{round_id}/accounts/{account}/leaves",
+        "/api/v1/models/{model}",
+        "/api/v1/artefacts/{digest}",
+    } <= paths
+    assert get(service, "/docs").status_code == 200
+
+
+def test_rounds_listPhaseStakeAndBudget(
+    net: Devnet, service: Service, staking: dict[str, Any]
+) -> None:
+    (summary,) = get(service, "/api/v1/rounds").json()["rounds"]
+    assert summary["round"] == 1 and summary["phase"] == "staking"
+    assert summary["positions"] == 5 + 32
+    assert int(summary["staked"]) == (100 + 40 + 60 + 30 + 20 + 32 * 10) * ONE
+    assert int(summary["budget"]) == 500 * ONE
+    assert summary["root"] is None and summary["results"] is None
+    detail = get(service, "/api/v1/rounds/1").json()
+    schedule = staking["manifest"]["schedule"]
+    assert detail["schedule"] == schedule
+    assert detail["close_time"] == schedule["close_time"]
+    assert detail["manifest"] == "0x" + bytes(net.round_view(1)[0][6]).hex()
+    assert detail["live_data"] == staking["manifest"]["live_data"]
+    assert "totals" not in detail
+
+
+def test_downloads_liveAndTrainingDataHashToTheManifest(
+    service: Service, staking: dict[str, Any]
+) -> None:
+    manifest = staking["manifest"]
+    for path, key in (("live-data", "live_data"), ("training-data", "training_data")):
+        response = get(service, f"/api/v1/rounds/1/{path}")
+        assert response.status_code == 200
+        assert content_hash(response.content) == manifest[key]
+        assert response.headers["x-content-hash"] == manifest[key]
+        assert response.headers["content-type"] == "application/vnd.apache.parquet"
+        assert f"round-1-{path.split('-')[0]}.parquet" in response.headers["content-disposition"]
+
+
+def test_reveal_beforeCloseIsRefusedWithTheTimes(service: Service, staking: dict[str, Any]) -> None:
+    response = service.reveal(staking["subs"]["alice-linear"])
+    assert "too early" in error_of(response, 409)
+    body = response.json()
+    schedule = staking["manifest"]["schedule"]
+    assert body["close_time"] == schedule["close_time"]
+    assert body["reveal_deadline"] == schedule["reveal_deadline"]
+    assert body["chain_time"] < schedule["close_time"]
+
+
+def test_artefacts_privateOnesAreNotServed(service: Service, staking: dict[str, Any]) -> None:
+    # The targets stay private until the reveal deadline; the manifest only commits to them.
+    targets = staking["manifest"]["targets_commitment"]
+    assert "no public artefact" in error_of(get(service, f"/api/v1/artefacts/{targets}"), 404)
+
+
+def test_results_beforeResolutionAreNotReady(service: Service, staking: dict[str, Any]) -> None:
+    assert "no posted resolution yet" in error_of(get(service, "/api/v1/rounds/1/results"), 409)
+    account = staking["subs"]["alice-linear"].account
+    leaves = get(service, f"/api/v1/rounds/1/accounts/{account}/leaves")
+    assert "no posted resolution yet" in error_of(leaves, 409)
+
+
+def test_badRequests_getOneLineJsonErrors(service: Service, staking: dict[str, Any]) -> None:
+    sub: Submission = staking["subs"]["alice-linear"]
+    url = f"{service.url}/api/v1/rounds/1/reveals"
+    form = {"salt": "0x" + sub.salt.hex(), "account": sub.account, "model": sub.model}
+    file = {"file": ("p.csv", sub.data)}
+    assert "does not exist" in error_of(get(service, "/api/v1/rounds/7"), 404)
+    assert "valid integer" in error_of(get(service, "/api/v1/rounds/seven"), 422)
+    assert "no such page" in error_of(get(service, "/api/v1/nothing"), 404)
+    unknown_round = httpx.post(f"{service.url}/api/v1/rounds/7/reveals", data=form, files=file)
+    assert "does not exist" in error_of(unknown_round, 404)
+    cases = {
+        "account": ({**form, "account": "0x1234"}, file, 400),
+        "salt": ({**form, "salt": "0x12"}, file, 400),
+        "model": ({**form, "model": " padded "}, file, 400),
+        "missing": ({k: v for k, v in form.items() if k != "salt"}, file, 422),
+        "no file": (form, None, 422),
+        "mismatch": ({**form, "model_id": "0x" + model_id_of("other").hex()}, file, 400),
+    }
+    messages = {}
+    for name, (data, files, status) in cases.items():
+        messages[name] = error_of(httpx.post(url, data=data, files=files), status)
+    assert "not an account address" in messages["account"]
+    assert "salt" in messages["salt"]
+    assert "not a model name" in messages["model"]
+    assert "missing salt" in messages["missing"]
+    assert "missing file" in messages["no file"]
+    assert "does not hash to" in messages["mismatch"]
+    broken = httpx.post(
+        url, content=b"--x\r\nnot a part", headers={"content-type": "multipart/form-data"}
+    )
+    assert broken.status_code in (400, 422) and "error" in broken.json()
+    bad_leaves = get(service, "/api/v1/rounds/1/accounts/alice/leaves")
+    assert "not an account address" in error_of(bad_leaves, 400)
+    assert "not a content hash" in error_of(get(service, "/api/v1/artefacts/0x1234"), 400)
+    missing = get(service, "/api/v1/artefacts/0x" + "ab" * 32)
+    assert "no public artefact" in error_of(missing, 404)
+
+
+def test_uploads_pastTheLimitsAreRefusedWhileReading(
+    service: Service, staking: dict[str, Any]
+) -> None:
+    sub: Submission = staking["subs"]["alice-linear"]
+    url = f"{service.url}/api/v1/rounds/1/reveals"
+    form = {"salt": "0x" + sub.salt.hex(), "account": sub.account, "model": sub.model}
+    huge = b"id,prediction\n" + b"x" * (2 * 1024 * 1024)
+    declared = httpx.post(url, data=form, files={"file": ("p.csv", huge)})
+    assert "larger than the service's limit" in error_of(declared, 413)
+
+    def chunked() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="p.csv"\r\n\r\n'
+        for _ in range(64):
+            yield b"0" * 64 * 1024
+
+    streamed = httpx.post(
+        url, content=chunked(), headers={"content-type": "multipart/form-data; boundary=b"}
+    )
+    assert "larger than the service's limit" in error_of(streamed, 413)
+    many = b"id,prediction\n" + b"".join(b"i%d,0.5\n" % i for i in range(1001))
+    too_many = httpx.post(url, data=form, files={"file": ("p.csv", many)})
+    assert "more than 1,000 ids" in error_of(too_many, 413)
+
+
+def test_cors_isOffByDefault(service: Service) -> None:
+    response = httpx.options(
+        f"{service.url}/api/v1/rounds",
+        headers={"Origin": "https://example.org", "Access-Control-Request-Method": "GET"},
+    )
+    assert "access-control-allow-origin" not in response.headers
+    plain = get(service, "/api/v1/rounds", headers={"Origin": "https://example.org"})
+    assert "access-control-allow-origin" not in plain.headers
+
+
+# ----------------------------------------------------------------------------- revealing
+
+
+def test_reveal_acceptedAndTheSameRevealGetsTheSameAnswer(
+    net: Devnet, service: Service, revealing: dict[str, Any]
+) -> None:
+    sub: Submission = revealing["subs"]["alice-linear"]
+    first = service.reveal(sub)
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert body == {
+        "round": 1,
+        "account": sub.account,
+        "model_id": "0x" + sub.model_id.hex(),
+        "status": "accepted",
+        "reason": "",
+        "predictions_hash": content_hash(sub.data),
+    }
+    assert service.reveal(sub).json() == body
+    other = service.reveal(sub, data=predictions_csv(revealing["ids"], np.full(IDS, 0.25)))
+    assert other.json()["status"] == "rejected"
+    assert "already has an accepted reveal" in other.json()["reason"]
+
+
+def test_reveal_rejectedWithTheIntakesReason(service: Service, revealing: dict[str, Any]) -> None:
+    sub: Submission = revealing["subs"]["bob-tampered"]
+    tampered = bytearray(sub.data)
+    tampered[-3] = ord("1") if tampered[-3] != ord("1") else ord("2")
+    wrong_file = service.reveal(sub, data=bytes(tampered)).json()
+    assert wrong_file["status"] == "rejected"
+    assert "do not match the position's last on-chain commitment" in wrong_file["reason"]
+    wrong_salt = service.reveal(sub, salt=secrets.token_bytes(32)).json()
+    assert "do not match" in wrong_salt["reason"]
+    stranger = Submission(1, sub.account, "never-staked", sub.data, sub.salt, 0)
+    assert "has no stake on model" in service.reveal(stranger).json()["reason"]
+
+
+def test_reveal_concurrentUploadsLoseAndDuplicateNothing(
+    net: Devnet, service: Service, revealing: dict[str, Any]
+) -> None:
+    crowd: list[Submission] = revealing["crowd"]
+    wrong_salt = secrets.token_bytes(32)
+    # Each position: its reveal three times and one wrong reveal, sent side by side so they
+    # are in flight together (in a shuffled order within each position).
+    rng = np.random.default_rng(11)
+    jobs: list[tuple[Submission, bytes | None]] = []
+    for sub in crowd:
+        jobs += [(sub, salt) for salt in rng.permutation([None, wrong_salt, None, None])]
+    order = list(range(len(jobs)))
+    with httpx.Client(timeout=60) as client, ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(
+            pool.map(lambda i: service.reveal(jobs[i][0], salt=jobs[i][1], client=client), order)
+        )
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers][:3]
+    for i, answer in zip(order, answers, strict=True):
+        _, salt = jobs[i]
+        expected = "accepted" if salt is None else "rejected"
+        assert answer.json()["status"] == expected, answer.json()
+    prefix = f"rounds/31337/{net.tournament.address}/1"
+    records = [net.store.get_ref(r) for r in net.store.list_refs(f"{prefix}/reveals")]
+    crowd_records = [r for r in records if r and r["model_id"].startswith("0x") and any(
+        r["model_id"] == "0x" + s.model_id.hex() and r["account"] == s.account for s in crowd
+    )]  # fmt: skip
+    assert len(crowd_records) == len(crowd)
+    assert all(r["status"] == "accepted" for r in crowd_records)
+    by_key = {(s.account, "0x" + s.model_id.hex()): s for s in crowd}
+    for r in crowd_records:
+        assert r["predictions_hash"] == content_hash(by_key[(r["account"], r["model_id"])].data)
+    log = list(net.store.list_refs(f"{prefix}/intake-log"))
+    assert len(log) == len(set(log))
+    logged = [net.store.get_ref(name) for name in log]
+    crowd_ids = {"0x" + s.model_id.hex() for s in crowd}
+    assert sum(1 for e in logged if e and e["model_id"] in crowd_ids) == len(jobs)
+
+
+# ----------------------------------------------------------------------------- resolved
+
+
+def test_reveal_afterTheDeadlineIsRefusedWithTheTimes(
+    service: Service, resolved: dict[str, Any]
+) -> None:
+    response = service.reveal(resolved["subs"]["carol-silent"])
+    assert "too late" in error_of(response, 409)
+    assert response.json()["chain_time"] > response.json()["reveal_deadline"]
+
+
+def test_results_areThePostedFileAndProofsVerify(
+    net: Devnet, service: Service, resolved: dict[str, Any]
+) -> None:
+    response = get(service, "/api/v1/rounds/1/results")
+    assert response.status_code == 200
+    assert content_hash(response.content) == resolved["results_hash"]
+    assert response.headers["x-content-hash"] == resolved["results_hash"]
+    document = resolved["results"]
+    root = bytes.fromhex(document["root"][2:])
+    assert root == bytes(net.round_view(1)[4])
+    dump = get(service, "/api/v1/rounds/1/tree").json()
+    assert dump == document["tree"] and dump["tree"][0] == document["root"]
+    for sub in resolved["subs"].values():
+        leaves = get(service, f"/api/v1/rounds/1/accounts/{sub.account.lower()}/leaves").json()
+        assert leaves["account"] == sub.account and leaves["root"] == document["root"]
+        mine = [e for e in leaves["leaves"] if e["model_id"] == "0x" + sub.model_id.hex()]
+        assert len(mine) == 1
+        proof = [bytes.fromhex(p[2:]) for p in mine[0]["proof"]]
+        assert verify(root, leaf_hash(LEAF_ENCODING, leaf_of(1, mine[0])), proof)
+    nobody = get(service, f"/api/v1/rounds/1/accounts/{net.account(2)}/leaves").json()
+    assert nobody["leaves"] == []
+    detail = get(service, "/api/v1/rounds/1").json()
+    assert detail["totals"] == document["totals"] and detail["phase"] == "posted"
+
+
+def test_models_historyByIdAndByName(service: Service, resolved: dict[str, Any]) -> None:
+    sub: Submission = resolved["subs"]["alice-linear"]
+    by_name = get(service, "/api/v1/models/linear").json()
+    by_id = get(service, f"/api/v1/models/0x{sub.model_id.hex()}").json()
+    assert by_name == by_id
+    assert by_name["name"] == "linear"
+    (entry,) = by_name["rounds"]
+    assert entry["round"] == 1 and entry["status"] == "scored" and entry["scores"]["corr"] > 0
+
+
+def test_artefacts_servedByHashAndCorruptionIsReported(
+    net: Devnet, service: Service, resolved: dict[str, Any]
+) -> None:
+    published = resolved["results"]["inputs"]
+    for digest in published.values():
+        response = get(service, f"/api/v1/artefacts/{digest}")
+        assert response.status_code == 200, digest
+        assert content_hash(response.content) == digest
+    sub: Submission = resolved["subs"]["alice-linear"]
+    assert get(service, f"/api/v1/artefacts/{content_hash(sub.data)}").content == sub.data
+    digest = net.store.put(b"an artefact that will rot")
+    path = net.store.root / "public" / digest[2:4] / digest[2:]
+    path.write_bytes(b"an artefact that has rotted")
+    assert "is corrupt" in error_of(get(service, f"/api/v1/artefacts/{digest}"), 500)
+
+
+def test_pages_renderEveryRoundAndModel(service: Service, resolved: dict[str, Any]) -> None:
+    index = get(service, "/")
+    assert index.status_code == 200 and "text/html" in index.headers["content-type"]
+    assert 'href="/rounds/1"' in index.text and 'id="supply-supply"' in index.text
+    page = get(service, "/rounds/1")
+    assert page.status_code == 200
+    for sub in resolved["subs"].values():
+        assert f'data-model-id="0x{sub.model_id.hex()}"' in page.text
+    assert "<script" in page.text and "/static/sort.js" in page.text
+    assert get(service, "/static/sort.js").status_code == 200
+    model = get(service, "/models/linear")
+    assert model.status_code == 200 and 'id="scores-CORR"' in model.text
+    missing = get(service, "/rounds/99")
+    assert missing.status_code == 404 and "does not exist" in missing.text
+    assert "text/html" in missing.headers["content-type"]
