@@ -6,8 +6,7 @@ a step that already happened is reported, not repeated.
 
 from __future__ import annotations
 
-import secrets
-import time
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,13 +190,22 @@ def _reveal_ref(ctx: OracleContext, round_id: int, account: str, model_id: bytes
     return ctx.ref(round_id, "reveals", f"{account}-0x{model_id.hex()}")
 
 
+def _window_lock(ctx: OracleContext, round_id: int) -> str:
+    """The lock between taking reveals (shared) and publishing them (exclusive)."""
+    return ctx.ref(round_id, "reveal-window")
+
+
 class Intake:
     """Reveal intake for one round: the round's facts are read once, then :meth:`take`
     checks each reveal (a batch of thousands costs one read of the positions)."""
 
-    def __init__(self, ctx: OracleContext, round_id: int) -> None:
+    def __init__(
+        self, ctx: OracleContext, round_id: int, clock: Callable[[], int] | None = None
+    ) -> None:
         self.ctx = ctx
         self.round_id = round_id
+        #: Chain time (a long-running service may pass a clock that reuses a recent read).
+        self.clock = clock or ctx.now
         self.error: str | None = None
         try:
             self.info = ctx.reader.round_info(round_id)
@@ -207,20 +215,24 @@ class Intake:
         self.manifest = manifest_of(ctx, self.info)
         self._positions: dict[tuple[str, bytes], Position] | None = None
         self._universe: Universe | None = None
+        # The first reveals may arrive together: the facts are read by one of them only.
+        self._loading = threading.Lock()
 
     @property
     def positions(self) -> dict[tuple[str, bytes], Position]:
         # Read after close only, when staking can no longer change them.
-        if self._positions is None:
-            self._positions = {p.key: p for p in self.ctx.reader.positions(self.round_id)}
-        return self._positions
+        with self._loading:
+            if self._positions is None:
+                self._positions = {p.key: p for p in self.ctx.reader.positions(self.round_id)}
+            return self._positions
 
     @property
     def universe(self) -> Universe:
-        if self._universe is None:
-            live = read_frame(self.ctx.store.get(self.manifest.live_data), "live data")
-            self._universe = Universe(live.index)
-        return self._universe
+        with self._loading:
+            if self._universe is None:
+                live = read_frame(self.ctx.store.get(self.manifest.live_data), "live data")
+                self._universe = Universe(live.index)
+            return self._universe
 
     def take(self, account: str, model_id: bytes, salt: bytes, data: bytes) -> IntakeResult:
         """Check one reveal and record it as accepted or rejected, with the reason.
@@ -229,38 +241,40 @@ class Intake:
         with stake, when the file and salt reproduce its last commitment and the file is valid.
         The file stays private until the deadline. The same reveal again gets the same answer;
         a later reveal never replaces an accepted one. Every reveal, whatever its outcome, is
-        also appended to the round's intake log (``intake-log/`` records in the store).
+        also appended to the round's intake log (the store's ``intake-log`` log).
 
         Safe to call from many threads and processes at once: the decision about one position
-        is taken under that position's store lock.
+        is taken under that position's store lock, and no reveal is accepted once
+        :func:`publish_targets` has collected the round's reveals (it holds the round's reveal
+        window lock exclusively while it does).
         """
-        result = self._decide(account, model_id, salt, data)
-        if self.error is None:
-            # Time first, so the log lists in arrival order; the suffix keeps names unique.
-            entry = f"{time.time_ns()}-{secrets.token_hex(4)}"
-            self.ctx.store.put_ref(
-                self.ctx.ref(self.round_id, "intake-log", entry),
-                {
-                    "account": account,
-                    "model_id": "0x" + model_id.hex(),
-                    "predictions_hash": result.predictions_hash,
-                    "status": result.status,
-                    "reason": result.reason,
-                    "chain_time": self.ctx.now(),
-                },
-            )
+        if self.error is not None:
+            return IntakeResult(REJECTED, self.error, content_hash(data))
+        now = self.clock()
+        with self.ctx.store.lock(_window_lock(self.ctx, self.round_id), shared=True):
+            result = self._decide(account, model_id, salt, data, now)
+        self.ctx.store.append(
+            self.ctx.ref(self.round_id, "intake-log"),
+            {
+                "account": account,
+                "model_id": "0x" + model_id.hex(),
+                "predictions_hash": result.predictions_hash,
+                "status": result.status,
+                "reason": result.reason,
+                "chain_time": now,
+            },
+        )
         return result
 
-    def _decide(self, account: str, model_id: bytes, salt: bytes, data: bytes) -> IntakeResult:
+    def _decide(
+        self, account: str, model_id: bytes, salt: bytes, data: bytes, now: int
+    ) -> IntakeResult:
         file_hash = content_hash(data)
-        if self.error is not None:
-            return IntakeResult(REJECTED, self.error, file_hash)
         try:
             account = to_checksum_address(account)
         except ValueError:
             return IntakeResult(REJECTED, f"'{account}' is not an address", file_hash)
         info, deadline = self.info, self.manifest.schedule.reveal_deadline
-        now = self.ctx.now()
         if now < info.close_time:
             return IntakeResult(
                 REJECTED,
@@ -272,6 +286,14 @@ class Intake:
             return IntakeResult(
                 REJECTED,
                 f"too late: the reveal deadline was {deadline}; it is {now}",
+                file_hash,
+                TOO_LATE,
+            )
+        if published(self.ctx, self.round_id) is not None:
+            return IntakeResult(
+                REJECTED,
+                f"too late: round {self.round_id}'s reveals were published at its deadline "
+                f"{deadline}",
                 file_hash,
                 TOO_LATE,
             )
@@ -360,6 +382,11 @@ def publish_targets(
 ) -> Published:
     """After the reveal deadline: publish every reveal together (the bundle and the files) and
     the realised targets, which must match the manifest's commitment when it made one."""
+    with ctx.store.lock(_window_lock(ctx, round_id)):
+        return _publish(ctx, round_id, targets_file, say)
+
+
+def _publish(ctx: OracleContext, round_id: int, targets_file: Path | None, say: Say) -> Published:
     done = published(ctx, round_id)
     if done is not None:
         return done

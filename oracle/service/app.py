@@ -205,7 +205,8 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
             intake = intakes.get(round_id)
             if intake is None:
                 view.info(round_id)  # 404 for a round that does not exist
-                intake = Intake(ctx, round_id)
+                # Chain time at most half a second old: one read serves a burst of reveals.
+                intake = Intake(ctx, round_id, clock=view.now)
                 if intake.error is None:
                     intakes[round_id] = intake
             return intake
@@ -274,13 +275,13 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
         return dict(view.results(round_id).document["tree"])
 
     @app.get(f"{API}/rounds/{{round_id}}/accounts/{{account}}/leaves", tags=["results"])
-    def account_leaves(round_id: int, account: str) -> dict[str, Any]:
+    def account_leaves(round_id: int, account: str) -> Response:
         """One account's leaves of a posted round, each with its Merkle proof."""
         try:
             address = checked_account(account)
         except ValueError as err:
             raise ApiError(400, str(err)) from None
-        return view.leaves(round_id, address)
+        return Response(view.leaves_json(round_id, address), media_type="application/json")
 
     @app.get(f"{API}/models/{{model}}", tags=["results"])
     def model_history(model: str) -> dict[str, Any]:

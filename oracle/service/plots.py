@@ -47,6 +47,11 @@ def _render(draw: Callable[[Axes], None], size: tuple[float, float]) -> str:
     return svg[svg.index("<svg") :]
 
 
+def _plain(value: float, _position: int) -> str:
+    """A tick label with thousands separators and no exponent."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.4g}"
+
+
 def _empty(axes: Axes, message: str) -> None:
     axes.text(0.5, 0.5, message, ha="center", va="center", transform=axes.transAxes)
     axes.set_xticks([])
@@ -114,6 +119,6 @@ def lines(
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         if len(set(x)) == 1:
             axes.set_xlim(x[0] - 1, x[0] + 1)
-        axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.6g}"))
+        axes.yaxis.set_major_formatter(FuncFormatter(_plain))
 
     return _render(draw, size)

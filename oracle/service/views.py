@@ -9,6 +9,7 @@ once per content hash, since its bytes never change.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -148,7 +149,7 @@ class _Cache:
     """Values by key, each kept for ``ttl`` seconds (None: for good), computed once even when
     many threads ask at the same time."""
 
-    def __init__(self, max_items: int = 256) -> None:
+    def __init__(self, max_items: int = 4096) -> None:
         self._values: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
         self._locks: dict[Any, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -182,7 +183,7 @@ class TournamentView:
     """Read-only views of one tournament, shared by the API and the pages."""
 
     #: Seconds a chain read is reused.
-    CHAIN_TTL = 1.0
+    CHAIN_TTL = 0.5
     #: Seconds a round's phase and counts (a scan of its events and reveal records) are reused.
     STATUS_TTL = 2.0
 
@@ -319,6 +320,15 @@ class TournamentView:
             "leaves": entries,
         }
 
+    def leaves_json(self, round_id: int, account: str) -> bytes:
+        """:meth:`leaves` as JSON bytes, encoded once per results file and account."""
+        digest = self.results(round_id).digest
+        return self._cache.get(
+            ("leaves", digest, account),
+            None,
+            lambda: json.dumps(self.leaves(round_id, account), separators=(",", ":")).encode(),
+        )
+
     def leaderboard(self, round_id: int) -> list[LeaderboardRow]:
         """The round's positions: from its results once posted, from the chain before."""
         names = self.model_names()
@@ -402,6 +412,10 @@ class TournamentView:
         """Record a model's name (only ever the name its id was derived from)."""
         if model_id_of(name) != model_id:
             raise ValueError(f"model '{name}' does not hash to 0x{model_id.hex()}")
+        if self.model_names().get("0x" + model_id.hex()) == name:
+            return
         ref = f"model-names/0x{model_id.hex()}"
         if self.ctx.store.get_ref(ref) is None:
-            self.ctx.store.put_ref(ref, {"model_id": "0x" + model_id.hex(), "name": name})
+            # A name can be learnt again from the next reveal: no need to sync it to disk.
+            record = {"model_id": "0x" + model_id.hex(), "name": name}
+            self.ctx.store.put_ref(ref, record, durable=False)

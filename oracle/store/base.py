@@ -67,8 +67,17 @@ class ArtefactStore(Protocol):
         """Make a private artefact public (no-op if it already is)."""
         ...
 
-    def put_ref(self, name: str, value: dict[str, Any]) -> None:
-        """Write the JSON record ``name`` atomically (replacing any previous one)."""
+    def put_ref(self, name: str, value: dict[str, Any], *, durable: bool = True) -> None:
+        """Write the JSON record ``name`` atomically (replacing any previous one); synced to
+        disk before returning unless ``durable`` is False (for records that can be rebuilt)."""
+        ...
+
+    def append(self, name: str, record: dict[str, Any]) -> None:
+        """Append ``record`` to the log ``name`` (synced to disk before returning)."""
+        ...
+
+    def read_log(self, name: str) -> list[dict[str, Any]]:
+        """Every record of the log ``name``, in the order they were appended."""
         ...
 
     def get_ref(self, name: str) -> dict[str, Any] | None:
@@ -83,7 +92,8 @@ class ArtefactStore(Protocol):
         """Names of the records under ``prefix`` (a folder-like path), sorted."""
         ...
 
-    def lock(self, name: str) -> AbstractContextManager[None]:
-        """An exclusive lock named like a record, held across threads and processes, for a
-        read-then-write of one record."""
+    def lock(self, name: str, *, shared: bool = False) -> AbstractContextManager[None]:
+        """A lock named like a record, held across threads and processes: exclusive for a
+        read-then-write of one record, or shared by many readers of what an exclusive holder
+        changes."""
         ...

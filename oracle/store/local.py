@@ -5,6 +5,7 @@ Layout under the root::
     public/<2 hex>/<64 hex>     artefacts anyone may read
     private/<2 hex>/<64 hex>    artefacts only the oracle reads (reveals before the deadline)
     refs/<name>.json            mutable records (the oracle's journal, reveal records)
+    logs/<name>.jsonl           append-only logs, one JSON record a line (the intake log)
     locks/<name>.lock           advisory locks that serialise updates of one record
 
 Every write goes to a temporary file in the same folder, is flushed to disk, then renamed
@@ -42,20 +43,24 @@ def default_store() -> LocalStore:
     return LocalStore(Path(os.environ.get(STORE_DIR_ENV, PROJECT_ROOT / ".store")))
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a synced temporary file and a rename."""
+def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` via a temporary file and a rename: a reader sees the old
+    bytes or the new, never a mix. ``durable`` also syncs the file and its folder to disk
+    before returning, so the new bytes survive a power cut."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _sync_folder(path.parent)
+    if durable:
+        _sync_folder(path.parent)
 
 
 def _sync_folder(folder: Path) -> None:
@@ -138,13 +143,51 @@ class LocalStore:
             raise StoreError(f"cannot publish {private}: {err.strerror or err}") from None
         _sync_folder(public.parent)
 
-    def put_ref(self, name: str, value: dict[str, Any]) -> None:
+    def put_ref(self, name: str, value: dict[str, Any], *, durable: bool = True) -> None:
         data = json.dumps(value, sort_keys=True, indent=1).encode() + b"\n"
         path = self._ref_path(name)
         try:
-            write_atomically(path, data)
+            write_atomically(path, data, durable=durable)
         except OSError as err:
             raise StoreError(f"cannot write {path}: {err.strerror or err}") from None
+
+    def _log_path(self, name: str) -> Path:
+        return self.root / "logs" / self._ref_path(name).relative_to(self.root / "refs")
+
+    def append(self, name: str, record: dict[str, Any]) -> None:
+        path = self._log_path(name).with_suffix(".jsonl")
+        line = json.dumps(record, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # O_APPEND: each line goes in whole, after every other writer's lines.
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, line)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as err:
+            raise StoreError(f"cannot append to {path}: {err.strerror or err}") from None
+
+    def read_log(self, name: str) -> list[dict[str, Any]]:
+        path = self._log_path(name).with_suffix(".jsonl")
+        try:
+            lines = path.read_bytes().split(b"\n")
+        except FileNotFoundError:
+            return []
+        except OSError as err:
+            raise StoreError(f"cannot read {path}: {err.strerror or err}") from None
+        records = []
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                if number == len(lines):
+                    break  # the last line of a writer that died mid-line
+                raise StoreError(f"{path} line {number} is not JSON: restore it") from None
+        return records
 
     def get_ref(self, name: str) -> dict[str, Any] | None:
         path = self._ref_path(name)
@@ -176,14 +219,15 @@ class LocalStore:
         return iter(names)
 
     @contextmanager
-    def lock(self, name: str) -> Iterator[None]:
-        """Hold the exclusive lock ``name`` (an advisory ``flock``): one holder at a time,
-        across threads and processes; released when the holder exits or dies."""
+    def lock(self, name: str, *, shared: bool = False) -> Iterator[None]:
+        """Hold the lock ``name`` (an advisory ``flock``), across threads and processes, until
+        the block ends or the holder dies: exclusive (one holder), or ``shared`` (any number of
+        shared holders, no exclusive one)."""
         path = self.root / "locks" / f"{self._ref_path(name).relative_to(self.root / 'refs')}"
         path = path.with_suffix(".lock")
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a+b") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
             try:
                 yield
             finally:

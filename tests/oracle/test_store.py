@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -88,3 +91,49 @@ def test_refs_areJsonRecordsListedByPrefix(tmp_path: Path) -> None:
 def test_get_rejectsSomethingThatIsNotAHash(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="is not a content hash"):
         LocalStore(tmp_path).get("0x1234")
+
+
+def test_log_keepsEveryAppendInOrderAndSkipsATornLastLine(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    assert store.read_log("rounds/1/intake-log") == []
+    for i in range(3):
+        store.append("rounds/1/intake-log", {"n": i})
+    path = tmp_path / "logs" / "rounds" / "1" / "intake-log.jsonl"
+    with open(path, "ab") as handle:
+        handle.write(b'{"n": 3, "cut sh')  # a writer that died mid-line
+    assert store.read_log("rounds/1/intake-log") == [{"n": 0}, {"n": 1}, {"n": 2}]
+    path.write_bytes(b'{"n": 0}\nnot json\n{"n": 2}\n')
+    with pytest.raises(StoreError, match="line 2 is not JSON"):
+        store.read_log("rounds/1/intake-log")
+
+
+def test_log_concurrentAppendsFromManyThreadsAllLand(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda i: store.append("log", {"n": i, "pad": "x" * 500}), range(400)))
+    assert sorted(r["n"] for r in store.read_log("log")) == list(range(400))
+
+
+def test_lock_exclusiveWaitsForSharedHoldersAndSharedOnesOverlap(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    events: list[str] = []
+    both_in = threading.Barrier(2, timeout=5)
+    inside = threading.Event()
+
+    def reader(name: str) -> None:
+        with store.lock("rounds/1/window", shared=True):
+            both_in.wait()  # two shared holders at once, or this times out
+            events.append(f"{name} in")
+            inside.set()
+            time.sleep(0.2)
+            events.append(f"{name} out")
+
+    readers = [threading.Thread(target=reader, args=(n,)) for n in ("a", "b")]
+    for t in readers:
+        t.start()
+    assert inside.wait(5)
+    with store.lock("rounds/1/window"):
+        events.append("writer")
+    for t in readers:
+        t.join()
+    assert events[-1] == "writer" and sorted(events[:4]) == ["a in", "a out", "b in", "b out"]

@@ -240,6 +240,30 @@ def stake(
     return sub
 
 
+def stake_many(
+    net: Devnet, round_id: int, positions: list[tuple[str, str, bytes, int]]
+) -> list[Submission]:
+    """Stake every (account, model, data, tokens) with fresh salts, sending the transactions
+    back to back and waiting for the last one only (anvil mines each as it arrives)."""
+    from eth_utils import keccak
+
+    subs, last = [], None
+    tournament = net.tournament
+    for account, model, data, tokens in positions:
+        salt = secrets.token_bytes(32)
+        sub = Submission(round_id, account, model, data, salt, tokens * ONE)
+        commit = commitment(
+            31337, tournament.address, round_id, account, sub.model_id, keccak(data), salt
+        )
+        call = tournament.functions.stake(round_id, sub.model_id, sub.stake, commit)
+        last = call.transact({"from": account, "gas": 250_000})
+        subs.append(sub)
+    if last is not None:
+        receipt = net.web3.eth.wait_for_transaction_receipt(last)
+        assert receipt["status"] == 1, receipt
+    return subs
+
+
 def predictions_csv(ids: pd.Index | list[str], values: np.ndarray) -> bytes:
     frame = pd.DataFrame({"id": list(ids), "prediction": values})
     return frame.to_csv(index=False).encode()

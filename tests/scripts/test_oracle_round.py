@@ -96,8 +96,8 @@ def played(net: Devnet, tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
     late = net.ape("oracle", "intake", str(subs["dave-silent"].reveal_file(folder)))
     assert "rejected: too late" in late.stdout
     ok(net.ape("oracle", "publish-targets", "--round", "1"))
-    log = net.store.list_refs(f"rounds/31337/{net.tournament.address}/1/intake-log")
-    outcomes = [net.store.get_ref(name)["status"] for name in log]
+    log = net.store.read_log(f"rounds/31337/{net.tournament.address}/1/intake-log")
+    outcomes = [entry["status"] for entry in log]
     assert outcomes == ["rejected", "accepted", "accepted", "rejected", "rejected", "accepted",
                         "accepted", "rejected"]  # fmt: skip
     return {"subs": subs, "accounts": (alice, bob, carol, dave)}

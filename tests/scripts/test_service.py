@@ -12,15 +12,18 @@ import json
 import secrets
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
 import pytest
 
+from oracle import PROJECT_ROOT
 from oracle.chain.commitments import model_id_of
 from oracle.chain.merkle import LEAF_ENCODING, leaf_hash, verify
 from oracle.resolver.results import leaf_of
+from oracle.service.render import tokens
 from oracle.store import content_hash
 from tests.scripts.harness import (
     ONE,
@@ -335,9 +338,7 @@ def test_reveal_concurrentUploadsLoseAndDuplicateNothing(
     by_key = {(s.account, "0x" + s.model_id.hex()): s for s in crowd}
     for r in crowd_records:
         assert r["predictions_hash"] == content_hash(by_key[(r["account"], r["model_id"])].data)
-    log = list(net.store.list_refs(f"{prefix}/intake-log"))
-    assert len(log) == len(set(log))
-    logged = [net.store.get_ref(name) for name in log]
+    logged = net.store.read_log(f"{prefix}/intake-log")
     crowd_ids = {"0x" + s.model_id.hex() for s in crowd}
     assert sum(1 for e in logged if e and e["model_id"] in crowd_ids) == len(jobs)
 
@@ -419,3 +420,131 @@ def test_pages_renderEveryRoundAndModel(service: Service, resolved: dict[str, An
     missing = get(service, "/rounds/99")
     assert missing.status_code == 404 and "does not exist" in missing.text
     assert "text/html" in missing.headers["content-type"]
+
+
+# ----------------------------------------------------------------------------- browser
+
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless chromium, driven by playwright."""
+    if not CHROMIUM.exists():
+        pytest.fail("no /usr/bin/chromium: run `make setup` as root, or apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        instance = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def column_values(page: Any, column: int) -> list[float]:
+    cells = page.locator(f"#leaderboard tbody tr td:nth-child({column})")
+    return [float(v) for v in cells.evaluate_all("cs => cs.map(c => c.dataset.value)")]
+
+
+def check_leaderboard(page: Any, document: dict[str, Any]) -> None:
+    """The page's rows against the results file; sorting by a column; the plots drawn."""
+    entries = {(e["account"], e["model_id"]): e for e in document["positions"]}
+    rows = page.locator("#leaderboard tbody tr")
+    assert rows.count() == len(entries)
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        entry = entries[(row.get_attribute("data-account"), row.get_attribute("data-model-id"))]
+        cells = row.locator("td")
+        assert cells.nth(2).get_attribute("data-value") == entry["stake"]
+        assert cells.nth(2).inner_text() == tokens(int(entry["stake"]))
+        payout = int(entry["reward"]) - int(entry["burn"])
+        assert cells.nth(7).get_attribute("data-value") == str(payout)
+        assert cells.nth(8).get_attribute("data-value") == entry["burn"]
+        scores = entry["scores"] or {}
+        for j, name in enumerate(("corr", "mmc", "tc", "fnc")):
+            shown = cells.nth(3 + j).get_attribute("data-value")
+            assert (float(shown) if shown else None) == scores.get(name)
+        revealed = cells.nth(9).inner_text()
+        expected = {"scored": "yes", "unrevealed": "no", "rejected": "rejected"}[entry["status"]]
+        assert revealed.startswith(expected)
+        if entry["status"] == "rejected":
+            assert entry["reason"] in revealed
+
+    payout_header = page.locator("#leaderboard th", has_text="payout")
+    payout_header.click()
+    assert payout_header.get_attribute("aria-sort") == "ascending"
+    values = column_values(page, 8)
+    assert values == sorted(values) and len(set(values)) > 1
+    payout_header.click()
+    assert column_values(page, 8) == sorted(values, reverse=True)
+    page.locator("#leaderboard th", has_text="stake").click()
+    stakes = column_values(page, 3)
+    assert stakes == sorted(stakes)
+
+    scored = sum(1 for e in document["positions"] if e["status"] == "scored")
+    for plot in ("corr-mmc", "payout-stake"):
+        assert page.locator(f"#{plot}-points use").count() == scored
+        box = page.locator(f'figure[data-plot="{plot}"] svg').bounding_box()
+        assert box is not None and box["width"] > 200 and box["height"] > 150
+    assert page.locator("#supply-supply").count() == 1
+
+
+def test_browser_roundPageMatchesTheResultsSortsAndPlots(
+    browser: Any, service: Service, resolved: dict[str, Any]
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith(service.url) else problems.append(f"left: {r.url}"),
+    )
+    page.goto(f"{service.url}/rounds/1")
+    assert page.locator("#phase").inner_text() == "posted"
+    assert page.locator("#root").inner_text() == resolved["results"]["root"]
+    check_leaderboard(page, resolved["results"])
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "round-1.png"), full_page=True)
+    page.goto(f"{service.url}/")
+    assert page.locator("#rounds tbody tr").count() == 1
+    page.locator("#rounds a", has_text="1").click()
+    assert page.url == f"{service.url}/rounds/1"
+    page.locator("#leaderboard a", has_text="linear").click()
+    assert "/models/0x" in page.url and page.locator("#history tbody tr").count() == 1
+    assert problems == []
+    page.close()
+
+
+def test_browser_staticReportOpensFromDiskWithNoServer(
+    net: Devnet, browser: Any, resolved: dict[str, Any], tmp_path: Path
+) -> None:
+    report = tmp_path / "round-1.html"
+    out = net.ape("oracle", "report", "--round", "1", "--out", str(report))
+    assert out.returncode == 0, out.stderr
+    assert f"wrote {report}" in out.stdout
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    outside: list[str] = []
+
+    def only_the_file(route: Any) -> None:
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_the_file)
+    page.goto(report.as_uri())
+    check_leaderboard(page, resolved["results"])
+    page.screenshot(path=str(ARTIFACTS / "report-round-1.png"), full_page=True)
+    assert outside == []
+    page.close()
