@@ -16,7 +16,7 @@ FORGE := $(ROOT)/node_modules/.bin/forge
 
 .PHONY: help setup test test-python test-forge test-unit gas-check demo devnet devnet-stop deploy \
         bench-gas fuzz lint fmt lock slither-venv clean numerai-tools-venv scoring-fixtures \
-        bench-scoring bench-oracle
+        bench-scoring bench-oracle bench-service serve
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ gas-check: setup ## fail if gas use differs from the committed snapshot
 demo: setup ## start the devnet, deploy, print the addresses and supply
 	$(APE) run demo
 
+serve: setup ## the oracle service (API, reveal intake, leaderboard) for the local devnet on 127.0.0.1:8000
+	$(APE) run oracle serve
+
 devnet: setup ## start the persistent local devnet (anvil) in the background
 	$(PY) -m oracle.chain.devnet start
 
@@ -58,6 +61,11 @@ bench-gas: setup ## measure gas on anvil into bench/results/gas.json
 
 bench-oracle: setup ## one 10,000-position round on anvil: resolve, verify, settle into bench/results/oracle.json
 	$(PY) bench/oracle_round.py
+
+bench-service: setup ## reveal uploads and proof look-ups per second (wrk) into bench/results/service.json
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "error: wrk is missing: sudo apt-get install wrk" >&2; exit 1; }
+	$(PY) bench/service.py
 
 bench-scoring: setup ## scoring time and memory into bench/results/scoring.json (vs numerai-tools if its venv exists)
 	$(PY) bench/scoring.py

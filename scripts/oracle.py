@@ -420,7 +420,15 @@ def serve_command(
         f"(pages at /, API at /api/v1, its docs at /docs); Ctrl-C stops",
         err=True,
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=access_log)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=access_log,
+    )
 
 
 @cli.command("report", cls=DevnetCommand)

@@ -234,6 +234,12 @@ class Intake:
                 self._universe = Universe(live.index)
             return self._universe
 
+    def preload(self) -> None:
+        """Read the round's positions and live ids now (after close), so the first reveal
+        does not wait for them."""
+        if self.error is None:
+            _ = self.positions, self.universe
+
     def take(self, account: str, model_id: bytes, salt: bytes, data: bytes) -> IntakeResult:
         """Check one reveal and record it as accepted or rejected, with the reason.
 

@@ -8,8 +8,11 @@ with a traceback.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
 import threading
+from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
@@ -18,8 +21,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from oracle.chain.events import Status
 from oracle.errors import TournamentError, one_line
 from oracle.resolver.context import OracleContext
 from oracle.resolver.pipeline import Intake
@@ -35,6 +40,7 @@ from oracle.service.views import (
 from oracle.store import ArtefactMissingError, CorruptArtefactError, normalise_hash
 
 API = "/api/v1"
+log = logging.getLogger("oracle.service")
 _SALT = re.compile(r"^0x[0-9a-fA-F]{64}$")
 PARQUET = "application/vnd.apache.parquet"
 
@@ -83,7 +89,26 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
     intakes: dict[int, Intake] = {}
     intakes_lock = threading.Lock()
 
+    def warm() -> None:
+        """Read the positions of every round taking reveals now, before the first arrives."""
+        try:
+            now = view.now()
+            for round_id in view.round_ids():
+                info = view.info(round_id)
+                if info.status != Status.PENDING or now < info.close_time:
+                    continue
+                if now <= view.manifest(round_id).schedule.reveal_deadline:
+                    intake_of(round_id).preload()
+        except TournamentError as err:
+            log.warning("could not preload the rounds taking reveals: %s", one_line(str(err)))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        threading.Thread(target=warm, name="warm-intake", daemon=True).start()
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Staking tournament oracle service",
         version="1",
         summary="Round data, reveal intake, results and proofs, and every public artefact.",
@@ -260,9 +285,12 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
     # ------------------------------------------------------------------ API: results
 
     @app.get(f"{API}/rounds/{{round_id}}/results", tags=["results"])
-    def results(round_id: int) -> Response:
+    async def results(round_id: int) -> Response:
         """The posted results file (its bytes hash to the round's resultsHash on chain)."""
-        index = view.results(round_id)
+        # From memory on the event loop when it can be; reads go to a worker thread.
+        index = view.cached_results(round_id)
+        if index is None:
+            index = await run_in_threadpool(view.results, round_id)
         return Response(
             index.data,
             media_type="application/json",
@@ -275,13 +303,16 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
         return dict(view.results(round_id).document["tree"])
 
     @app.get(f"{API}/rounds/{{round_id}}/accounts/{{account}}/leaves", tags=["results"])
-    def account_leaves(round_id: int, account: str) -> Response:
+    async def account_leaves(round_id: int, account: str) -> Response:
         """One account's leaves of a posted round, each with its Merkle proof."""
         try:
             address = checked_account(account)
         except ValueError as err:
             raise ApiError(400, str(err)) from None
-        return Response(view.leaves_json(round_id, address), media_type="application/json")
+        data = view.cached_leaves_json(round_id, address)
+        if data is None:
+            data = await run_in_threadpool(view.leaves_json, round_id, address)
+        return Response(data, media_type="application/json")
 
     @app.get(f"{API}/models/{{model}}", tags=["results"])
     def model_history(model: str) -> dict[str, Any]:

@@ -155,6 +155,12 @@ class _Cache:
         self._guard = threading.Lock()
         self.max_items = max_items
 
+    def peek(self, key: Any) -> Any:
+        """The value of ``key`` if it is cached and fresh, else None (never computes)."""
+        with self._guard:
+            hit = self._values.get(key)
+        return hit[1] if hit is not None and hit[0] >= time.monotonic() else None
+
     def get(self, key: Any, ttl: float | None, compute: Callable[[], T]) -> T:
         now = time.monotonic()
         with self._guard:
@@ -190,6 +196,8 @@ class TournamentView:
     def __init__(self, ctx: OracleContext) -> None:
         self.ctx = ctx
         self._cache = _Cache()
+        self._names: dict[str, str] | None = None
+        self._names_lock = threading.Lock()
 
     def cached(self, key: Any, compute: Callable[[], T], ttl: float | None = None) -> T:
         """``compute()``, reused for ``ttl`` seconds (default: as long as a round's status)."""
@@ -320,6 +328,22 @@ class TournamentView:
             "leaves": entries,
         }
 
+    def cached_results(self, round_id: int) -> ResultsIndex | None:
+        """:meth:`results` when it can be answered from memory alone, else None."""
+        info = self._cache.peek(("info", round_id))
+        if info is None or info.results_hash == ZERO32:
+            return None
+        value: ResultsIndex | None = self._cache.peek(("results", "0x" + info.results_hash.hex()))
+        return value
+
+    def cached_leaves_json(self, round_id: int, account: str) -> bytes | None:
+        """:meth:`leaves_json` when it can be answered from memory alone, else None."""
+        index = self.cached_results(round_id)
+        if index is None:
+            return None
+        value: bytes | None = self._cache.peek(("leaves", index.digest, account))
+        return value
+
     def leaves_json(self, round_id: int, account: str) -> bytes:
         """:meth:`leaves` as JSON bytes, encoded once per results file and account."""
         digest = self.results(round_id).digest
@@ -396,26 +420,28 @@ class TournamentView:
     # ------------------------------------------------------------------ model names
 
     def model_names(self) -> dict[str, str]:
-        """Model names participants declared with their reveals, by model id."""
-
-        def read() -> dict[str, str]:
-            names = {}
-            for ref in self.ctx.store.list_refs("model-names"):
-                record = self.ctx.store.get_ref(ref)
-                if record:
-                    names[record["model_id"]] = record["name"]
-            return names
-
-        return self._cache.get(("names",), self.STATUS_TTL, read)
+        """Model names participants declared with their reveals, by model id: read from the
+        store once, then kept up to date by :meth:`remember_name` (do not modify it)."""
+        with self._names_lock:
+            if self._names is None:
+                names = {}
+                for ref in self.ctx.store.list_refs("model-names"):
+                    record = self.ctx.store.get_ref(ref)
+                    if record:
+                        names[record["model_id"]] = record["name"]
+                self._names = names
+            return self._names
 
     def remember_name(self, model_id: bytes, name: str) -> None:
         """Record a model's name (only ever the name its id was derived from)."""
         if model_id_of(name) != model_id:
             raise ValueError(f"model '{name}' does not hash to 0x{model_id.hex()}")
-        if self.model_names().get("0x" + model_id.hex()) == name:
-            return
-        ref = f"model-names/0x{model_id.hex()}"
-        if self.ctx.store.get_ref(ref) is None:
+        hex_id = "0x" + model_id.hex()
+        names = self.model_names()
+        with self._names_lock:
+            if names.get(hex_id) == name:
+                return
             # A name can be learnt again from the next reveal: no need to sync it to disk.
-            record = {"model_id": "0x" + model_id.hex(), "name": name}
-            self.ctx.store.put_ref(ref, record, durable=False)
+            record = {"model_id": hex_id, "name": name}
+            self.ctx.store.put_ref(f"model-names/{hex_id}", record, durable=False)
+            names[hex_id] = name

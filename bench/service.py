@@ -1,0 +1,423 @@
+"""The oracle service's throughput: reveal uploads and proof look-ups, driven by wrk.
+
+Run with `make bench-service` (about ten minutes). Starts a throw-away anvil with 1,010
+funded development accounts, deploys, opens a synthetic round of 5,000 stocks and stakes 10
+models from each of 1,000 accounts (10,000 positions), then starts `ape run oracle serve`
+and measures, with wrk on loopback (50 connections, one wrk thread: wrk is C and takes little
+of the machine's two cores from the service):
+
+* reveal uploads after close: 10 s of distinct reveals of 5,000-id parquet files (the
+  wallet's format), then 10 s of 5,000-id csv files: uploads per second and the p50 and p99
+  latency. Every upload must be accepted, and none may repeat (there are more prepared
+  reveals than the service can take in 10 s);
+* after the deadline and `ape run oracle resolve`: look-ups of one account's leaves with their
+  Merkle proofs (10 leaves per account) in the 10,000-leaf round, for 20 s at random
+  accounts: look-ups per second and the p50 and p99 latency.
+
+Results go to bench/results/service.json. Goals: 200 reveals/s or more and 2,000 proof
+look-ups/s or more on this 2-core machine.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import requests
+
+from oracle import PROJECT_ROOT
+
+RESULTS = PROJECT_ROOT / "bench" / "results" / "service.json"
+APE = PROJECT_ROOT / ".venv" / "bin" / "ape"
+ANVIL = PROJECT_ROOT / "node_modules" / ".bin" / "anvil"
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+ONE = 10**18
+ACCOUNTS, MODELS, FIRST = 1000, 10, 10
+STOCKS = 5000
+PARQUET_UPLOADS, CSV_UPLOADS = 4000, 1500
+UPLOAD_SECONDS = 10
+CONNECTIONS = 50
+BOUNDARY = "tournament-bench-boundary"
+
+UPLOAD_LUA = r"""
+-- Each wrk thread sends its share of the prepared multipart bodies, each once.
+local threads, counter = {}, 0
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+function init(args)
+  bodies, sent, answered, failures = {}, 0, 0, 0
+  local i = 0
+  for line in io.lines(args[1]) do
+    if i % tonumber(args[2]) == id then
+      local f = io.open(line, "rb")
+      bodies[#bodies + 1] = f:read("*a")
+      f:close()
+    end
+    i = i + 1
+  end
+end
+function request()
+  sent = sent + 1
+  if sent > #bodies then exhausted = 1 end
+  local body = bodies[math.min(sent, #bodies)]
+  return wrk.format("POST", "/api/v1/rounds/1/reveals",
+    {["Content-Type"] = "multipart/form-data; boundary=BOUNDARY"}, body)
+end
+function response(status, headers, body)
+  answered = answered + 1
+  if status ~= 200 or not string.find(body, '"accepted"', 1, true) then
+    failures = failures + 1
+  end
+end
+function done(summary, latency, requests)
+  local failed, ran_out = 0, 0
+  for _, t in ipairs(threads) do
+    failed = failed + t:get("failures")
+    ran_out = ran_out + (t:get("exhausted") or 0)
+  end
+  io.write(string.format("failures=%d\nexhausted=%d\n", failed, ran_out))
+end
+""".replace("BOUNDARY", BOUNDARY)
+
+LOOKUP_LUA = r"""
+-- Random accounts' leaves and proofs.
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args)
+  paths, failures = {}, 0
+  for line in io.lines(args[1]) do paths[#paths + 1] = line end
+  math.randomseed(os.time() + #paths)
+end
+function request()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+function response(status, headers, body)
+  if status ~= 200 or not string.find(body, '"proof"', 1, true) then failures = failures + 1 end
+end
+function done(summary, latency, requests)
+  local failed = 0
+  for _, t in ipairs(threads) do failed = failed + t:get("failures") end
+  io.write(string.format("failures=%d\n", failed))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+class Rpc:
+    """JSON-RPC to anvil in batches (thousands of transactions in a few requests)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.session = requests.Session()
+        self.session.trust_env = False
+
+    def call(self, method: str, *params: Any) -> Any:
+        reply = self.session.post(
+            self.url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
+        ).json()
+        if "error" in reply:
+            sys.exit(f"{method} failed: {reply['error']}")
+        return reply["result"]
+
+    def send_all(self, transactions: list[dict[str, Any]], batch: int = 250) -> None:
+        """eth_sendTransaction for each (anvil signs for its accounts); every one must land."""
+        nonces: dict[str, int] = {}
+        for tx in transactions:  # explicit nonces: a batch's transactions arrive together
+            sender = tx["from"]
+            if sender not in nonces:
+                nonces[sender] = int(self.call("eth_getTransactionCount", sender, "pending"), 16)
+            tx["nonce"] = hex(nonces[sender])
+            tx["gasPrice"] = "0x0"
+            nonces[sender] += 1
+        hashes: list[str] = []
+        # Mining one block per transaction cannot keep up with batches: mine full blocks.
+        self.call("evm_setAutomine", False)
+        for start in range(0, len(transactions), batch):
+            body = [
+                {"jsonrpc": "2.0", "id": i, "method": "eth_sendTransaction", "params": [tx]}
+                for i, tx in enumerate(transactions[start : start + batch])
+            ]
+            for reply in sorted(
+                self.session.post(self.url, json=body).json(), key=lambda r: r["id"]
+            ):
+                if "error" in reply:
+                    sys.exit(f"a transaction failed: {reply['error']}")
+                hashes.append(reply["result"])
+        while int(self.call("txpool_status")["pending"], 16):
+            self.call("evm_mine")
+        self.call("evm_setAutomine", True)
+        receipt = self.call("eth_getTransactionReceipt", hashes[-1])
+        if receipt is None or int(receipt["status"], 16) != 1:
+            pool = self.call("txpool_status")
+            sys.exit(f"the last transaction failed: {receipt} (pool {pool}, {len(hashes)} sent)")
+
+
+def wrk(script: str, url: str, args: list[str], duration: str) -> dict[str, Any]:
+    """Run wrk with ``script``; requests per second, p50 and p99 latency (ms), failures."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    run = subprocess.run(
+        [WRK, "-t1", f"-c{CONNECTIONS}", f"-d{duration}", "--timeout", "30s", "--latency",
+         "-s", handle.name, url, "--", *args],
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    os.unlink(handle.name)
+    out = run.stdout
+    if run.returncode != 0 or "Requests/sec" not in out:
+        sys.exit(f"wrk failed:\n{out}\n{run.stderr}")
+
+    def latency_ms(label: str) -> float:
+        value, unit = re.findall(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)[0]
+        return round(float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit], 2)
+
+    return {
+        "requests": int(re.findall(r"(\d+) requests in", out)[0]),
+        "per_second": round(float(re.findall(r"Requests/sec:\s+([\d.]+)", out)[0]), 1),
+        "p50_ms": latency_ms("50%"),
+        "p99_ms": latency_ms("99%"),
+        "failures": int(re.findall(r"failures=(\d+)", out)[0]),
+        "ran_out": bool(int((re.findall(r"exhausted=(\d+)", out) or ["0"])[0])),
+        "errors": re.findall(r"Socket errors: (.*)", out) or None,
+        "non_2xx": int((re.findall(r"Non-2xx or 3xx responses: (\d+)", out) or ["0"])[0]),
+    }
+
+
+def multipart(fields: dict[str, str], filename: str, data: bytes) -> bytes:
+    parts = [
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+    )
+    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
+
+
+def main() -> None:
+    from ape import networks
+    from eth_utils import keccak
+    from web3 import HTTPProvider, Web3
+
+    from oracle.chain.commitments import commitment, model_id_of
+    from oracle.chain.deploy import Roles, deploy
+    from oracle.market import to_parquet
+    from oracle.resolver import pipeline
+    from oracle.resolver.context import OracleContext
+    from oracle.resolver.manifest import Schedule
+    from oracle.store import LocalStore
+
+    if not Path(WRK).exists():
+        sys.exit("wrk is missing: apt-get install wrk (Debian's package), then run this again")
+    folder = Path(tempfile.mkdtemp(prefix="bench-service-"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    say(f"starting anvil with {FIRST + ACCOUNTS:,} accounts")
+    anvil = subprocess.Popen(
+        [str(ANVIL), "--port", str(port), "--accounts", str(FIRST + ACCOUNTS),
+         "--balance", "1000", "--silent", "--code-size-limit", "100000",
+         # Full blocks would raise the base fee past what queued transactions offer.
+         "--block-base-fee-per-gas", "0"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    env = {
+        **os.environ,
+        "TOURNAMENT_DEPLOYMENTS_DIR": str(folder / "deployments"),
+        "TOURNAMENT_STORE": str(folder / "store"),
+        "PATH": f"{PROJECT_ROOT / 'node_modules' / '.bin'}:{os.environ['PATH']}",
+    }
+    os.environ.update(env)
+    network = ["--network", "ethereum:local:foundry", "--provider-settings",
+               json.dumps({"host": url})]  # fmt: skip
+    service = None
+    try:
+        web3 = Web3(HTTPProvider(url))
+        for _ in range(600):
+            if web3.is_connected():
+                break
+            time.sleep(0.1)
+        rpc = Rpc(url)
+        with networks.parse_network_choice(
+            "ethereum:local:foundry", provider_settings={"host": url}
+        ) as provider:
+            from ape import accounts
+
+            dev = accounts.test_accounts
+            roles = Roles(*(str(dev[i].address) for i in (1, 2, 3, 4)))
+            deployment = deploy(provider, dev[0], roles).deployment
+            store = LocalStore(folder / "store")
+            ctx = OracleContext.connect(provider, store)
+            now = ctx.now()
+            schedule = Schedule(now + 7200, now + 10_800, now + 10_800, now + 9 * 86_400, 86_400)
+            say(f"opening a round of {STOCKS:,} stocks")
+            opened = pipeline.open_round(
+                ctx, dev[2], dev[1], schedule=schedule, budget=50_000 * ONE, min_stake=ONE
+            )
+            ids = pd.read_parquet(io.BytesIO(store.get(opened.manifest.live_data)))["id"].tolist()
+        tournament = web3.eth.contract(
+            address=deployment.contracts["Tournament"].address, abi=abi("Tournament")
+        )
+        token = web3.eth.contract(
+            address=deployment.contracts["TournamentToken"].address, abi=abi("TournamentToken")
+        )
+        stakers = [str(a) for a in web3.eth.accounts[FIRST : FIRST + ACCOUNTS]]
+        treasury = str(web3.eth.accounts[1])
+        started = time.perf_counter()
+        say(f"funding {ACCOUNTS:,} accounts")
+        funding = []
+        for who in stakers:
+            funding.append({"from": treasury, "to": token.address, "gas": hex(100_000),
+                            "data": token.encode_abi("transfer", [who, 1_000 * ONE])})  # fmt: skip
+            funding.append({"from": who, "to": token.address, "gas": hex(100_000),
+                            "data": token.encode_abi("approve", [tournament.address, 2**256 - 1])})  # fmt: skip
+        rpc.send_all(funding)
+        say(f"writing {PARQUET_UPLOADS + CSV_UPLOADS:,} predictions files and staking "
+            f"{ACCOUNTS * MODELS:,} positions")  # fmt: skip
+        rng = np.random.default_rng(0)
+        bodies = folder / "bodies"
+        bodies.mkdir()
+        parquet_list, csv_list, stakes = [], [], []
+        never_revealed = keccak(b"never revealed")
+        for n, (a, m) in enumerate((a, m) for a in range(ACCOUNTS) for m in range(MODELS)):
+            who, model = stakers[a], f"bench-{a}-{m}"
+            salt = secrets.token_bytes(32)
+            frame = pd.DataFrame({"id": ids, "prediction": rng.random(len(ids))})
+            if n < PARQUET_UPLOADS:
+                data, name, listing = to_parquet(frame), "p.parquet", parquet_list
+            elif n < PARQUET_UPLOADS + CSV_UPLOADS:
+                data, name, listing = frame.to_csv(index=False).encode(), "p.csv", csv_list
+            else:
+                data, name, listing = b"", "", None
+            file_hash = keccak(data) if listing is not None else never_revealed
+            c = commitment(31337, tournament.address, 1, who, model_id_of(model), file_hash, salt)
+            stakes.append({"from": who, "to": tournament.address, "gas": hex(250_000),
+                           "data": tournament.encode_abi("stake", [1, model_id_of(model), 2 * ONE, c])})  # fmt: skip
+            if listing is not None:
+                body = bodies / f"{n}.body"
+                fields = {"salt": "0x" + salt.hex(), "account": who, "model": model}
+                body.write_bytes(multipart(fields, name, data))
+                listing.append(str(body))
+        rpc.send_all(stakes)
+        staked = tournament.functions.getRound(1).call()[2]
+        assert staked == ACCOUNTS * MODELS * 2 * ONE, staked
+        setup_s = time.perf_counter() - started
+        say(f"staked in {setup_s:.0f} s")
+        (folder / "parquet.txt").write_text("\n".join(parquet_list) + "\n")
+        (folder / "csv.txt").write_text("\n".join(csv_list) + "\n")
+        (folder / "paths.txt").write_text(
+            "".join(f"/api/v1/rounds/1/accounts/{who}/leaves\n" for who in stakers)
+        )
+        rpc.call("evm_mine", schedule.close_time + 1)
+
+        service_port = free_port()
+        service_url = f"http://127.0.0.1:{service_port}"
+        service = subprocess.Popen(
+            [str(APE), "run", "oracle", "serve", "--port", str(service_port), *network],
+            cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for _ in range(600):
+            try:
+                requests.get(f"{service_url}/api/v1", timeout=2).raise_for_status()
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        say(f"uploading parquet reveals for {UPLOAD_SECONDS} s with {CONNECTIONS} connections")
+        parquet = wrk(
+            UPLOAD_LUA, service_url, [str(folder / "parquet.txt"), "1"], f"{UPLOAD_SECONDS}s"
+        )
+        say(f"parquet uploads: {parquet}")
+        if parquet["ran_out"]:
+            sys.exit("the service took every prepared reveal: raise PARQUET_UPLOADS")
+        say(f"uploading csv reveals for {UPLOAD_SECONDS} s")
+        csv = wrk(UPLOAD_LUA, service_url, [str(folder / "csv.txt"), "1"], f"{UPLOAD_SECONDS}s")
+        say(f"csv uploads: {csv}")
+        if csv["ran_out"]:
+            sys.exit("the service took every prepared reveal: raise CSV_UPLOADS")
+        accepted = sum(
+            1
+            for r in store.list_refs(f"rounds/31337/{tournament.address}/1/reveals")
+            if (store.get_ref(r) or {}).get("status") == "accepted"
+        )
+        say(f"{accepted:,} reveals accepted")
+        rpc.call("evm_mine", schedule.reveal_deadline + 1)
+        say("resolving the 10,000-position round")
+        resolve = subprocess.run(
+            [str(APE), "run", "oracle", "resolve", "--round", "1", *network],
+            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=3600,
+        )  # fmt: skip
+        if resolve.returncode != 0:
+            sys.exit(f"resolve failed:\n{resolve.stdout}\n{resolve.stderr}")
+        say(resolve.stdout.strip())
+        requests.get(
+            f"{service_url}/api/v1/rounds/1/accounts/{stakers[0]}/leaves"
+        ).raise_for_status()
+        say("proof look-ups for 20 s")
+        lookups = wrk(LOOKUP_LUA, service_url, [str(folder / "paths.txt")], "20s")
+        say(f"look-ups: {lookups}")
+    finally:
+        if service is not None:
+            service.terminate()
+            service.wait()
+        anvil.terminate()
+        anvil.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+
+    result = {
+        "round": {"positions": ACCOUNTS * MODELS, "accounts": ACCOUNTS, "stocks": STOCKS},
+        "reveal_uploads": {
+            "parquet": {**parquet, "file_bytes": "about 82 KB"},
+            "csv": {**csv, "file_bytes": "about 141 KB"},
+            "accepted": accepted,
+            "goal_per_second": 200,
+        },
+        "proof_lookups": {**lookups, "leaves_per_answer": MODELS, "goal_per_second": 2000},
+        "load": f"wrk 1 thread, {CONNECTIONS} connections, on loopback beside the service",
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                    "platform": platform.platform()},
+        "measured_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }  # fmt: skip
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+def abi(name: str) -> list[dict[str, Any]]:
+    from ape import project
+
+    return [
+        a.model_dump(mode="json", by_alias=True) for a in getattr(project, name).contract_type.abi
+    ]
+
+
+if __name__ == "__main__":
+    main()
