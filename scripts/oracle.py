@@ -7,8 +7,10 @@ Every command reads the tournament from the chain and its artefacts from the sto
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -390,11 +392,34 @@ def run_command(provider, once, interval, account_spec, store_path):
     metavar="URL",
     help="allow browser calls from this origin (repeatable; CORS is off without it)",
 )
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="worker threads for reveal checks and reads",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="service processes sharing the port (reveal checks use about a core each)",
+)
 @click.option("--access-log", is_flag=True, help="log every request")
 @store_option
 @cli_errors
 def serve_command(
-    provider, host, port, max_upload_mb, max_ids, cors_origins, access_log, store_path
+    provider,
+    host,
+    port,
+    max_upload_mb,
+    max_ids,
+    cors_origins,
+    threads,
+    workers,
+    access_log,
+    store_path,
 ):
     """Serve the API (/api/v1, described at /docs) and the leaderboard pages. Holds no key:
     it reads the chain and the store, and takes reveals through the intake."""
@@ -405,8 +430,11 @@ def serve_command(
     from oracle.service import ServiceLimits, create_app
 
     ctx = context(provider, store_path)
-    limits = ServiceLimits(int(max_upload_mb * 1024 * 1024), max_ids, tuple(cors_origins))
-    app = create_app(ctx, limits)
+    if not isinstance(ctx.store, LocalStore):
+        raise TournamentError("the service needs a local store")
+    limits = ServiceLimits(
+        int(max_upload_mb * 1024 * 1024), max_ids, tuple(cors_origins), threads=threads
+    )
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -420,14 +448,28 @@ def serve_command(
         f"(pages at /, API at /api/v1, its docs at /docs); Ctrl-C stops",
         err=True,
     )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "loop": "uvloop",
+        "http": "httptools",
+        "log_level": "warning",
+        "access_log": access_log,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(ctx, limits), **options)
+        return
+    import sys
+
+    from oracle import PROJECT_ROOT
+    from oracle.service.workers import CONFIG_ENV, worker_config
+
+    os.environ[CONFIG_ENV] = worker_config(provider, ctx.store.root, limits)
+    # The workers are new interpreters: they find this package the way this one did.
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
     uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        loop="uvloop",
-        http="httptools",
-        log_level="warning",
-        access_log=access_log,
+        "oracle.service.workers:create_from_environment", factory=True, workers=workers, **options
     )
 
 

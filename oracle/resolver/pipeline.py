@@ -332,7 +332,7 @@ class Intake:
             )
         result = self._check(position, salt, data, file_hash)
         # Only reveals of staked positions are kept: they are what the round's bundle publishes.
-        self.ctx.store.put(data, public=False)
+        self.ctx.store.put(data, public=False, digest=file_hash)
         self.ctx.store.put_ref(
             ref,
             {

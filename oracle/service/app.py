@@ -12,10 +12,11 @@ import contextlib
 import logging
 import re
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -27,6 +28,7 @@ from starlette.exceptions import HTTPException
 from oracle.chain.events import Status
 from oracle.errors import TournamentError, one_line
 from oracle.resolver.context import OracleContext
+from oracle.resolver.manifest import RoundManifest
 from oracle.resolver.pipeline import Intake
 from oracle.service.render import STATIC, Pages
 from oracle.service.uploads import BodyLimit, read_upload
@@ -43,6 +45,9 @@ API = "/api/v1"
 log = logging.getLogger("oracle.service")
 _SALT = re.compile(r"^0x[0-9a-fA-F]{64}$")
 PARQUET = "application/vnd.apache.parquet"
+#: Seconds from close and from the reveal deadline within which chain time is read afresh
+#: for every reveal (a block on a real chain moves time by seconds, never by a minute).
+WINDOW_EDGE = 60
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,8 @@ class ServiceLimits:
     max_ids: int = 100_000
     #: Origins allowed to call the API from a browser; none by default (CORS off).
     cors_origins: tuple[str, ...] = ()
+    #: Worker threads for blocking work (reveal checks, chain and store reads).
+    threads: int = 8
 
 
 class ApiError(HTTPException):
@@ -104,6 +111,8 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Few threads: more only queue for the interpreter lock and slow every request.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = limits.threads
         threading.Thread(target=warm, name="warm-intake", daemon=True).start()
         yield
 
@@ -225,13 +234,26 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
 
     # ------------------------------------------------------------------ API: reveals
 
+    def window_clock(manifest: RoundManifest) -> Callable[[], int]:
+        """Chain time for the intake: a read at most half a second old while the round is
+        well inside its reveal window (one read serves a burst of reveals), and a fresh read
+        within a minute of either edge, so close and the deadline are judged exactly."""
+        opens, closes = manifest.schedule.close_time, manifest.schedule.reveal_deadline
+
+        def clock() -> int:
+            now = view.now()
+            if opens + WINDOW_EDGE <= now <= closes - WINDOW_EDGE:
+                return now
+            return ctx.now()
+
+        return clock
+
     def intake_of(round_id: int) -> Intake:
         with intakes_lock:
             intake = intakes.get(round_id)
             if intake is None:
                 view.info(round_id)  # 404 for a round that does not exist
-                # Chain time at most half a second old: one read serves a burst of reveals.
-                intake = Intake(ctx, round_id, clock=view.now)
+                intake = Intake(ctx, round_id, clock=window_clock(view.manifest(round_id)))
                 if intake.error is None:
                     intakes[round_id] = intake
             return intake
@@ -244,7 +266,7 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
         account: Annotated[str, Form(description="the staking account's address")],
         model_id: Annotated[str | None, Form(description="the model id (0x + 64 hex)")] = None,
         model: Annotated[str | None, Form(description="the model's name (its id's source)")] = None,
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         """Reveal one position's predictions and salt, after close and before the reveal
         deadline. Answers ``accepted``, or ``rejected`` with the reason; the same reveal again
         gets the same answer. Outside the reveal window it is refused (409) with the times."""
@@ -273,14 +295,16 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
             )
         if result.accepted and model is not None:
             view.remember_name(mid, model)
-        return {
-            "round": round_id,
-            "account": address,
-            "model_id": "0x" + mid.hex(),
-            "status": result.status,
-            "reason": result.reason,
-            "predictions_hash": result.predictions_hash,
-        }
+        return JSONResponse(
+            {
+                "round": round_id,
+                "account": address,
+                "model_id": "0x" + mid.hex(),
+                "status": result.status,
+                "reason": result.reason,
+                "predictions_hash": result.predictions_hash,
+            }
+        )
 
     # ------------------------------------------------------------------ API: results
 

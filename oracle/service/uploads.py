@@ -66,6 +66,7 @@ def read_upload(handle: BinaryIO, max_bytes: int, max_ids: int) -> bytes:
     lines are counted chunk by chunk as it is read, a parquet file's rows from its footer."""
     chunks: list[bytes] = []
     size = lines = 0
+    parquet = False
     while True:
         chunk = handle.read(CHUNK)
         if not chunk:
@@ -73,13 +74,16 @@ def read_upload(handle: BinaryIO, max_bytes: int, max_ids: int) -> bytes:
         size += len(chunk)
         if size > max_bytes:
             raise _too_large(max_bytes)
+        if not chunks:
+            parquet = chunk.startswith(PARQUET_MAGIC)
         chunks.append(chunk)
-        lines += chunk.count(b"\n")
-        # A csv has a header line, then one line per id.
-        if lines - 1 > max_ids and not chunks[0].startswith(PARQUET_MAGIC):
-            raise _too_many(max_ids)
+        if not parquet:
+            lines += chunk.count(b"\n")
+            # A csv has a header line, then one line per id.
+            if lines - 1 > max_ids:
+                raise _too_many(max_ids)
     data = b"".join(chunks)
-    if data.startswith(PARQUET_MAGIC):
+    if parquet:
         rows = _parquet_rows(data)
         if rows is not None and rows > max_ids:
             raise _too_many(max_ids)

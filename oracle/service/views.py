@@ -30,6 +30,8 @@ from oracle.resolver.pipeline import manifest_of, published
 
 T = TypeVar("T")
 ZERO32 = b"\x00" * 32
+#: The store's log of model names, as participants declare them with their reveals.
+NAMES_LOG = "model-names"
 
 
 class NotFoundError(TournamentError):
@@ -196,7 +198,7 @@ class TournamentView:
     def __init__(self, ctx: OracleContext) -> None:
         self.ctx = ctx
         self._cache = _Cache()
-        self._names: dict[str, str] | None = None
+        self._named: set[str] = set()
         self._names_lock = threading.Lock()
 
     def cached(self, key: Any, compute: Callable[[], T], ttl: float | None = None) -> T:
@@ -420,28 +422,26 @@ class TournamentView:
     # ------------------------------------------------------------------ model names
 
     def model_names(self) -> dict[str, str]:
-        """Model names participants declared with their reveals, by model id: read from the
-        store once, then kept up to date by :meth:`remember_name` (do not modify it)."""
-        with self._names_lock:
-            if self._names is None:
-                names = {}
-                for ref in self.ctx.store.list_refs("model-names"):
-                    record = self.ctx.store.get_ref(ref)
-                    if record:
-                        names[record["model_id"]] = record["name"]
-                self._names = names
-            return self._names
+        """Model names participants declared with their reveals, by model id (from the store's
+        ``model-names`` log, re-read at most every couple of seconds)."""
+
+        def read() -> dict[str, str]:
+            return {r["model_id"]: r["name"] for r in self.ctx.store.read_log(NAMES_LOG)}
+
+        return self._cache.get(("names",), self.STATUS_TTL, read)
 
     def remember_name(self, model_id: bytes, name: str) -> None:
         """Record a model's name (only ever the name its id was derived from)."""
         if model_id_of(name) != model_id:
             raise ValueError(f"model '{name}' does not hash to 0x{model_id.hex()}")
         hex_id = "0x" + model_id.hex()
-        names = self.model_names()
+        if self.model_names().get(hex_id) == name:
+            return
         with self._names_lock:
-            if names.get(hex_id) == name:
+            if hex_id in self._named:
                 return
             # A name can be learnt again from the next reveal: no need to sync it to disk.
             record = {"model_id": hex_id, "name": name}
-            self.ctx.store.put_ref(f"model-names/{hex_id}", record, durable=False)
-            names[hex_id] = name
+            self.ctx.store.append(NAMES_LOG, record, durable=False)
+            self._named.add(hex_id)
+            self.model_names()[hex_id] = name  # this process sees it at once

@@ -50,8 +50,9 @@ class ArtefactStore(Protocol):
     :meth:`publish` makes one public. Every read checks the bytes against the hash.
     """
 
-    def put(self, data: bytes, *, public: bool = True) -> str:
-        """Store ``data`` (atomically) and return its content hash."""
+    def put(self, data: bytes, *, public: bool = True, digest: str | None = None) -> str:
+        """Store ``data`` (atomically) and return its content hash. A caller that has just
+        computed ``content_hash(data)`` may pass it as ``digest`` to save hashing twice."""
         ...
 
     def get(self, digest: str | bytes, *, public_only: bool = False) -> bytes:
@@ -72,8 +73,9 @@ class ArtefactStore(Protocol):
         disk before returning unless ``durable`` is False (for records that can be rebuilt)."""
         ...
 
-    def append(self, name: str, record: dict[str, Any]) -> None:
-        """Append ``record`` to the log ``name`` (synced to disk before returning)."""
+    def append(self, name: str, record: dict[str, Any], *, durable: bool = True) -> None:
+        """Append ``record`` to the log ``name``; synced to disk before returning unless
+        ``durable`` is False."""
         ...
 
     def read_log(self, name: str) -> list[dict[str, Any]]:

@@ -89,8 +89,8 @@ class LocalStore:
             raise StoreError(f"'{name}' is not a valid record name")
         return self.root / "refs" / f"{name}.json"
 
-    def put(self, data: bytes, *, public: bool = True) -> str:
-        digest = content_hash(data)
+    def put(self, data: bytes, *, public: bool = True, digest: str | None = None) -> str:
+        digest = digest or content_hash(data)
         target = self._path(digest, public)
         if target.exists() and self._intact(target, digest):
             return digest
@@ -154,7 +154,7 @@ class LocalStore:
     def _log_path(self, name: str) -> Path:
         return self.root / "logs" / self._ref_path(name).relative_to(self.root / "refs")
 
-    def append(self, name: str, record: dict[str, Any]) -> None:
+    def append(self, name: str, record: dict[str, Any], *, durable: bool = True) -> None:
         path = self._log_path(name).with_suffix(".jsonl")
         line = json.dumps(record, sort_keys=True, separators=(",", ":")).encode() + b"\n"
         try:
@@ -163,7 +163,8 @@ class LocalStore:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
                 os.write(fd, line)
-                os.fsync(fd)
+                if durable:
+                    os.fsync(fd)
             finally:
                 os.close(fd)
         except OSError as err:

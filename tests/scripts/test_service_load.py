@@ -1,6 +1,7 @@
 """The service under a bounded load on loopback, on a real anvil round of 1,000 positions:
 50 concurrent clients upload 1,000 reveals, then 10,000 requests read proofs and results.
-No reveal may be lost or doubled, and no request may fail.
+No reveal may be lost or doubled, and no request may fail. The service runs two worker
+processes, so the reveals of one round are taken by two processes at once.
 
 This checks correctness under load, not speed: `make bench-service` measures the rates.
 """
@@ -59,7 +60,8 @@ def crowd(net: Devnet) -> Iterator[tuple[Service, list[Submission]]]:
             positions.append((who, f"load-{n}-{m}", data, 1 + int(rng.integers(0, 20))))
     subs = stake_many(net, 1, positions)
     net.travel_to(net.manifest(1)["schedule"]["close_time"] + 1)
-    service = Service.start(net)
+    # Two processes, as under real load: they share the store, not memory.
+    service = Service.start(net, "--workers", "2")
     yield service, subs
     log = service.stop()
     assert "Traceback" not in log, log
