@@ -18,20 +18,17 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
+from bench_common import abi, free_port, say, write_result
 
 from oracle import PROJECT_ROOT
 
@@ -42,16 +39,6 @@ ONE = 10**18
 ACCOUNTS, MODELS = 100, 100
 FIRST_STAKER = 10
 STOCKS = 5000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 def measured(env: dict[str, str], *args: str) -> tuple[float, int, str]:
@@ -208,21 +195,8 @@ def main() -> None:
         "setup": {"staking_seconds": round(staking_s, 1), "intake_seconds": round(intake_s, 1),
                   "publish_seconds": round(publish_s, 1), "publish_peak_rss_bytes": publish_rss},
         "note": "wall times include ape's start-up (about 4 s per command)",
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "platform": platform.platform()},
-        "measured_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }  # fmt: skip
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
-
-
-def abi(name: str) -> list[dict[str, Any]]:
-    from ape import project
-
-    return [
-        a.model_dump(mode="json", by_alias=True) for a in getattr(project, name).contract_type.abi
-    ]
+    write_result(RESULTS, result)
 
 
 if __name__ == "__main__":

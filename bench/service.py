@@ -23,22 +23,20 @@ from __future__ import annotations
 import io
 import json
 import os
-import platform
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import requests
+from bench_common import abi, free_port, say, write_result
 
 from oracle import PROJECT_ROOT
 
@@ -120,16 +118,6 @@ function done(summary, latency, requests)
   io.write(string.format("failures=%d\n", failed))
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 class Rpc:
@@ -415,21 +403,8 @@ def main() -> None:
         "proof_lookups": {**lookups, "leaves_per_answer": MODELS, "goal_per_second": 2000},
         "load": f"wrk 1 thread, {CONNECTIONS} connections, on loopback beside the service",
         "service": "ape run oracle serve " + " ".join(SERVE),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "platform": platform.platform()},
-        "measured_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }  # fmt: skip
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
-
-
-def abi(name: str) -> list[dict[str, Any]]:
-    from ape import project
-
-    return [
-        a.model_dump(mode="json", by_alias=True) for a in getattr(project, name).contract_type.abi
-    ]
+    write_result(RESULTS, result)
 
 
 if __name__ == "__main__":
