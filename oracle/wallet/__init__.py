@@ -1,0 +1,6 @@
+"""The participant's side: saved submissions (salts and files) before anything is sent; the
+client and the `ape run wallet` commands build on it."""
+
+from oracle.wallet.vault import Submission, Vault, VaultError, prepare
+
+__all__ = ["Submission", "Vault", "VaultError", "prepare"]
