@@ -203,7 +203,9 @@ def test_badRequests_getOneLineJsonErrors(service: Service, staking: dict[str, A
     url = f"{service.url}/api/v1/rounds/1/reveals"
     form = {"salt": "0x" + sub.salt.hex(), "account": sub.account, "model": sub.model}
     file = {"file": ("p.csv", sub.data)}
-    assert "does not exist" in error_of(get(service, "/api/v1/rounds/7"), 404)
+    for path in ("", "/live-data", "/training-data", "/results", "/tree"):
+        assert "does not exist" in error_of(get(service, f"/api/v1/rounds/7{path}"), 404)
+    assert "not a model id" in error_of(get(service, "/api/v1/models/0x12"), 400)
     assert "valid integer" in error_of(get(service, "/api/v1/rounds/seven"), 422)
     assert "no such page" in error_of(get(service, "/api/v1/nothing"), 404)
     unknown_round = httpx.post(f"{service.url}/api/v1/rounds/7/reveals", data=form, files=file)
