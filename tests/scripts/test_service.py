@@ -550,3 +550,35 @@ def test_browser_staticReportOpensFromDiskWithNoServer(
     page.screenshot(path=str(ARTIFACTS / "report-round-1.png"), full_page=True)
     assert outside == []
     page.close()
+
+
+# ----------------------------------------------------------------------------- wallet client
+
+
+def test_walletClient_readsRoundsAndResultsAndSaysWhatTheServiceRefused(
+    service: Service, resolved: dict[str, Any]
+) -> None:
+    from oracle.wallet.service import ServiceClient, ServiceError
+
+    sub: Submission = resolved["subs"]["alice-linear"]
+    with ServiceClient(service.url) as client:
+        assert client.info()["chain_id"] == 31337
+        assert client.round(1)["root"] == resolved["results"]["root"]
+        assert content_hash(client.live_data(1)) == resolved["manifest"]["live_data"]
+        assert content_hash(client.results(1)) == resolved["results_hash"]
+        mine = client.leaves(1, sub.account)["leaves"]
+        assert {e["model_id"] for e in mine} == {
+            "0x" + model_id_of(m).hex() for m in ("linear", "random")
+        }
+        with pytest.raises(ServiceError, match=r"refused \(409\): too late") as late:
+            client.reveal(1, sub.account, sub.model, sub.salt, sub.data)
+        assert late.value.status == 409 and "reveal_deadline" in late.value.facts
+        with pytest.raises(ServiceError, match=r"refused \(404\): round 9 does not exist"):
+            client.round(9)
+    with (
+        ServiceClient("http://127.0.0.1:9") as nowhere,
+        pytest.raises(
+            ServiceError, match=r"cannot reach the oracle service at http://127\.0\.0\.1:9"
+        ),
+    ):
+        nowhere.info()
