@@ -19,6 +19,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def isolated_env(folder: Path, url: str) -> tuple[dict[str, str], list[str]]:
+    """The environment (its own deployment records and store under ``folder``, this process's
+    too) and the ``--network`` arguments that point `ape run` commands at the anvil at ``url``."""
+    from oracle import PROJECT_ROOT
+
+    env = {
+        **os.environ,
+        "TOURNAMENT_DEPLOYMENTS_DIR": str(folder / "deployments"),
+        "TOURNAMENT_STORE": str(folder / "store"),
+        "PATH": f"{PROJECT_ROOT / 'node_modules' / '.bin'}:{os.environ['PATH']}",
+    }
+    os.environ.update(env)
+    network = ["--network", "ethereum:local:foundry", "--provider-settings",
+               json.dumps({"host": url})]  # fmt: skip
+    return env, network
+
+
 def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 

@@ -16,8 +16,6 @@ Results go to bench/results/oracle.json. Goals: resolve and verify under 60 s, s
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import secrets
 import subprocess
@@ -28,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from bench_common import abi, free_port, say, write_result
+from bench_common import abi, free_port, isolated_env, say, write_result
 
 from oracle import PROJECT_ROOT
 
@@ -75,15 +73,7 @@ def main() -> None:
          "--balance", "100000", "--silent", "--code-size-limit", "100000"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    env = {
-        **os.environ,
-        "TOURNAMENT_DEPLOYMENTS_DIR": str(folder / "deployments"),
-        "TOURNAMENT_STORE": str(folder / "store"),
-        "PATH": f"{PROJECT_ROOT / 'node_modules' / '.bin'}:{os.environ['PATH']}",
-    }
-    os.environ.update(env)
-    network = ["--network", "ethereum:local:foundry", "--provider-settings",
-               json.dumps({"host": url})]  # fmt: skip
+    env, network = isolated_env(folder, url)
     try:
         web3 = Web3(HTTPProvider(url))
         for _ in range(100):

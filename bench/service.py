@@ -21,7 +21,6 @@ look-ups/s or more on this 2-core machine.
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import secrets
@@ -36,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import requests
-from bench_common import abi, free_port, say, write_result
+from bench_common import abi, free_port, isolated_env, say, write_result
 
 from oracle import PROJECT_ROOT
 
@@ -239,15 +238,7 @@ def main() -> None:
          "--block-base-fee-per-gas", "0"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    env = {
-        **os.environ,
-        "TOURNAMENT_DEPLOYMENTS_DIR": str(folder / "deployments"),
-        "TOURNAMENT_STORE": str(folder / "store"),
-        "PATH": f"{PROJECT_ROOT / 'node_modules' / '.bin'}:{os.environ['PATH']}",
-    }
-    os.environ.update(env)
-    network = ["--network", "ethereum:local:foundry", "--provider-settings",
-               json.dumps({"host": url})]  # fmt: skip
+    env, network = isolated_env(folder, url)
     service = None
     try:
         web3 = Web3(HTTPProvider(url))
