@@ -111,24 +111,16 @@ class Pages:
 
     def index(self) -> str:
         rounds = self.view.summaries()
-        series = self.view.supply_series()
-        numbers = [s.round for s in rounds]
         return self._render(
             "index.html",
             rounds=rounds,
             supply=self.view.total_supply(),
             cap=MAX_SUPPLY,
             now=self.view.now(),
-            supply_plot=plots.lines(
-                "supply",
-                [r for r, _ in series],
-                {"supply": [s / UNIT for _, s in series]},
-                xlabel="round",
-                ylabel="NMR",
-            ),
+            supply_plot=_supply_plot(self.view.supply_series(rounds)),
             flows_plot=plots.lines(
                 "flows",
-                numbers,
+                [s.round for s in rounds],
                 {
                     "reward paid": [s.reward_paid / UNIT for s in rounds],
                     "burned": [s.burned / UNIT for s in rounds],
@@ -164,13 +156,7 @@ class Pages:
                 empty="no scored position",
             )
         series = [(r, s) for r, s in self.view.supply_series() if r <= round_id]
-        values["supply_plot"] = plots.lines(
-            "supply",
-            [r for r, _ in series],
-            {"supply": [s / UNIT for _, s in series]},
-            xlabel="round",
-            ylabel="NMR",
-        )
+        values["supply_plot"] = _supply_plot(series)
         return self._render("round.html", r=summary, rows=rows, resolved=resolved, **values)
 
     def model(self, model_id: bytes) -> str:
@@ -195,6 +181,17 @@ class Pages:
                 ylabel="NMR",
             ),
         )
+
+
+def _supply_plot(series: list[tuple[int, int]]) -> str:
+    """The token supply (in tokens) after each round of ``series``."""
+    return plots.lines(
+        "supply",
+        [r for r, _ in series],
+        {"supply": [s / UNIT for _, s in series]},
+        xlabel="round",
+        ylabel="NMR",
+    )
 
 
 def write_round_report(view: TournamentView, round_id: int, path: Path) -> Path:

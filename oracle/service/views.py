@@ -27,9 +27,9 @@ from oracle.resolver import keeper
 from oracle.resolver.context import OracleContext
 from oracle.resolver.manifest import RoundManifest, load_json
 from oracle.resolver.pipeline import manifest_of, published
+from oracle.resolver.results import ZERO32
 
 T = TypeVar("T")
-ZERO32 = b"\x00" * 32
 #: The store's log of model names, as participants declare them with their reveals.
 NAMES_LOG = "model-names"
 
@@ -116,13 +116,13 @@ class LeaderboardRow:
     model: str | None
     stake: int
     status: str
-    reason: str
-    corr: float | None
-    mmc: float | None
-    tc: float | None
-    fnc: float | None
-    reward: int
-    burn: int
+    reason: str = ""
+    corr: float | None = None
+    mmc: float | None = None
+    tc: float | None = None
+    fnc: float | None = None
+    reward: int = 0
+    burn: int = 0
 
     @property
     def payout(self) -> int:
@@ -293,11 +293,11 @@ class TournamentView:
     def summaries(self) -> list[RoundSummary]:
         return [self.summary(r) for r in self.round_ids()]
 
-    def supply_series(self) -> list[tuple[int, int]]:
+    def supply_series(self, summaries: list[RoundSummary] | None = None) -> list[tuple[int, int]]:
         """(round, supply after that round's burns so far): the cap less every round's burned
-        tokens up to and including it."""
+        tokens up to and including it (from ``summaries`` when the caller has them)."""
         supply, series = MAX_SUPPLY, []
-        for s in self.summaries():
+        for s in self.summaries() if summaries is None else summaries:
             supply -= s.burned
             series.append((s.round, supply))
         return series
@@ -372,13 +372,6 @@ class TournamentView:
                     names.get("0x" + p.model_id.hex()),
                     p.stake,
                     "staked",
-                    "",
-                    None,
-                    None,
-                    None,
-                    None,
-                    0,
-                    0,
                 )
                 for p in positions
             ]
@@ -408,12 +401,10 @@ class TournamentView:
         wanted = "0x" + model_id.hex()
         history = []
         for round_id in self.round_ids():
-            if self.info(round_id).results_hash == ZERO32:
-                continue
             try:
                 index = self.results(round_id)
             except TournamentError:
-                continue  # a results file missing from this store: that round is left out
+                continue  # not posted yet, or its results file is not in this store
             for e in index.document["positions"]:
                 if e["model_id"] == wanted:
                     history.append({"round": round_id, **e})
