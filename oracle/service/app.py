@@ -14,7 +14,7 @@ import re
 import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
 from fastapi import FastAPI, File, Form, Request, UploadFile
@@ -39,9 +39,10 @@ from oracle.service.views import (
     checked_account,
     checked_model_id,
 )
-from oracle.store import ArtefactMissingError, CorruptArtefactError, normalise_hash
+from oracle.store import ArtefactMissingError, normalise_hash
 
 API = "/api/v1"
+T = TypeVar("T")
 log = logging.getLogger("oracle.service")
 _SALT = re.compile(r"^0x[0-9a-fA-F]{64}$")
 PARQUET = "application/vnd.apache.parquet"
@@ -78,6 +79,14 @@ def _status_of(err: TournamentError) -> int:
     if isinstance(err, NotReadyError):
         return 409
     return 500  # a server-side fault (a corrupt store entry, a chain that cannot be read)
+
+
+def _parsed(parse: Callable[[str], T], text: str) -> T:
+    """``parse(text)``, or a 400 answer with the parser's one-line reason."""
+    try:
+        return parse(text)
+    except ValueError as err:
+        raise ApiError(400, str(err)) from None
 
 
 def _media_type(data: bytes) -> str:
@@ -125,8 +134,6 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
         redoc_url=None,
         openapi_url=f"{API}/openapi.json",
     )
-    app.state.view = view
-    app.state.limits = limits
     # A request body may carry the file plus its small form fields.
     app.add_middleware(BodyLimit, max_bytes=limits.max_upload_bytes + 64 * 1024)
     if limits.cors_origins:
@@ -329,10 +336,7 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
     @app.get(f"{API}/rounds/{{round_id}}/accounts/{{account}}/leaves", tags=["results"])
     async def account_leaves(round_id: int, account: str) -> Response:
         """One account's leaves of a posted round, each with its Merkle proof."""
-        try:
-            address = checked_account(account)
-        except ValueError as err:
-            raise ApiError(400, str(err)) from None
+        address = _parsed(checked_account, account)
         data = view.cached_leaves_json(round_id, address)
         if data is None:
             data = await run_in_threadpool(view.leaves_json, round_id, address)
@@ -341,10 +345,7 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
     @app.get(f"{API}/models/{{model}}", tags=["results"])
     def model_history(model: str) -> dict[str, Any]:
         """A model's positions across posted rounds (by id, or by name)."""
-        try:
-            mid = checked_model_id(model)
-        except ValueError as err:
-            raise ApiError(400, str(err)) from None
+        mid = _parsed(checked_model_id, model)
         hex_id = "0x" + mid.hex()
         return {
             "model_id": hex_id,
@@ -359,10 +360,7 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
             digest = normalise_hash(digest)
         except TournamentError as err:
             raise ApiError(400, str(err)) from None
-        try:
-            return artefact_response(digest)
-        except CorruptArtefactError as err:
-            raise ApiError(500, str(err)) from None
+        return artefact_response(digest)  # a corrupt entry: the store's error, a 500
 
     # ------------------------------------------------------------------ pages
 
@@ -376,10 +374,7 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
 
     @app.get("/models/{model}", response_class=HTMLResponse, include_in_schema=False)
     def model_page(model: str) -> str:
-        try:
-            mid = checked_model_id(model)
-        except ValueError as err:
-            raise ApiError(400, str(err)) from None
+        mid = _parsed(checked_model_id, model)
         return pages.cached(f"/models/0x{mid.hex()}", lambda: pages.model(mid))
 
     return app
