@@ -84,10 +84,14 @@ class LocalStore:
         hex_digits = digest[2:]
         return self.root / ("public" if public else "private") / hex_digits[:2] / hex_digits
 
-    def _ref_path(self, name: str) -> Path:
+    def _named(self, folder: str, name: str, suffix: str) -> Path:
+        """The file of the record, log or lock ``name`` (checked) under ``folder``."""
         if not _REF_NAME.match(name) or ".." in name:
             raise StoreError(f"'{name}' is not a valid record name")
-        return self.root / "refs" / f"{name}.json"
+        return self.root / folder / f"{name}{suffix}"
+
+    def _ref_path(self, name: str) -> Path:
+        return self._named("refs", name, ".json")
 
     def put(self, data: bytes, *, public: bool = True, digest: str | None = None) -> str:
         digest = digest or content_hash(data)
@@ -151,11 +155,8 @@ class LocalStore:
         except OSError as err:
             raise StoreError(f"cannot write {path}: {err.strerror or err}") from None
 
-    def _log_path(self, name: str) -> Path:
-        return self.root / "logs" / self._ref_path(name).relative_to(self.root / "refs")
-
     def append(self, name: str, record: dict[str, Any], *, durable: bool = True) -> None:
-        path = self._log_path(name).with_suffix(".jsonl")
+        path = self._named("logs", name, ".jsonl")
         line = json.dumps(record, sort_keys=True, separators=(",", ":")).encode() + b"\n"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -171,7 +172,7 @@ class LocalStore:
             raise StoreError(f"cannot append to {path}: {err.strerror or err}") from None
 
     def read_log(self, name: str) -> list[dict[str, Any]]:
-        path = self._log_path(name).with_suffix(".jsonl")
+        path = self._named("logs", name, ".jsonl")
         try:
             lines = path.read_bytes().split(b"\n")
         except FileNotFoundError:
@@ -224,8 +225,7 @@ class LocalStore:
         """Hold the lock ``name`` (an advisory ``flock``), across threads and processes, until
         the block ends or the holder dies: exclusive (one holder), or ``shared`` (any number of
         shared holders, no exclusive one)."""
-        path = self.root / "locks" / f"{self._ref_path(name).relative_to(self.root / 'refs')}"
-        path = path.with_suffix(".lock")
+        path = self._named("locks", name, ".lock")
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a+b") as handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
