@@ -176,11 +176,11 @@ class Vault:
     def _make_private(self, folder: Path) -> None:
         """Create ``folder`` and its parents below the root (and the root), each mode 0700."""
         try:
-            path = self.root
-            for part in ("", *folder.relative_to(self.root).parts):
-                path = path / part if part else path
-                path.mkdir(parents=True, exist_ok=True, mode=0o700)
+            folder.mkdir(parents=True, exist_ok=True)
+            for path in (folder, *folder.parents):
                 path.chmod(0o700)
+                if path == self.root:
+                    break
         except OSError as err:
             raise VaultError(f"cannot create {folder}: {err.strerror or err}") from None
 
