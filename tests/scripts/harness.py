@@ -225,18 +225,26 @@ class Submission:
         return path
 
 
-def stake(
-    net: Devnet, round_id: int, account: str, model: str, data: bytes, tokens: int
-) -> Submission:
-    """Commit to ``data`` with a fresh salt and stake ``tokens`` on ``model``."""
+def _stake_call(
+    tournament: Any, round_id: int, account: str, model: str, data: bytes, tokens: int
+) -> tuple[Submission, Any]:
+    """A fresh salt's commitment to ``data``, and the call staking ``tokens`` on ``model``."""
     from eth_utils import keccak
 
     salt = secrets.token_bytes(32)
     sub = Submission(round_id, account, model, data, salt, tokens * ONE)
     commit = commitment(
-        31337, net.tournament.address, round_id, account, sub.model_id, keccak(data), salt
+        31337, tournament.address, round_id, account, sub.model_id, keccak(data), salt
     )
-    net.send(net.tournament.functions.stake(round_id, sub.model_id, sub.stake, commit), account)
+    return sub, tournament.functions.stake(round_id, sub.model_id, sub.stake, commit)
+
+
+def stake(
+    net: Devnet, round_id: int, account: str, model: str, data: bytes, tokens: int
+) -> Submission:
+    """Commit to ``data`` with a fresh salt and stake ``tokens`` on ``model``."""
+    sub, call = _stake_call(net.tournament, round_id, account, model, data, tokens)
+    net.send(call, account)
     return sub
 
 
@@ -245,17 +253,10 @@ def stake_many(
 ) -> list[Submission]:
     """Stake every (account, model, data, tokens) with fresh salts, sending the transactions
     back to back and waiting for the last one only (anvil mines each as it arrives)."""
-    from eth_utils import keccak
-
     subs, last = [], None
     tournament = net.tournament
     for account, model, data, tokens in positions:
-        salt = secrets.token_bytes(32)
-        sub = Submission(round_id, account, model, data, salt, tokens * ONE)
-        commit = commitment(
-            31337, tournament.address, round_id, account, sub.model_id, keccak(data), salt
-        )
-        call = tournament.functions.stake(round_id, sub.model_id, sub.stake, commit)
+        sub, call = _stake_call(tournament, round_id, account, model, data, tokens)
         last = call.transact({"from": account, "gas": 250_000})
         subs.append(sub)
     if last is not None:
