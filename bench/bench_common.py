@@ -8,6 +8,7 @@ import os
 import platform
 import socket
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,3 +64,64 @@ def write_result(path: Path, result: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
+
+
+@dataclass
+class BenchRound:
+    """A fresh deployment on a benchmark's anvil, with one synthetic round open."""
+
+    web3: Any
+    tournament: Any
+    token: Any
+    schedule: Any
+    round_id: int
+    ids: list[str]
+
+
+def open_synthetic_round(url: str, folder: Path) -> BenchRound:
+    """Deploy to the anvil at ``url`` (development accounts in their roles), then open and fund
+    a synthetic round of 5,000 stocks that closes in 2 h and takes reveals for 1 h more."""
+    import io
+
+    import pandas as pd
+    from ape import networks
+    from web3 import HTTPProvider, Web3
+
+    from oracle.chain.deploy import Roles, deploy
+    from oracle.resolver import pipeline
+    from oracle.resolver.context import OracleContext
+    from oracle.resolver.manifest import Schedule
+    from oracle.store import LocalStore
+
+    web3 = Web3(HTTPProvider(url))
+    for _ in range(600):
+        if web3.is_connected():
+            break
+        time.sleep(0.1)
+    with networks.parse_network_choice(
+        "ethereum:local:foundry", provider_settings={"host": url}
+    ) as provider:
+        from ape import accounts
+
+        dev = accounts.test_accounts
+        roles = Roles(*(str(dev[i].address) for i in (1, 2, 3, 4)))
+        deployment = deploy(provider, dev[0], roles).deployment
+        store = LocalStore(folder / "store")
+        ctx = OracleContext.connect(provider, store)
+        now, hour = ctx.now(), 3600
+        schedule = Schedule(
+            now + 2 * hour, now + 3 * hour, now + 3 * hour, now + 9 * 86_400, 86_400
+        )
+        say("opening a round of 5,000 stocks")
+        one = 10**18
+        opened = pipeline.open_round(
+            ctx, dev[2], dev[1], schedule=schedule, budget=50_000 * one, min_stake=one
+        )
+        ids = pd.read_parquet(io.BytesIO(store.get(opened.manifest.live_data)))["id"].tolist()
+
+    def contract(name: str) -> Any:
+        return web3.eth.contract(address=deployment.contracts[name].address, abi=abi(name))
+
+    return BenchRound(
+        web3, contract("Tournament"), contract("TournamentToken"), schedule, opened.round_id, ids
+    )

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from bench_common import abi, free_port, isolated_env, say, write_result
+from bench_common import free_port, isolated_env, open_synthetic_round, say, write_result
 
 from oracle import PROJECT_ROOT
 
@@ -55,14 +55,11 @@ def measured(env: dict[str, str], *args: str) -> tuple[float, int, str]:
 
 def main() -> None:
     from ape import networks
-    from web3 import HTTPProvider, Web3
 
     from oracle.chain.commitments import commitment, model_id_of
-    from oracle.chain.deploy import Roles, deploy
     from oracle.market import to_parquet
     from oracle.resolver import pipeline
     from oracle.resolver.context import OracleContext
-    from oracle.resolver.manifest import Schedule
     from oracle.store import LocalStore, content_hash
 
     folder = Path(tempfile.mkdtemp(prefix="bench-oracle-"))
@@ -75,41 +72,10 @@ def main() -> None:
     )  # fmt: skip
     env, network = isolated_env(folder, url)
     try:
-        web3 = Web3(HTTPProvider(url))
-        for _ in range(100):
-            if web3.is_connected():
-                break
-            time.sleep(0.1)
-        with networks.parse_network_choice(
-            "ethereum:local:foundry", provider_settings={"host": url}
-        ) as provider:
-            from ape import accounts
-
-            dev = accounts.test_accounts
-            roles = Roles(*(str(dev[i].address) for i in (1, 2, 3, 4)))
-            deployment = deploy(provider, dev[0], roles).deployment
-            store = LocalStore(folder / "store")
-            ctx = OracleContext.connect(provider, store)
-            now = ctx.now()
-            hour = 3600
-            schedule = Schedule(
-                now + 2 * hour, now + 3 * hour, now + 3 * hour, now + 9 * 86_400, 86_400
-            )
-            say(f"opening a round of {STOCKS:,} stocks")
-            opened = pipeline.open_round(
-                ctx, dev[2], dev[1], schedule=schedule, budget=50_000 * ONE, min_stake=ONE,
-            )  # fmt: skip
-            round_id = opened.round_id
-            ids = pd.read_parquet(__import__("io").BytesIO(store.get(opened.manifest.live_data)))[
-                "id"
-            ].tolist()
-
-        tournament = web3.eth.contract(
-            address=deployment.contracts["Tournament"].address, abi=abi("Tournament")
-        )
-        token = web3.eth.contract(
-            address=deployment.contracts["TournamentToken"].address, abi=abi("TournamentToken")
-        )
+        bench = open_synthetic_round(url, folder)
+        web3, tournament, token = bench.web3, bench.tournament, bench.token
+        schedule, round_id, ids = bench.schedule, bench.round_id, bench.ids
+        store = LocalStore(folder / "store")
         stakers = web3.eth.accounts[FIRST_STAKER : FIRST_STAKER + ACCOUNTS]
         treasury = web3.eth.accounts[1]
         say(f"funding {ACCOUNTS} accounts and staking {ACCOUNTS * MODELS:,} positions")

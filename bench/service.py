@@ -20,7 +20,6 @@ look-ups/s or more on this 2-core machine.
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import secrets
@@ -35,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import requests
-from bench_common import abi, free_port, isolated_env, say, write_result
+from bench_common import free_port, isolated_env, open_synthetic_round, say, write_result
 
 from oracle import PROJECT_ROOT
 
@@ -213,16 +212,10 @@ def multipart(fields: dict[str, str], filename: str, data: bytes) -> bytes:
 
 
 def main() -> None:
-    from ape import networks
     from eth_utils import keccak
-    from web3 import HTTPProvider, Web3
 
     from oracle.chain.commitments import commitment, model_id_of
-    from oracle.chain.deploy import Roles, deploy
     from oracle.market import to_parquet
-    from oracle.resolver import pipeline
-    from oracle.resolver.context import OracleContext
-    from oracle.resolver.manifest import Schedule
     from oracle.store import LocalStore
 
     if not Path(WRK).exists():
@@ -241,35 +234,11 @@ def main() -> None:
     env, network = isolated_env(folder, url)
     service = None
     try:
-        web3 = Web3(HTTPProvider(url))
-        for _ in range(600):
-            if web3.is_connected():
-                break
-            time.sleep(0.1)
         rpc = Rpc(url)
-        with networks.parse_network_choice(
-            "ethereum:local:foundry", provider_settings={"host": url}
-        ) as provider:
-            from ape import accounts
-
-            dev = accounts.test_accounts
-            roles = Roles(*(str(dev[i].address) for i in (1, 2, 3, 4)))
-            deployment = deploy(provider, dev[0], roles).deployment
-            store = LocalStore(folder / "store")
-            ctx = OracleContext.connect(provider, store)
-            now = ctx.now()
-            schedule = Schedule(now + 7200, now + 10_800, now + 10_800, now + 9 * 86_400, 86_400)
-            say(f"opening a round of {STOCKS:,} stocks")
-            opened = pipeline.open_round(
-                ctx, dev[2], dev[1], schedule=schedule, budget=50_000 * ONE, min_stake=ONE
-            )
-            ids = pd.read_parquet(io.BytesIO(store.get(opened.manifest.live_data)))["id"].tolist()
-        tournament = web3.eth.contract(
-            address=deployment.contracts["Tournament"].address, abi=abi("Tournament")
-        )
-        token = web3.eth.contract(
-            address=deployment.contracts["TournamentToken"].address, abi=abi("TournamentToken")
-        )
+        bench = open_synthetic_round(url, folder)
+        web3, tournament, token = bench.web3, bench.tournament, bench.token
+        schedule, ids = bench.schedule, bench.ids
+        store = LocalStore(folder / "store")
         stakers = [str(a) for a in web3.eth.accounts[FIRST : FIRST + ACCOUNTS]]
         treasury = str(web3.eth.accounts[1])
         started = time.perf_counter()
@@ -361,7 +330,7 @@ def main() -> None:
         )
         say(f"{accepted:,} reveals accepted")
         rpc.call("evm_mine", schedule.reveal_deadline + 1)
-        say("resolving the 10,000-position round")
+        say(f"resolving the {ACCOUNTS * MODELS:,}-position round")
         resolve = subprocess.run(
             [str(APE), "run", "oracle", "resolve", "--round", "1", *network],
             cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=3600,
