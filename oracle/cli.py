@@ -21,12 +21,15 @@ class DevnetCommand(ConnectedProviderCommand):
     """
 
     def invoke(self, ctx: click.Context) -> Any:
-        network_ctx = parse_network(ctx)
-        provider = getattr(network_ctx, "_provider", None)
-        devnet = devnet_for(provider) if provider is not None else None
-        if devnet is not None:
-            start(devnet)
+        ensure_devnet(getattr(parse_network(ctx), "_provider", None))
         return super().invoke(ctx)
+
+
+def ensure_devnet(provider: Any) -> None:
+    """Start the persistent devnet first when ``provider`` (not yet connected) points at it."""
+    devnet = devnet_for(provider) if provider is not None else None
+    if devnet is not None:
+        start(devnet)
 
 
 def devnet_for(provider: Any) -> Devnet | None:

@@ -25,6 +25,12 @@ LOCAL_ROLE_INDEX = {
 }
 
 
+#: ``--account test:N`` names development account N on local chains (plain ``N`` too).
+DEV_PREFIX = "test:"
+#: How many development accounts the mnemonic unlocks (ape-config.yaml, anvil's default).
+DEV_ACCOUNTS = 10
+
+
 def is_local_chain(provider: ProviderAPI) -> bool:
     """True on a development chain: ape's local network with a development chain id."""
     return bool(provider.network.is_local and provider.chain_id in LOCAL_CHAIN_IDS)
@@ -47,24 +53,29 @@ def resolve_account(spec: str | None, role: str, provider: ProviderAPI) -> Accou
     """Find the account that signs as ``role``.
 
     1. No ``spec`` on a local chain: the development account for that role.
-    2. A plain number ``N`` on a local chain: development account N.
+    2. ``N`` or ``test:N`` on a local chain: development account N.
     3. Otherwise an ape account alias (``ape accounts list``), unlocked without a prompt from
        ``APE_ACCOUNTS_<alias>_PASSPHRASE`` or, on a terminal, by asking once.
     """
     local = is_local_chain(provider)
     if spec is None:
-        if not local:
+        if role not in LOCAL_ROLE_INDEX or not local:
             raise AccountError(
                 f"no {role} account given for chain {provider.chain_id}: "
                 f"pass --account ALIAS (see `ape accounts list`)"
             )
         return test_account(LOCAL_ROLE_INDEX[role])
-    if spec.isdigit():
+    index = spec.removeprefix(DEV_PREFIX)
+    if index.isdigit():
         if not local:
             raise AccountError(
                 f"development account {spec} exists only on local chains: pass an ape account alias"
             )
-        return test_account(int(spec))
+        if int(index) >= DEV_ACCOUNTS:
+            raise AccountError(
+                f"development account {spec} does not exist: use test:0 to test:{DEV_ACCOUNTS - 1}"
+            )
+        return test_account(int(index))
     return load_keyfile_account(spec)
 
 

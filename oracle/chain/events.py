@@ -68,6 +68,22 @@ class Position:
         return f"{self.account}/0x{self.model_id.hex()}"
 
 
+@dataclass(frozen=True)
+class Holding:
+    """One account's position as it stands now: the stake still held (zero once withdrawn,
+    claimed or refunded), its last commitment, and its settlement if any."""
+
+    round_id: int
+    account: str
+    model_id: bytes
+    stake: int
+    commitment: bytes
+    #: "claimed" or "refunded" once settled, else None.
+    settled: str | None
+    #: What the settlement paid the account (stake + reward - burn, or the refunded stake).
+    payout: int
+
+
 @cache
 def _event_abis() -> dict[str, Any]:
     from ape import project
@@ -119,11 +135,16 @@ class TournamentReader:
 
         return project.Tournament.at(self.address)
 
-    def events(self, name: str, round_id: int | None = None) -> list[dict[str, Any]]:
-        """Every ``name`` event (of ``round_id``, its first indexed topic), in chain order."""
+    def events(
+        self, name: str, round_id: int | None = None, account: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every ``name`` event in chain order; of ``round_id`` (its first indexed topic) and
+        of ``account`` (its second: the position events' account) when given."""
         topics: list[Any] = ["0x" + event_topic(name).hex()]
-        if round_id is not None:
-            topics.append(_topic_of_uint(round_id))
+        if round_id is not None or account is not None:
+            topics.append(None if round_id is None else _topic_of_uint(round_id))
+        if account is not None:
+            topics.append("0x" + bytes.fromhex(account[2:]).rjust(32, b"\0").hex())
         logs = self.web3.eth.get_logs(
             {
                 "address": self.address,
@@ -191,6 +212,34 @@ class TournamentReader:
             Position(round_id, account, model_id, amount, commit[(account, model_id)])
             for (account, model_id), amount in sorted(stake.items())
             if amount > 0
+        ]
+
+    def holdings(self, account: str, round_id: int | None = None) -> list[Holding]:
+        """Every position ``account`` ever staked (in ``round_id``, or in every round), as it
+        stands now: its stake, its last commitment, and how it was settled."""
+        found: dict[tuple[int, bytes], dict[str, Any]] = {}
+        changes: list[tuple[int, int, str, dict[str, Any]]] = []
+        for name in ("Staked", "Withdrawn", "CommitmentReplaced", "Claimed", "Refunded"):
+            changes.extend(
+                (e["_block"], e["_index"], name, e) for e in self.events(name, round_id, account)
+            )
+        changes.sort(key=lambda c: (c[0], c[1]))
+        for _, _, name, e in changes:
+            item = found.setdefault(
+                (int(e["round"]), bytes(e["modelId"])),
+                {"stake": 0, "commitment": b"", "settled": None, "payout": 0},
+            )
+            if name in ("Staked", "Withdrawn"):
+                item["stake"] = int(e["stake"])
+            if name in ("Staked", "CommitmentReplaced"):
+                item["commitment"] = bytes(e["commitment"])
+            if name == "Claimed":
+                item.update(settled="claimed", stake=0, payout=int(e["payout"]))
+            if name == "Refunded":
+                item.update(settled="refunded", stake=0, payout=int(e["stake"]))
+        return [
+            Holding(round_id=r, account=account, model_id=m, **item)
+            for (r, m), item in sorted(found.items())
         ]
 
     def posted_budget(self, round_id: int) -> int:

@@ -1,9 +1,12 @@
-"""EIP-2612 permits for the tournament token, signed with eth-account."""
+"""EIP-2612 permits for the tournament token: the typed message, and signing it with a raw key
+(eth-account) or with any ape account (keyfile, development or hardware)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from eth_account import Account
-from eth_account.messages import encode_typed_data
+from eth_account.messages import SignableMessage, encode_typed_data
 
 PERMIT_TYPES = [
     {"name": "owner", "type": "address"},
@@ -14,20 +17,20 @@ PERMIT_TYPES = [
 ]
 
 
-def sign_permit(
+def permit_message(
     *,
     token_name: str,
     token_address: str,
     chain_id: int,
-    key: bytes | str,
     owner: str,
     spender: str,
     value: int,
     nonce: int,
     deadline: int,
-) -> tuple[int, bytes, bytes]:
-    """(v, r, s) of a permit over the token's EIP-712 domain (name, version "1", chain, address)."""
-    message = encode_typed_data(
+) -> SignableMessage:
+    """The permit as an EIP-712 message over the token's domain (name, version "1", chain,
+    address)."""
+    return encode_typed_data(
         domain_data={
             "name": token_name,
             "version": "1",
@@ -43,5 +46,19 @@ def sign_permit(
             "deadline": deadline,
         },
     )
-    signed = Account.sign_message(message, key)
+
+
+def sign_permit(*, key: bytes | str, **fields: Any) -> tuple[int, bytes, bytes]:
+    """(v, r, s) of a permit (see :func:`permit_message` for ``fields``) signed with ``key``."""
+    signed = Account.sign_message(permit_message(**fields), key)
     return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+
+
+def sign_permit_with(account: Any, **fields: Any) -> tuple[int, bytes, bytes]:
+    """(v, r, s) of a permit signed by an ape account (it must be the permit's owner)."""
+    signature = account.sign_message(permit_message(**fields))
+    if signature is None:
+        from oracle.errors import AccountError
+
+        raise AccountError(f"account {account.address} refused to sign the permit")
+    return int(signature.v), bytes(signature.r), bytes(signature.s)

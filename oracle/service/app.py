@@ -191,6 +191,7 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
         return {
             "chain_id": ctx.chain_id,
             "tournament": ctx.tournament,
+            "deployment_block": ctx.reader.from_block,
             "token": view.token_address(),
             "chain_time": view.now(),
             "rounds": len(view.round_ids()),

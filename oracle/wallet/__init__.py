@@ -1,7 +1,39 @@
-"""The participant's side: saved submissions (salts and files) before anything is sent; the
-client and the `ape run wallet` commands build on it."""
+"""The participant's side: a numerapi-style client (:class:`Wallet`) over the chain and the
+oracle service, and the vault that saves every salt and predictions file before a stake is
+sent. ``ape run wallet`` (scripts/wallet.py) is a thin command line over the client."""
 
+from oracle.wallet.client import (
+    Balance,
+    ClaimResult,
+    ModelPosition,
+    PositionStatus,
+    RevealAnswer,
+    RoundStatus,
+    SubmitResult,
+    Wallet,
+)
+from oracle.wallet.plan import NotConfirmedError, Plan, Sent, Step, WalletError
 from oracle.wallet.service import ServiceClient, ServiceError
 from oracle.wallet.vault import Submission, Vault, VaultError, prepare
 
-__all__ = ["ServiceClient", "ServiceError", "Submission", "Vault", "VaultError", "prepare"]
+__all__ = [
+    "Balance",
+    "ClaimResult",
+    "ModelPosition",
+    "NotConfirmedError",
+    "Plan",
+    "PositionStatus",
+    "RevealAnswer",
+    "RoundStatus",
+    "Sent",
+    "ServiceClient",
+    "ServiceError",
+    "Step",
+    "Submission",
+    "SubmitResult",
+    "Vault",
+    "VaultError",
+    "Wallet",
+    "WalletError",
+    "prepare",
+]

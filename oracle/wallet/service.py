@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from oracle.errors import TournamentError
+from oracle.store import content_hash
 
 API = "/api/v1"
 
@@ -69,6 +70,17 @@ class ServiceClient:
     def round(self, round_id: int) -> dict[str, Any]:
         """One round: phase, schedule, totals and artefact hashes."""
         return dict(self._request("GET", f"/rounds/{round_id}").json())
+
+    def artefact(self, digest: str) -> bytes:
+        """The public artefact with content hash ``digest``, checked against it here: a service
+        cannot hand over anything but the bytes the chain or a manifest names."""
+        data = self._request("GET", f"/artefacts/{digest}").content
+        if content_hash(data) != digest.lower():
+            raise ServiceError(
+                f"the service at {self.url} sent artefact {digest} with other content: do not "
+                "trust this service; ask its operator"
+            )
+        return data
 
     def live_data(self, round_id: int) -> bytes:
         return self._request("GET", f"/rounds/{round_id}/live-data").content

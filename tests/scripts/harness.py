@@ -28,6 +28,35 @@ ONE = 10**18
 TREASURY, OPERATOR, ORACLE, GUARDIAN = 1, 2, 3, 4
 
 
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    """The standard output of a command that must have succeeded."""
+    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def error_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The one ``Error: ...`` line of a command that must have failed cleanly."""
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def import_account(env: dict[str, str], alias: str, passphrase: str, key: str) -> None:
+    """Import ``key`` as ape keyfile account ``alias`` (in ``env``'s APE_DATA_FOLDER)."""
+    code = (
+        "import sys; from ape_accounts import import_account_from_private_key as i; "
+        "i(sys.argv[1], sys.argv[2], sys.argv[3])"
+    )
+    subprocess.run(
+        [str(PYTHON), "-W", "ignore", "-c", code, alias, passphrase, key],
+        env=env,
+        check=True,
+        cwd=PROJECT_ROOT,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from oracle import PROJECT_ROOT
+from tests.scripts.harness import error_line, import_account
 
 pytestmark = pytest.mark.anvil
 
@@ -48,12 +49,6 @@ def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
         cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL,
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
-
-
-def error_line(result: subprocess.CompletedProcess[str]) -> str:
-    lines = [line for line in result.stderr.splitlines() if line.startswith("Error")]
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 def local_args(port: int) -> list[str]:
@@ -96,19 +91,6 @@ def remote_anvil() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-
-
-def import_account(env: dict[str, str], alias: str, key: str) -> None:
-    code = (
-        "import sys; from ape_accounts import import_account_from_private_key as i; "
-        "i(sys.argv[1], sys.argv[2], sys.argv[3])"
-    )
-    subprocess.run(
-        [str(PYTHON), "-W", "ignore", "-c", code, alias, PASSPHRASE, key],
-        env=env,
-        check=True,
-        cwd=PROJECT_ROOT,
-    )
 
 
 def record(env: dict[str, str], chain_id: int) -> dict[str, object]:
@@ -192,12 +174,12 @@ def test_deploy_remote_needsAnUnlockedFundedAccount(env: dict[str, str], remote_
     assert unknown.returncode == 1
     assert "no account named 'nobody'" in error_line(unknown)
 
-    import_account(env, "operator_key", DEV_KEY)
+    import_account(env, "operator_key", PASSPHRASE, DEV_KEY)
     locked = run(env, "deploy", *remote, "--account", "operator_key", "--yes")
     assert locked.returncode == 1
     assert "is locked: set APE_ACCOUNTS_operator_key_PASSPHRASE" in error_line(locked)
 
-    import_account(env, "empty_key", UNFUNDED_KEY)
+    import_account(env, "empty_key", PASSPHRASE, UNFUNDED_KEY)
     poor = run(
         {**env, "APE_ACCOUNTS_empty_key_PASSPHRASE": PASSPHRASE},
         "deploy",

@@ -19,25 +19,14 @@ from tests.scripts.harness import (
     ONE,
     Devnet,
     Submission,
+    error_line,
     linear_model,
+    ok,
     predictions_csv,
     stake,
 )
 
 pytestmark = pytest.mark.anvil
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
-def error_line(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode != 0, result.stdout
-    assert "Traceback" not in result.stderr, result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.startswith("Error")]
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,83 @@
+"""What the wallet is about to send: a :class:`Plan` of transactions, each with its gas
+estimate, shown to the user (or to a ``confirm`` callback) before anything leaves the machine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from oracle.errors import TournamentError
+
+
+class WalletError(TournamentError):
+    """The wallet refuses a request: the message says why and what to do."""
+
+
+class NotConfirmedError(WalletError):
+    """The user declined the plan: nothing was sent."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One transaction: a tournament method, its arguments and its estimated gas."""
+
+    label: str
+    method: str
+    args: tuple[Any, ...]
+    gas: int
+
+
+@dataclass
+class Plan:
+    """What one wallet action will do (``lines``, for a person) and send (``steps``)."""
+
+    action: str
+    lines: list[str] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def gas(self) -> int:
+        return sum(s.gas for s in self.steps)
+
+
+#: Called with the plan before sending; False stops the action with nothing sent.
+Confirm = Callable[[Plan], bool]
+
+
+def always(_plan: Plan) -> bool:
+    """The default of the Python client: calling the method is the decision to send."""
+    return True
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A transaction the wallet sent and the chain included."""
+
+    label: str
+    tx_hash: str
+    gas_used: int
+
+
+def estimate(contract: Any, method: str, args: tuple[Any, ...], sender: Any) -> int:
+    """The gas ``method(*args)`` would use from ``sender`` now, or the contract's own reason
+    for refusing it (a one-line :class:`WalletError`)."""
+    from ape.exceptions import ApeException
+
+    from oracle.errors import explain_revert, one_line
+
+    try:
+        return int(getattr(contract, method).estimate_gas_cost(*args, sender=sender))
+    except ApeException as err:
+        reason = explain_revert(err) or one_line(str(err))
+        raise WalletError(f"the tournament would refuse {method}: {reason}") from None
+
+
+def send(contract: Any, steps: list[Step], sender: Any) -> list[Sent]:
+    """Send ``steps`` in order, waiting for each to be included; stops at the first failure."""
+    sent = []
+    for step in steps:
+        # ape's default gas limit on local networks is the block's; elsewhere it estimates.
+        receipt = getattr(contract, step.method)(*step.args, sender=sender)
+        sent.append(Sent(step.label, str(receipt.txn_hash), int(receipt.gas_used)))
+    return sent
