@@ -349,6 +349,21 @@ class Wallet:
             for s in self.vault.models(self.chain_id, self.reader.address, round_id, self.address)
         }
 
+    def _holding(self, round_id: int, model_id: bytes) -> Holding | None:
+        """This account's position on ``model_id`` in ``round_id``, if it ever staked there."""
+        found = [h for h in self.reader.holdings(self.address, round_id) if h.model_id == model_id]
+        return found[0] if found else None
+
+    def _checked_predictions(self, round_id: int, predictions: Predictions) -> bytes:
+        """The file's bytes, once the oracle's validator accepts them for ``round_id``."""
+        data = predictions_bytes(predictions)
+        universe = Universe(self.live_data(round_id)["id"].astype(str))
+        try:
+            read_submission(data, universe)
+        except InvalidSubmissionError as err:
+            raise WalletError(f"the predictions are invalid: {err}") from None
+        return data
+
     def _saved(self, holding: Holding, names: dict[bytes, Submission]) -> bool:
         saved = names.get(holding.model_id)
         return (
@@ -445,10 +460,7 @@ class Wallet:
         difference. Sending the same file again reuses its saved salt, so a submission that
         was interrupted finishes with the same commitment.
         """
-        try:
-            model_id = model_id_of(model)
-        except ValueError as err:
-            raise WalletError(f"model name {model!r}: {err}") from None
+        model_id = _model_id(model)
         info = self._open_round(round)
         units = tokens(stake)
         if units < info.min_stake:
@@ -456,18 +468,13 @@ class Wallet:
                 f"a stake of {format_amount(units)} is below round {round}'s minimum of "
                 f"{format_amount(info.min_stake)} tokens: stake more"
             )
-        data = predictions_bytes(predictions)
-        universe = Universe(self.live_data(round)["id"].astype(str))
-        try:
-            read_submission(data, universe)
-        except InvalidSubmissionError as err:
-            raise WalletError(f"the predictions are invalid: {err}") from None
+        data = self._checked_predictions(round, predictions)
         self._require_gas()
 
         tournament = self.reader.address
-        held = [h for h in self.reader.holdings(self.address, round) if h.model_id == model_id]
-        current = held[0].stake if held else 0
-        on_chain = held[0].commitment if held and current else b""
+        held = self._holding(round, model_id)
+        current = held.stake if held else 0
+        on_chain = held.commitment if held and current else b""
         submission = self.vault.submission_for(
             self.chain_id, tournament, round, self.address, model, data
         )
@@ -552,7 +559,7 @@ class Wallet:
         amount: Amount | None = None,
     ) -> list[Sent]:
         """Take ``amount`` tokens (all by default) out of ``model``'s stake before close."""
-        model_id = model_id_of(model)
+        model_id = _model_id(model)
         self._open_round(round)
         current = int(self.tournament.stakeOf(round, self.address, model_id))
         if current == 0:
@@ -708,7 +715,7 @@ class Wallet:
             )
         if predictions is not None and (restake_into is None or model is None):
             raise WalletError("predictions for a restake need restake_into and one model")
-        wanted = model_id_of(model) if model is not None else None
+        wanted = _model_id(model) if model is not None else None
         leaves = self._checked_service().leaves(round, self.address)["leaves"]
         names = self._names(round)
         chosen = []
@@ -778,20 +785,15 @@ class Wallet:
         """The commitment a restake into ``round_id`` binds, and the new submission to confirm
         afterwards if ``predictions`` made one."""
         if predictions is not None:
-            data = predictions_bytes(predictions)
-            universe = Universe(self.live_data(round_id)["id"].astype(str))
-            try:
-                read_submission(data, universe)
-            except InvalidSubmissionError as err:
-                raise WalletError(f"the predictions are invalid: {err}") from None
+            data = self._checked_predictions(round_id, predictions)
             submission = self.vault.submission_for(
                 self.chain_id, self.reader.address, round_id, self.address, name, data
             )
             self.vault.save_pending(submission, data)
             return submission.commitment_bytes, submission
-        held = [h for h in self.reader.holdings(self.address, round_id) if h.model_id == model_id]
-        if held and held[0].stake:
-            commit = held[0].commitment
+        held = self._holding(round_id, model_id)
+        if held and held.stake:
+            commit = held.commitment
             saved = self.vault.for_commitment(
                 self.chain_id, self.reader.address, round_id, self.address, name, commit
             )
@@ -824,6 +826,13 @@ class Wallet:
                 self._step(f"refund {label}", "refund", round, self.address, h.model_id)
             )
         return self._plan(plan)
+
+
+def _model_id(name: str) -> bytes:
+    try:
+        return model_id_of(name)
+    except ValueError as err:
+        raise WalletError(f"model name {name!r}: {err}") from None
 
 
 def _frame(data: bytes) -> pd.DataFrame:
