@@ -1,24 +1,35 @@
-"""`ape run demo` (`make demo`): a whole round on the local devnet, step by step."""
+"""`ape run demo` (`make demo`): whole tournament rounds on the local devnet.
+
+Deploys (or reuses the deployment), starts the oracle service in the background, funds the
+participants and plays ``--rounds`` rounds: train, submit, reveal, publish, resolve,
+finalize, claim and restake, then the leaderboard, the summary line, `verify` and the HTML
+report of each round. See oracle/demo/.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import time
+from pathlib import Path
+
 import click
+from rich.console import Console
+from rich.table import Table
 
 from oracle.chain.accounts import LOCAL_ROLE_INDEX, is_local_chain, test_account
 from oracle.chain.deploy import Roles, deploy
-from oracle.chain.token import format_amount, token_contract
+from oracle.chain.token import format_amount
 from oracle.cli import DevnetCommand
 from oracle.errors import NetworkError, cli_errors
+from oracle.store.local import write_atomically
+
+console = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 
 
-@click.command(cls=DevnetCommand)
-@cli_errors
-def cli(provider):
-    """Start the devnet, deploy (or reuse) the contracts and show what is there."""
-    if not is_local_chain(provider):
-        raise NetworkError("the demo runs on the local devnet only: drop --network")
+def deploy_or_reuse(provider) -> None:
     deployer = test_account(LOCAL_ROLE_INDEX["deployer"])
-    treasury = test_account(LOCAL_ROLE_INDEX["treasury"])
     roles = Roles(
         *(
             str(test_account(LOCAL_ROLE_INDEX[r]).address)
@@ -27,15 +38,84 @@ def cli(provider):
     )
     result = deploy(provider, deployer, roles)
     d = result.deployment
-    token = token_contract(d)
-    click.echo(
-        f"chain {d.chain_id} at {provider.uri}: contracts {'reused' if result.reused else 'deployed'}"
-    )
+    what = "reused" if result.reused else "deployed"
+    console.print(f"chain {d.chain_id} at {provider.uri}: contracts {what}")
     for name, rec in d.contracts.items():
-        click.echo(f"  {name}: {rec.address}")
-    click.echo(
-        f"  token: {token.name()} ({token.symbol()}), total supply {format_amount(token.totalSupply())}"
-    )
-    click.echo(
-        f"  treasury {treasury.address} holds {format_amount(token.balanceOf(treasury.address))}"
-    )
+        console.print(f"  {name}: {rec.address}")
+
+
+def leaderboard(outcome) -> Table:
+    table = Table(title=f"round {outcome.round}", title_justify="left")
+    for column in ("model", "stake", "CORR", "MMC", "TC", "payout", "burn", "status"):
+        table.add_column(column, justify="left" if column in ("model", "status") else "right")
+    for row in outcome.leaderboard:
+        scores = [row[k] for k in ("corr", "mmc", "tc")]
+        table.add_row(
+            row["model"],
+            format_amount(row["stake"]),
+            *("-" if v is None else f"{v:+.4f}" for v in scores),
+            format_amount(row["reward"]),
+            format_amount(row["burn"]),
+            row["status"],
+        )
+    return table
+
+
+@click.command(cls=DevnetCommand)
+@click.option("--rounds", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option(
+    "--participants", type=click.IntRange(min=20), default=22, show_default=True,
+    help="simulated participants (development accounts 10 and up)",
+)  # fmt: skip
+@click.option(
+    "--kind", type=click.Choice(["classic", "signals"]), default="classic", show_default=True
+)
+@click.option("--live-stocks", type=click.IntRange(min=100), default=5000, show_default=True)
+@click.option("--budget", default="1000", show_default=True, help="each round's budget")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="the service's port (default: 8000 if free)")  # fmt: skip
+@click.option("--timings", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="write per-phase wall times, transactions and gas here (JSON)")  # fmt: skip
+@click.option("--keep-serving", is_flag=True, help="leave the service running until Ctrl-C")
+@cli_errors
+def cli(provider, rounds, participants, kind, live_stocks, budget, port, timings, keep_serving):
+    """Play whole tournament rounds on the local devnet and report them."""
+    from oracle.demo.runner import Demo, DemoOptions
+
+    if not is_local_chain(provider):
+        raise NetworkError("the demo runs on the local devnet only: drop --network")
+    started = time.monotonic()
+    deploy_or_reuse(provider)
+    options = DemoOptions(rounds, participants, kind, live_stocks, budget, service_port=port)
+    demo = Demo(provider, options, console)
+    try:
+        with console.status("starting the oracle service and funding the participants"):
+            demo.setup()
+        setup_seconds = time.monotonic() - started
+        result = demo.run()
+        for outcome in result.rounds:
+            out.print(leaderboard(outcome))
+        for outcome in result.rounds:
+            out.print(outcome.summary)
+            out.print(f"  verify: {outcome.verify}")
+            out.print(f"  report: {outcome.report}")
+        out.print("incentive checks:")
+        for check in result.checks:
+            out.print(f"  {check.line()}")
+        total = time.monotonic() - started
+        console.print(
+            f"{len(result.rounds)} round(s) with {result.participants} participants and "
+            f"{result.models} models in {total:.0f} s ({setup_seconds:.0f} s of setup)"
+        )
+        if timings is not None:
+            data = {**result.to_json(), "setup_seconds": round(setup_seconds, 3),
+                    "total_seconds": round(total, 3)}  # fmt: skip
+            write_atomically(timings, json.dumps(data, indent=1).encode() + b"\n")
+        if keep_serving and demo.service is not None:
+            console.print(f"the leaderboard is at {demo.service.url}: Ctrl-C to stop")
+            with contextlib.suppress(KeyboardInterrupt):
+                demo.service.process.wait()
+        if not all(c.ok for c in result.checks):
+            raise click.ClickException("an incentive check failed (see above)")
+    finally:
+        demo.close()

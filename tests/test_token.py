@@ -84,6 +84,33 @@ def test_permit_validSignatureSetsAllowance(token: Any, signer: Any, bob: Any) -
     assert receipt.events == [token.Approval(signer.address, bob, 7 * ONE)]
 
 
+def test_permit_signedByAnApeAccountWorksWhenItsRHasALeadingZeroByte(
+    token: Any, alice: Any, bob: Any
+) -> None:
+    """ape hands r and s over as minimal bytes; one signature in 128 has a 31-byte one, which
+    must still reach the contract as the same 32-byte word."""
+    fields = {
+        "token_name": TOKEN_NAME,
+        "token_address": str(token.address),
+        "chain_id": ape.chain.chain_id,
+        "owner": alice.address,
+        "spender": bob.address,
+        "value": ONE,
+        "nonce": 0,
+    }
+    start = ape.chain.pending_timestamp + 3600
+    for deadline in range(start, start + 5000):
+        raw = alice.sign_message(permit.permit_message(**fields, deadline=deadline))
+        if min(len(bytes(raw.r)), len(bytes(raw.s))) < 32:
+            break
+    else:
+        pytest.fail("no signature with a short r or s in 5,000 tries")
+    v, r, s = permit.sign_permit_with(alice, **fields, deadline=deadline)
+    assert len(r) == len(s) == 32
+    token.permit(alice.address, bob, ONE, deadline, v, r, s, sender=bob)
+    assert token.allowance(alice.address, bob) == ONE
+
+
 def test_permit_expiredDeadlineReverts(token: Any, signer: Any, bob: Any) -> None:
     deadline = ape.chain.pending_timestamp - 1
     v, r, s = sign_permit(token, signer.key, signer.address, bob.address, ONE, 0, deadline)

@@ -27,7 +27,7 @@ LOCAL_ROLE_INDEX = {
 
 #: ``--account test:N`` names development account N on local chains (plain ``N`` too).
 DEV_PREFIX = "test:"
-#: How many development accounts the mnemonic unlocks (ape-config.yaml, anvil's default).
+#: How many development accounts anvil funds and unlocks (ape-config.yaml, anvil's default).
 DEV_ACCOUNTS = 10
 
 
@@ -43,17 +43,27 @@ def network_label(provider: ProviderAPI) -> str:
 
 
 def test_account(index: int) -> AccountAPI:
-    """The development mnemonic's account ``index`` (only meaningful on local chains)."""
+    """The development mnemonic's account ``index`` (only meaningful on local chains). The
+    first ten are anvil's funded accounts; later ones are derived from the same mnemonic and
+    hold nothing until funded."""
     from ape import accounts
 
-    return accounts.test_accounts[index]
+    if index < DEV_ACCOUNTS:
+        return accounts.test_accounts[index]
+    if index not in _derived:
+        _derived[index] = accounts.test_accounts.containers["test"].generate_account(index=index)
+    return _derived[index]
+
+
+_derived: dict[int, AccountAPI] = {}
 
 
 def resolve_account(spec: str | None, role: str, provider: ProviderAPI) -> AccountAPI:
     """Find the account that signs as ``role``.
 
     1. No ``spec`` on a local chain: the development account for that role.
-    2. ``N`` or ``test:N`` on a local chain: development account N.
+    2. ``N`` or ``test:N`` on a local chain: development account N of the mnemonic (0 to 9
+       are anvil's funded accounts; later ones are derived and need funding).
     3. Otherwise an ape account alias (``ape accounts list``), unlocked without a prompt from
        ``APE_ACCOUNTS_<alias>_PASSPHRASE`` or, on a terminal, by asking once.
     """
@@ -70,10 +80,6 @@ def resolve_account(spec: str | None, role: str, provider: ProviderAPI) -> Accou
         if not local:
             raise AccountError(
                 f"development account {spec} exists only on local chains: pass an ape account alias"
-            )
-        if int(index) >= DEV_ACCOUNTS:
-            raise AccountError(
-                f"development account {spec} does not exist: use test:0 to test:{DEV_ACCOUNTS - 1}"
             )
         return test_account(int(index))
     return load_keyfile_account(spec)

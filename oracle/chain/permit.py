@@ -61,4 +61,13 @@ def sign_permit_with(account: Any, **fields: Any) -> tuple[int, bytes, bytes]:
         from oracle.errors import AccountError
 
         raise AccountError(f"account {account.address} refused to sign the permit")
-    return int(signature.v), bytes(signature.r), bytes(signature.s)
+    # ape's signatures carry r and s as minimal big-endian bytes: a value below 2**248 comes
+    # with fewer than 32 bytes, which a bytes32 argument would pad on the wrong side.
+    return int(signature.v), _word(signature.r), _word(signature.s)
+
+
+def _word(value: bytes) -> bytes:
+    """A 32-byte big-endian word from minimal big-endian bytes."""
+    if len(value) > 32:
+        raise ValueError(f"a signature component of {len(value)} bytes")
+    return bytes(value).rjust(32, b"\0")

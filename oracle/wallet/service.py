@@ -27,9 +27,15 @@ class ServiceError(TournamentError):
 class ServiceClient:
     """One oracle service, at ``url`` (for example ``http://127.0.0.1:8000``)."""
 
+    #: Artefacts are content-addressed, so a checked one can be kept: the few most recent,
+    #: each up to 64 MB (live data is fetched again for every submission otherwise).
+    CACHE_ITEMS = 8
+    CACHE_ITEM_BYTES = 64 * 1024 * 1024
+
     def __init__(self, url: str, *, timeout: float = 60.0) -> None:
         self.url = url.rstrip("/")
         self._http = httpx.Client(base_url=self.url, timeout=timeout)
+        self._artefacts: dict[str, bytes] = {}
 
     def close(self) -> None:
         self._http.close()
@@ -74,12 +80,20 @@ class ServiceClient:
     def artefact(self, digest: str) -> bytes:
         """The public artefact with content hash ``digest``, checked against it here: a service
         cannot hand over anything but the bytes the chain or a manifest names."""
+        digest = digest.lower()
+        cached = self._artefacts.get(digest)
+        if cached is not None:
+            return cached
         data = self._request("GET", f"/artefacts/{digest}").content
-        if content_hash(data) != digest.lower():
+        if content_hash(data) != digest:
             raise ServiceError(
                 f"the service at {self.url} sent artefact {digest} with other content: do not "
                 "trust this service; ask its operator"
             )
+        if len(data) <= self.CACHE_ITEM_BYTES:
+            while len(self._artefacts) >= self.CACHE_ITEMS:
+                self._artefacts.pop(next(iter(self._artefacts)))
+            self._artefacts[digest] = data
         return data
 
     def live_data(self, round_id: int) -> bytes:
