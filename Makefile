@@ -14,12 +14,15 @@ APE := $(BIN)/ape
 PY := $(BIN)/python
 FORGE := $(ROOT)/node_modules/.bin/forge
 
-.PHONY: help setup test test-python test-forge test-unit gas-check demo devnet devnet-stop deploy \
-        bench-gas fuzz lint fmt lock slither-venv clean numerai-tools-venv scoring-fixtures \
-        bench-scoring bench-oracle bench-service serve
+.PHONY: help setup test test-python test-forge test-unit gas-check demo demo-reset devnet \
+        devnet-stop deploy bench-gas fuzz lint fmt lock slither-venv clean numerai-tools-venv \
+        scoring-fixtures bench-scoring bench-oracle bench-service bench-e2e serve
+
+# `make demo ROUNDS=3` plays three rounds.
+ROUNDS ?= 1
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 setup: ## install the venv, npm packages and solc shim (idempotent)
 	@tools/bootstrap.sh
@@ -40,8 +43,12 @@ test-forge: setup
 gas-check: setup ## fail if gas use differs from the committed snapshot
 	$(FORGE) snapshot --check --snap bench/gas-snapshot --match-path 'tests/foundry/gas/*'
 
-demo: setup ## start the devnet, deploy, print the addresses and supply
-	$(APE) run demo
+demo: setup ## whole rounds on the local devnet with 22 participants (ROUNDS=K for K rounds)
+	$(APE) run demo --rounds $(ROUNDS)
+
+demo-reset: ## stop the devnet and forget its chain, store, deployment, demo wallets and reports
+	@if [ -x $(PY) ]; then $(PY) -m oracle.chain.devnet stop || true; fi
+	rm -rf .devnet .store .demo reports deployments/31337.json
 
 serve: setup ## the oracle service (API, reveal intake, leaderboard) for the local devnet on 127.0.0.1:8000
 	$(APE) run oracle serve
@@ -66,6 +73,9 @@ bench-service: setup ## reveal uploads and proof look-ups per second (wrk) into 
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
 		|| { echo "error: wrk is missing: sudo apt-get install wrk" >&2; exit 1; }
 	$(PY) bench/service.py
+
+bench-e2e: setup ## whole rounds: the demo, and 1,000 participants, into bench/results/e2e.json
+	$(PY) bench/e2e.py
 
 bench-scoring: setup ## scoring time and memory into bench/results/scoring.json (vs numerai-tools if its venv exists)
 	$(PY) bench/scoring.py

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -19,13 +21,13 @@ from rich.table import Table
 
 from oracle.chain.accounts import LOCAL_ROLE_INDEX, is_local_chain, test_account
 from oracle.chain.deploy import Roles, deploy
-from oracle.chain.token import format_amount
+from oracle.chain.token import UNIT
 from oracle.cli import DevnetCommand
 from oracle.errors import NetworkError, cli_errors
 from oracle.store.local import write_atomically
 
 console = Console(stderr=True, highlight=False)
-out = Console(highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 
 def deploy_or_reuse(provider) -> None:
@@ -52,10 +54,10 @@ def leaderboard(outcome) -> Table:
         scores = [row[k] for k in ("corr", "mmc", "tc")]
         table.add_row(
             row["model"],
-            format_amount(row["stake"]),
+            f"{row['stake'] / UNIT:.4f}".rstrip("0").rstrip("."),
             *("-" if v is None else f"{v:+.4f}" for v in scores),
-            format_amount(row["reward"]),
-            format_amount(row["burn"]),
+            f"{row['reward'] / UNIT:.4f}",
+            f"{row['burn'] / UNIT:.4f}",
             row["status"],
         )
     return table
@@ -64,8 +66,8 @@ def leaderboard(outcome) -> Table:
 @click.command(cls=DevnetCommand)
 @click.option("--rounds", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option(
-    "--participants", type=click.IntRange(min=20), default=22, show_default=True,
-    help="simulated participants (development accounts 10 and up)",
+    "--participants", type=click.IntRange(min=13), default=22, show_default=True,
+    help="simulated participants (development accounts 10 and up); 13 cover every behaviour",
 )  # fmt: skip
 @click.option(
     "--kind", type=click.Choice(["classic", "signals"]), default="classic", show_default=True
@@ -76,17 +78,28 @@ def leaderboard(outcome) -> Table:
               help="the service's port (default: 8000 if free)")  # fmt: skip
 @click.option("--timings", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="write per-phase wall times, transactions and gas here (JSON)")  # fmt: skip
+@click.option("--reports", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="where the round reports go (default: reports/)")  # fmt: skip
 @click.option("--keep-serving", is_flag=True, help="leave the service running until Ctrl-C")
 @cli_errors
-def cli(provider, rounds, participants, kind, live_stocks, budget, port, timings, keep_serving):
+def cli(
+    provider, rounds, participants, kind, live_stocks, budget, port, timings, reports,
+    keep_serving,
+):  # fmt: skip
     """Play whole tournament rounds on the local devnet and report them."""
+    from ape.logging import logger
+
     from oracle.demo.runner import Demo, DemoOptions
 
     if not is_local_chain(provider):
         raise NetworkError("the demo runs on the local devnet only: drop --network")
+    # The participants send hundreds of transactions: ape's line per transaction is noise here.
+    logger.set_level("WARNING")
     started = time.monotonic()
     deploy_or_reuse(provider)
     options = DemoOptions(rounds, participants, kind, live_stocks, budget, service_port=port)
+    if reports is not None:
+        options = replace(options, reports=reports)
     demo = Demo(provider, options, console)
     try:
         with console.status("starting the oracle service and funding the participants"):

@@ -17,7 +17,6 @@ from typing import Any
 from oracle import PROJECT_ROOT
 from oracle.errors import TournamentError, one_line
 
-
 APE_LOG = re.compile(r"^(DEBUG|INFO|SUCCESS|WARNING|ERROR):\s")
 
 
@@ -63,9 +62,7 @@ class Oracle:
             line = errors[-1] if errors else one_line(result.stderr[-2000:] or "no output")
             raise DemoError(f"`ape run oracle {command} {' '.join(args)}` failed: {line}")
         # ape logs its transactions on standard output too: keep the command's own lines.
-        return "\n".join(
-            line for line in result.stdout.splitlines() if not APE_LOG.match(line)
-        )
+        return "\n".join(line for line in result.stdout.splitlines() if not APE_LOG.match(line))
 
 
 def port_is_free(port: int) -> bool:

@@ -51,6 +51,14 @@ PARTICIPANT_ETHER = 10**18
 WALLET_CLAIMS_UP_TO = 50
 
 
+DEMO_DIR_ENV = "TOURNAMENT_DEMO_DIR"
+
+
+def demo_folder() -> Path:
+    """Where the demo keeps its participants' wallets: ``$TOURNAMENT_DEMO_DIR`` or .demo/."""
+    return Path(os.environ.get(DEMO_DIR_ENV, PROJECT_ROOT / ".demo"))
+
+
 @dataclass(frozen=True)
 class DemoOptions:
     rounds: int = 1
@@ -58,7 +66,8 @@ class DemoOptions:
     kind: str = "classic"
     live_stocks: int = 5000
     budget: str = "1000"
-    folder: Path = PROJECT_ROOT / ".demo"
+    #: The participants' wallet folder.
+    folder: Path = field(default_factory=lambda: demo_folder())
     reports: Path = PROJECT_ROOT / "reports"
     service_port: int | None = None
 
@@ -153,6 +162,7 @@ class Demo:
             TimeElapsedColumn(),
             console=self.console,
             transient=True,
+            disable=not self.console.is_terminal,
         )
 
     def _each(self, label: str, items: list[Any], act: Callable[[Any], None]) -> None:
@@ -378,9 +388,9 @@ class Demo:
             sent.extend(result.sent)
             for name, payout in result.claimed:
                 self.console.print(
-                    f"  {name}: {format_amount(payout)} NMR restaked into round {next_round}"
+                    f"  {name}: {payout / UNIT:.4f} NMR restaked into round {next_round}"
                 )
-        others = [p for p in self.people if not p.restakes]
+        # Everyone claims what is left (the restakers their other models).
         if len(self.people) > WALLET_CLAIMS_UP_TO:
             self.oracle.run("settle", "--round", str(round_id))
             return
@@ -392,7 +402,7 @@ class Demo:
                 if "nothing left to claim" not in str(err):
                     raise
 
-        self._each(f"{len(others)} participants claim", others, claim)
+        self._each(f"{len(self.people)} participants claim", self.people, claim)
 
     # ------------------------------------------------------------------ results
 

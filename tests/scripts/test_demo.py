@@ -1,0 +1,100 @@
+"""`ape run demo` on a real anvil, as `make demo` runs it, with fewer participants and stocks:
+three rounds whose summary lines must match the chain and whose incentive checks must pass,
+then a second run that continues with a new round."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oracle.chain.token import MAX_SUPPLY, parse_amount
+from tests.scripts.harness import Devnet, free_port, ok
+
+pytestmark = pytest.mark.anvil
+SUMMARY = re.compile(
+    r"^round (\d+): (\d+) models, reward ([0-9.]+) NMR, burned ([0-9.]+) NMR, "
+    r"supply ([0-9.]+) NMR, root (0x[0-9a-f]{64})$"
+)
+
+
+def run_demo(net: Devnet, folder: Path, *args: str) -> str:
+    argv = ["--participants", "13", "--live-stocks", "600", "--port", str(free_port()),
+            "--reports", str(folder / "reports"),
+            "--timings", str(folder / "timings.json")]  # fmt: skip
+    env = {"TOURNAMENT_DEMO_DIR": str(folder / "demo")}
+    return ok(net.ape("demo", *argv, *args, extra_env=env))
+
+
+def summaries(out: str) -> list[tuple[str, ...]]:
+    found = [SUMMARY.match(line) for line in out.splitlines() if " models, reward " in line]
+    assert found and all(found), out
+    return [m.groups() for m in found if m]
+
+
+def events(net: Devnet, name: str, round_id: int) -> list[Any]:
+    event = getattr(net.tournament.events, name)
+    return list(event.get_logs(from_block=0, argument_filters={"round": round_id}))
+
+
+def check_against_chain(net: Devnet, lines: list[tuple[str, ...]], burned_before: int) -> int:
+    """Each summary line's figures from the chain; returns the burns so far."""
+    burned = burned_before
+    for round_text, models, reward, burn, supply, root in lines:
+        round_id = int(round_text)
+        view = net.round_view(round_id)
+        assert root == "0x" + bytes(view[4]).hex()
+        claims = events(net, "Claimed", round_id)
+        assert int(models) == len(claims), "every position was claimed"
+        # The reward is what left the round's budget: funded, less what finalize returned,
+        # less what is still reserved for unclaimed leaves.
+        funded = events(net, "RoundFunded", round_id)[-1]["args"]["budget"]
+        returned = events(net, "RoundFinalized", round_id)[0]["args"]["budgetReturned"]
+        assert parse_amount(reward) == funded - returned - int(view[8])  # rewardLeft
+        assert parse_amount(burn) == sum(c["args"]["burn"] for c in claims)
+        burned += parse_amount(burn)
+        assert parse_amount(supply) == MAX_SUPPLY - burned
+    return burned
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's participants' wallets, reports and timings, kept across both runs."""
+    return tmp_path_factory.mktemp("demo")
+
+
+def test_demo_threeRoundsMatchTheChainAndPassTheIncentiveChecks(net: Devnet, folder: Path) -> None:
+    out = run_demo(net, folder, "--rounds", "3")
+    lines = summaries(out)
+    assert [int(line[0]) for line in lines] == [1, 2, 3]
+    burned = check_against_chain(net, lines, 0)
+    assert net.token.functions.totalSupply().call() == MAX_SUPPLY - burned
+
+    for round_id, *_ in lines:
+        assert f"verify: OK round {round_id} root" in out
+        report = (folder / "reports" / f"round-{round_id}.html").read_text()
+        assert "<style>" in report and not re.search(r"(src|href)=\"https?://", report)
+    checks = [line for line in out.splitlines() if line.startswith("  ok ")]
+    assert "FAIL" not in out
+    assert any("hedge grace-p + grace-1-p never gains" in c and "3 round(s)" in c for c in checks)
+    assert any("copy frank-copy earns no more per token than alice-linear" in c for c in checks)
+    assert any("random predictions' mean payout ratio" in c for c in checks)
+    for name in ("judy-linear", "mallory-trees"):
+        row = next(line for line in out.splitlines() if line.startswith(f"│ {name} "))
+        assert ("rejected" if name.startswith("judy") else "unrevealed") in row
+        assert row.count("0.0000") == 2, "neither paid nor burned"
+
+    timings = json.loads((folder / "timings.json").read_text())
+    phases = {p["phase"] for p in timings["phases"]}
+    assert {"train", "submit", "reveal", "resolve", "finalize", "claim", "verify"} <= phases
+
+
+def test_demo_runAgainContinuesWithTheNextRound(net: Devnet, folder: Path) -> None:
+    before = int(net.token.functions.totalSupply().call())
+    lines = summaries(run_demo(net, folder, "--rounds", "1"))
+    assert [int(line[0]) for line in lines] == [4]
+    burned = check_against_chain(net, lines, MAX_SUPPLY - before)
+    assert net.token.functions.totalSupply().call() == MAX_SUPPLY - burned
