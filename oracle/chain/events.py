@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from eth_abi import decode
 from eth_utils import keccak, to_checksum_address
 
+from oracle.chain.abi import Views
 from oracle.chain.hashing import checksummed
 
 
@@ -129,11 +130,22 @@ class TournamentReader:
         self.address = to_checksum_address(address)
         self.from_block = from_block
 
-    @property
+    @cached_property
     def contract(self) -> Any:
+        """The ape contract instance, for transactions."""
         from ape import project
 
         return project.Tournament.at(self.address)
+
+    @cached_property
+    def views(self) -> Views:
+        """The tournament's view functions, one raw ``eth_call`` each."""
+        return Views(self.web3, "Tournament", self.address)
+
+    @cached_property
+    def token_views(self) -> Views:
+        """The token's view functions."""
+        return Views(self.web3, "TournamentToken", checksummed(self.views.call("token")))
 
     def events(
         self, name: str, round_id: int | None = None, account: str | None = None
@@ -158,40 +170,52 @@ class TournamentReader:
         return decoded
 
     def round_info(self, round_id: int) -> RoundInfo:
-        t = self.contract
-        last = int(t.nextRound()) - 1
+        t = self.views
+        last = int(t.call("nextRound")) - 1
         if not 1 <= round_id <= last:
             from oracle.errors import TournamentError
 
             known = f"rounds 1 to {last} exist" if last else "no round has been opened yet"
             raise TournamentError(f"round {round_id} does not exist on this chain: {known}")
-        v = t.getRound(round_id)
-        p = v.params
+        (
+            params,
+            status,
+            staked,
+            budget,
+            root,
+            results,
+            reward,
+            burn,
+            reward_left,
+            burn_left,
+            ends,
+        ) = t.call("getRound", round_id)
+        close, resolve_after, resolve_by, challenge, clip, min_stake, live, config = params
         return RoundInfo(
             round=round_id,
-            close_time=int(p.closeTime),
-            resolve_after=int(p.resolveAfter),
-            resolve_by=int(p.resolveBy),
-            challenge_period=int(p.challengePeriod),
-            clip_ppm=int(p.clipPpm),
-            min_stake=int(p.minStake),
-            live_data_hash=bytes(p.liveDataHash),
-            scoring_config_hash=bytes(p.scoringConfigHash),
-            status=Status(int(v.status)),
-            total_staked=int(v.totalStaked),
-            budget=int(v.budget),
-            root=bytes(v.root),
-            results_hash=bytes(v.resultsHash),
-            total_reward=int(v.totalReward),
-            total_burn=int(v.totalBurn),
-            reward_left=int(v.rewardLeft),
-            burn_left=int(v.burnLeft),
-            challenge_ends=int(v.challengeEnds),
-            settle_by=int(t.settleBy(round_id)),
+            close_time=int(close),
+            resolve_after=int(resolve_after),
+            resolve_by=int(resolve_by),
+            challenge_period=int(challenge),
+            clip_ppm=int(clip),
+            min_stake=int(min_stake),
+            live_data_hash=bytes(live),
+            scoring_config_hash=bytes(config),
+            status=Status(int(status)),
+            total_staked=int(staked),
+            budget=int(budget),
+            root=bytes(root),
+            results_hash=bytes(results),
+            total_reward=int(reward),
+            total_burn=int(burn),
+            reward_left=int(reward_left),
+            burn_left=int(burn_left),
+            challenge_ends=int(ends),
+            settle_by=int(t.call("settleBy", round_id)),
         )
 
     def round_ids(self) -> list[int]:
-        return list(range(1, int(self.contract.nextRound())))
+        return list(range(1, int(self.views.call("nextRound"))))
 
     def positions(self, round_id: int) -> list[Position]:
         """Every position of ``round_id`` with stake, as staking left it (staking ends at close,

@@ -31,6 +31,7 @@ from typing import Any, TypeAlias
 import pandas as pd
 
 from oracle.chain import deployments
+from oracle.chain.abi import Views
 from oracle.chain.accounts import resolve_account
 from oracle.chain.commitments import model_id_of
 from oracle.chain.deploy import TOURNAMENT_CONTRACT
@@ -183,7 +184,8 @@ class Wallet:
 
     ``provider`` is a connected ape provider and ``account`` an ape account. ``confirm`` sees
     every :class:`Plan` before it is sent (the CLI prints it and asks); ``service`` is the
-    oracle service's client; ``vault`` holds the salts and files.
+    oracle service's client; ``vault`` holds the salts and files. Many wallets of one
+    tournament (a simulation's participants) can share one ``service`` and one ``reader``.
     """
 
     def __init__(
@@ -194,6 +196,7 @@ class Wallet:
         vault: Vault | None = None,
         *,
         confirm: Confirm = always,
+        reader: TournamentReader | None = None,
     ) -> None:
         self.provider = provider
         self.account = account
@@ -204,7 +207,10 @@ class Wallet:
         self.service = service
         self.vault = vault or Vault()
         self.confirm = confirm
-        self._reader: TournamentReader | None = None
+        #: Wallets of one tournament may share a reader (its contract handles are reused).
+        self._reader: TournamentReader | None = reader
+        self._token: Any = None
+        self._manifests: dict[bytes, RoundManifest] = {}
         self._service_checked = False
         self._network_context: Any = None
 
@@ -278,13 +284,29 @@ class Wallet:
 
     @property
     def tournament(self) -> Any:
+        """The tournament's ape contract instance (transactions)."""
         return self.reader.contract
 
     @property
     def token(self) -> Any:
-        from ape import project
+        """The token's ape contract instance (transactions)."""
+        if self._token is None:
+            from ape import project
 
-        return project.TournamentToken.at(self.tournament.token())
+            self._token = project.TournamentToken.at(self.token_views.address)
+        return self._token
+
+    @property
+    def token_views(self) -> Views:
+        """The token as a web3 contract, for reads."""
+        return self.reader.token_views
+
+    def token_balance(self) -> int:
+        return int(self.token_views.call("balanceOf", self.address))
+
+    def stake_of(self, round_id: int, model_id: bytes) -> int:
+        """This account's stake on ``model_id`` in ``round_id`` now."""
+        return int(self.reader.views.call("stakeOf", round_id, self.address, model_id))
 
     def _service_info(self) -> dict[str, Any]:
         info = self.service.info()
@@ -357,7 +379,12 @@ class Wallet:
     def _checked_predictions(self, round_id: int, predictions: Predictions) -> bytes:
         """The file's bytes, once the oracle's validator accepts them for ``round_id``."""
         data = predictions_bytes(predictions)
-        universe = Universe(self.live_data(round_id)["id"].astype(str))
+        digest = self.manifest(round_id).live_data
+        universe = _UNIVERSES.get(digest)
+        if universe is None:
+            universe = Universe(self.live_data(round_id)["id"].astype(str))
+            _UNIVERSES.clear()  # one round's ids at a time is all a wallet needs
+            _UNIVERSES[digest] = universe
         try:
             read_submission(data, universe)
         except InvalidSubmissionError as err:
@@ -389,7 +416,7 @@ class Wallet:
         staked = sum(h.stake for h in self.reader.holdings(self.address))
         return Balance(
             self.address,
-            int(self.token.balanceOf(self.address)),
+            self.token_balance(),
             int(self.provider.get_balance(self.address)),
             staked,
         )
@@ -418,9 +445,11 @@ class Wallet:
 
     def manifest(self, round_id: int) -> RoundManifest:
         """The round's manifest, as the chain's ``liveDataHash`` names it."""
-        info = self.round_info(round_id)
-        data = self._checked_service().artefact("0x" + info.live_data_hash.hex())
-        return RoundManifest.from_bytes(data)
+        digest = self.round_info(round_id).live_data_hash
+        if digest not in self._manifests:
+            data = self._checked_service().artefact("0x" + digest.hex())
+            self._manifests[digest] = RoundManifest.from_bytes(data)
+        return self._manifests[digest]
 
     def download(self, round_id: int, *, training: bool = False) -> bytes:
         """The live (or training) data of ``round_id`` as parquet bytes, checked against the
@@ -481,7 +510,7 @@ class Wallet:
         commit = submission.commitment_bytes
         need = max(units - current, 0)
         if need:
-            have = int(self.token.balanceOf(self.address))
+            have = self.token_balance()
             if have < need:
                 raise WalletError(
                     f"account {self.address} holds {format_amount(have)} tokens; this stake "
@@ -537,17 +566,17 @@ class Wallet:
         return SubmitResult(submission, units, sent)
 
     def _permit(self, value: int) -> tuple[int, bytes, bytes, int]:
-        token = self.token
+        token = self.token_views
         deadline = self.now() + PERMIT_LIFETIME
         v, r, s = sign_permit_with(
             self.account,
-            token_name=str(token.name()),
+            token_name=str(token.call("name")),
             token_address=str(token.address),
             chain_id=self.chain_id,
             owner=self.address,
             spender=self.reader.address,
             value=value,
-            nonce=int(token.nonces(self.address)),
+            nonce=int(token.call("nonces", self.address)),
             deadline=deadline,
         )
         return v, r, s, deadline
@@ -561,7 +590,7 @@ class Wallet:
         """Take ``amount`` tokens (all by default) out of ``model``'s stake before close."""
         model_id = _model_id(model)
         self._open_round(round)
-        current = int(self.tournament.stakeOf(round, self.address, model_id))
+        current = self.stake_of(round, model_id)
         if current == 0:
             raise WalletError(f"account {self.address} has no stake on {model} in round {round}")
         units = current if amount is None else tokens(amount)
@@ -729,7 +758,7 @@ class Wallet:
                     f"the service's proof for {entry['model_id']} does not reach round {round}'s "
                     "root on chain: do not trust this service; ask its operator"
                 )
-            if int(self.tournament.stakeOf(round, self.address, values[2])) != values[3]:
+            if self.stake_of(round, values[2]) != values[3]:
                 continue  # settled already
             saved = names.get(values[2])
             chosen.append((saved.model if saved else entry["model_id"], values, proof))
@@ -806,7 +835,7 @@ class Wallet:
 
     def refund(self, round: int) -> list[Sent]:
         """Take back every stake of this account in a cancelled or timed-out ``round``."""
-        if not bool(self.tournament.refundsOpen(round)):
+        if not bool(self.reader.views.call("refundsOpen", round)):
             info = self.round_info(round)
             raise WalletError(
                 f"refunds of round {round} open only if it is cancelled or not resolved by "
@@ -826,6 +855,10 @@ class Wallet:
                 self._step(f"refund {label}", "refund", round, self.address, h.model_id)
             )
         return self._plan(plan)
+
+
+#: The live ids of the last round checked against, by live data hash (shared by wallets).
+_UNIVERSES: dict[str, Universe] = {}
 
 
 def _model_id(name: str) -> bytes:
