@@ -148,15 +148,25 @@ class TournamentReader:
         return Views(self.web3, "TournamentToken", checksummed(self.views.call("token")))
 
     def events(
-        self, name: str, round_id: int | None = None, account: str | None = None
+        self,
+        name: str,
+        round_id: int | None = None,
+        account: str | None = None,
+        model_id: bytes | None = None,
     ) -> list[dict[str, Any]]:
-        """Every ``name`` event in chain order; of ``round_id`` (its first indexed topic) and
-        of ``account`` (its second: the position events' account) when given."""
+        """Every ``name`` event in chain order; of ``round_id`` (its first indexed topic), of
+        ``account`` and of ``model_id`` (the position events' second and third) when given."""
         topics: list[Any] = ["0x" + event_topic(name).hex()]
-        if round_id is not None or account is not None:
+        if round_id is not None or account is not None or model_id is not None:
             topics.append(None if round_id is None else _topic_of_uint(round_id))
-        if account is not None:
-            topics.append("0x" + bytes.fromhex(account[2:]).rjust(32, b"\0").hex())
+        if account is not None or model_id is not None:
+            topics.append(
+                None
+                if account is None
+                else "0x" + bytes.fromhex(account[2:]).rjust(32, b"\0").hex()
+            )
+        if model_id is not None:
+            topics.append("0x" + model_id.hex())
         logs = self.web3.eth.get_logs(
             {
                 "address": self.address,
@@ -265,6 +275,16 @@ class TournamentReader:
             Holding(round_id=r, account=account, model_id=m, **item)
             for (r, m), item in sorted(found.items())
         ]
+
+    def commitment_of(self, round_id: int, account: str, model_id: bytes) -> bytes:
+        """The last commitment ``account`` bound to ``model_id`` in ``round_id`` (empty if it
+        never staked there): two log queries filtered down to the one position."""
+        latest: tuple[int, int, bytes] | None = None
+        for name in ("Staked", "CommitmentReplaced"):
+            for e in self.events(name, round_id, account, model_id):
+                at = (e["_block"], e["_index"], bytes(e["commitment"]))
+                latest = at if latest is None or at[:2] > latest[:2] else latest
+        return latest[2] if latest else b""
 
     def posted_budget(self, round_id: int) -> int:
         """The round's budget when its standing resolution was posted (finalising empties the

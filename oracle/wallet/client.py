@@ -210,7 +210,7 @@ class Wallet:
         #: Wallets of one tournament may share a reader (its contract handles are reused).
         self._reader: TournamentReader | None = reader
         self._token: Any = None
-        self._manifests: dict[bytes, RoundManifest] = {}
+        self._manifests: dict[int, RoundManifest] = {}
         self._service_checked = False
         self._network_context: Any = None
 
@@ -371,11 +371,6 @@ class Wallet:
             for s in self.vault.models(self.chain_id, self.reader.address, round_id, self.address)
         }
 
-    def _holding(self, round_id: int, model_id: bytes) -> Holding | None:
-        """This account's position on ``model_id`` in ``round_id``, if it ever staked there."""
-        found = [h for h in self.reader.holdings(self.address, round_id) if h.model_id == model_id]
-        return found[0] if found else None
-
     def _checked_predictions(self, round_id: int, predictions: Predictions) -> bytes:
         """The file's bytes, once the oracle's validator accepts them for ``round_id``."""
         data = predictions_bytes(predictions)
@@ -444,12 +439,13 @@ class Wallet:
         return rows
 
     def manifest(self, round_id: int) -> RoundManifest:
-        """The round's manifest, as the chain's ``liveDataHash`` names it."""
-        digest = self.round_info(round_id).live_data_hash
-        if digest not in self._manifests:
+        """The round's manifest, as the chain's ``liveDataHash`` names it (a round's
+        parameters never change once it is open, so it is read once)."""
+        if round_id not in self._manifests:
+            digest = self.round_info(round_id).live_data_hash
             data = self._checked_service().artefact("0x" + digest.hex())
-            self._manifests[digest] = RoundManifest.from_bytes(data)
-        return self._manifests[digest]
+            self._manifests[round_id] = RoundManifest.from_bytes(data)
+        return self._manifests[round_id]
 
     def download(self, round_id: int, *, training: bool = False) -> bytes:
         """The live (or training) data of ``round_id`` as parquet bytes, checked against the
@@ -501,9 +497,8 @@ class Wallet:
         self._require_gas()
 
         tournament = self.reader.address
-        held = self._holding(round, model_id)
-        current = held.stake if held else 0
-        on_chain = held.commitment if held and current else b""
+        current = self.stake_of(round, model_id)
+        on_chain = self.reader.commitment_of(round, self.address, model_id) if current else b""
         submission = self.vault.submission_for(
             self.chain_id, tournament, round, self.address, model, data
         )
@@ -820,9 +815,8 @@ class Wallet:
             )
             self.vault.save_pending(submission, data)
             return submission.commitment_bytes, submission
-        held = self._holding(round_id, model_id)
-        if held and held.stake:
-            commit = held.commitment
+        if self.stake_of(round_id, model_id):
+            commit = self.reader.commitment_of(round_id, self.address, model_id)
             saved = self.vault.for_commitment(
                 self.chain_id, self.reader.address, round_id, self.address, name, commit
             )
