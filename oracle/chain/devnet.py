@@ -30,8 +30,10 @@ DEVNET_PORT = 8545
 DEVNET_CHAIN_ID = 31337
 #: anvil's (and ape's test provider's) well-known development mnemonic.
 DEVNET_MNEMONIC = "test test test test test test test test test test test junk"
-#: Seconds between anvil's state dumps, so even a killed node loses at most this much.
-STATE_INTERVAL_SECONDS = 2
+#: Seconds between anvil's state dumps, so even a killed node loses at most this much. Each
+#: dump writes the whole history (blocks, receipts, traces), so it grows with the chain: every
+#: two seconds slowed a 3,000-block devnet's mining measurably (make bench-e2e).
+STATE_INTERVAL_SECONDS = 10
 START_TIMEOUT_SECONDS = 30.0
 #: Where the devnet keeps state, pid and log (default: .devnet/ in the repository).
 DEVNET_DIR_ENV = "TOURNAMENT_DEVNET_DIR"

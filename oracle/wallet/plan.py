@@ -73,11 +73,45 @@ def estimate(contract: Any, method: str, args: tuple[Any, ...], sender: Any) -> 
         raise WalletError(f"the tournament would refuse {method}: {reason}") from None
 
 
+#: Receipt polling: first after 2 ms, doubling to at most 50 ms between polls.
+FIRST_POLL, LAST_POLL = 0.002, 0.05
+RECEIPT_TIMEOUT = 300.0
+
+
 def send(contract: Any, steps: list[Step], sender: Any) -> list[Sent]:
-    """Send ``steps`` in order, waiting for each to be included; stops at the first failure."""
+    """Send ``steps`` in order, waiting for each to be included; stops at the first failure.
+
+    ape prepares and signs each transaction (nonce, fees, gas limit; any ape account). The
+    wallet broadcasts it and polls for the receipt itself, from 2 ms on: web3's own wait
+    sleeps 100 ms whenever the first poll comes before the block, which on a busy devnet
+    was most of a submission's time.
+    """
+    provider = contract.provider
     sent = []
     for step in steps:
-        # ape's default gas limit on local networks is the block's; elsewhere it estimates.
-        receipt = getattr(contract, step.method)(*step.args, sender=sender)
-        sent.append(Sent(step.label, str(receipt.txn_hash), int(receipt.gas_used)))
+        txn = getattr(contract, step.method).as_transaction(*step.args, sender=sender, sign=True)
+        tx_hash = (
+            "0x" + bytes(provider.web3.eth.send_raw_transaction(txn.serialize_transaction())).hex()
+        )
+        _await_mined(provider, tx_hash)
+        receipt = provider.get_receipt(tx_hash, transaction=txn)
+        receipt.raise_for_status()
+        sent.append(Sent(step.label, tx_hash, int(receipt.gas_used)))
     return sent
+
+
+def _await_mined(provider: Any, tx_hash: str) -> None:
+    import time
+
+    pause, deadline = FIRST_POLL, time.monotonic() + RECEIPT_TIMEOUT
+    while True:
+        reply = provider.web3.provider.make_request("eth_getTransactionReceipt", [tx_hash])
+        if reply.get("result"):
+            return
+        if time.monotonic() > deadline:
+            raise WalletError(
+                f"transaction {tx_hash} was not included within {RECEIPT_TIMEOUT:.0f} s: check "
+                "it on the network before sending again"
+            )
+        time.sleep(pause)
+        pause = min(pause * 2, LAST_POLL)
