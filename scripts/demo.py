@@ -26,7 +26,7 @@ from oracle.cli import DevnetCommand
 from oracle.errors import NetworkError, cli_errors
 from oracle.store.local import write_atomically
 
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 
