@@ -21,14 +21,17 @@ def free_port() -> int:
 
 
 def isolated_env(folder: Path, url: str) -> tuple[dict[str, str], list[str]]:
-    """The environment (its own deployment records and store under ``folder``, this process's
-    too) and the ``--network`` arguments that point `ape run` commands at the anvil at ``url``."""
+    """The environment (its own deployment records, store, devnet state and demo wallets under
+    ``folder``, this process's too) and the ``--network`` arguments that point `ape run`
+    commands at the anvil at ``url``."""
     from oracle import PROJECT_ROOT
 
     env = {
         **os.environ,
         "TOURNAMENT_DEPLOYMENTS_DIR": str(folder / "deployments"),
         "TOURNAMENT_STORE": str(folder / "store"),
+        "TOURNAMENT_DEVNET_DIR": str(folder / "devnet"),
+        "TOURNAMENT_DEMO_DIR": str(folder / "demo"),
         "PATH": f"{PROJECT_ROOT / 'node_modules' / '.bin'}:{os.environ['PATH']}",
     }
     os.environ.update(env)
@@ -39,15 +42,6 @@ def isolated_env(folder: Path, url: str) -> tuple[dict[str, str], list[str]]:
 
 def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def abi(name: str) -> list[dict[str, Any]]:
-    """The compiled ABI of contract ``name``, as web3 takes it."""
-    from ape import project
-
-    return [
-        a.model_dump(mode="json", by_alias=True) for a in getattr(project, name).contract_type.abi
-    ]
 
 
 def write_result(path: Path, result: dict[str, Any]) -> None:
@@ -87,6 +81,7 @@ def open_synthetic_round(url: str, folder: Path) -> BenchRound:
     from ape import networks
     from web3 import HTTPProvider, Web3
 
+    from oracle.chain.abi import abi_of
     from oracle.chain.deploy import Roles, deploy
     from oracle.resolver import pipeline
     from oracle.resolver.context import OracleContext
@@ -120,7 +115,7 @@ def open_synthetic_round(url: str, folder: Path) -> BenchRound:
         ids = pd.read_parquet(io.BytesIO(store.get(opened.manifest.live_data)))["id"].tolist()
 
     def contract(name: str) -> Any:
-        return web3.eth.contract(address=deployment.contracts[name].address, abi=abi(name))
+        return web3.eth.contract(address=deployment.contracts[name].address, abi=abi_of(name))
 
     return BenchRound(
         web3, contract("Tournament"), contract("TournamentToken"), schedule, opened.round_id, ids

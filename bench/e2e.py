@@ -15,7 +15,6 @@ go to bench/results/e2e.json.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_common import free_port, say, write_result
+from bench_common import free_port, isolated_env, say, write_result
 
 from oracle import PROJECT_ROOT
 
@@ -43,20 +42,12 @@ SCENARIOS = {
 def play(name: str, participants: int, folder: Path) -> dict[str, Any]:
     """One demo round of ``participants`` on a fresh devnet in ``folder``; its timings."""
     port = free_port()
-    env = {
-        **os.environ,
-        "TOURNAMENT_DEPLOYMENTS_DIR": str(folder / "deployments"),
-        "TOURNAMENT_STORE": str(folder / "store"),
-        "TOURNAMENT_DEVNET_DIR": str(folder / "devnet"),
-        "TOURNAMENT_DEMO_DIR": str(folder / "demo"),
-        "PATH": f"{PROJECT_ROOT / 'node_modules' / '.bin'}:{os.environ['PATH']}",
-    }
+    env, network = isolated_env(folder, f"http://127.0.0.1:{port}")
     timings = folder / "timings.json"
     argv = [
         str(APE), "run", "demo", "--participants", str(participants), "--rounds", "1",
         "--port", str(free_port()), "--timings", str(timings), "--reports", str(folder),
-        "--network", "ethereum:local:foundry",
-        "--provider-settings", json.dumps({"host": f"http://127.0.0.1:{port}"}),
+        *network,
     ]  # fmt: skip
     say(f"{name}: one round with {participants:,} participants")
     started = time.perf_counter()

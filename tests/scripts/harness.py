@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from oracle import PROJECT_ROOT
+from oracle.chain.abi import abi_of
 from oracle.chain.commitments import commitment, model_id_of
 from oracle.store import LocalStore
 
@@ -61,13 +62,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def abi_of(name: str) -> list[dict[str, Any]]:
-    from ape import project
-
-    contract_type = getattr(project, name).contract_type
-    return [item.model_dump(mode="json", by_alias=True) for item in contract_type.abi]
 
 
 @dataclass
