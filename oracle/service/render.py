@@ -157,6 +157,13 @@ class Pages:
             )
         series = [(r, s) for r, s in self.view.supply_series() if r <= round_id]
         values["supply_plot"] = _supply_plot(series)
+        values["burned_plot"] = plots.lines(
+            "burned",
+            [r for r, _ in series],
+            {"burned": [(MAX_SUPPLY - s) / UNIT for _, s in series]},
+            xlabel="round",
+            ylabel="NMR",
+        )
         return self._render("round.html", r=summary, rows=rows, resolved=resolved, **values)
 
     def model(self, model_id: bytes) -> str:

@@ -77,6 +77,11 @@ def test_demo_threeRoundsMatchTheChainAndPassTheIncentiveChecks(net: Devnet, fol
         assert f"verify: OK round {round_id} root" in out
         report = (folder / "reports" / f"round-{round_id}.html").read_text()
         assert "<style>" in report and not re.search(r"(src|href)=\"https?://", report)
+    # The last round's report plots the supply and the cumulative burn over all three rounds.
+    last = (folder / "reports" / "round-3.html").read_text()
+    for gid in ("supply-supply", "burned-burned"):
+        group = last[last.index(f'<g id="{gid}">') :]
+        assert group[: group.index("</g>\n   </g>")].count("<use ") == 3, gid
     checks = [line for line in out.splitlines() if line.startswith("  ok ")]
     assert "FAIL" not in out
     assert any("hedge grace-p + grace-1-p never gains" in c and "3 round(s)" in c for c in checks)
