@@ -1,4 +1,5 @@
-"""`ape run faucet ADDRESS AMOUNT`: send tokens from the treasury (local chains only)."""
+"""`ape run faucet ADDRESS AMOUNT`: send tokens from the treasury (local chains only), and
+one ether for gas to an address that holds none."""
 
 from __future__ import annotations
 
@@ -10,13 +11,17 @@ from oracle.chain.token import format_amount, parse_amount, token_contract
 from oracle.cli import DevnetCommand
 from oracle.errors import AccountError, NetworkError, cli_errors
 
+#: Ether the faucet gives an address that has none, for its transactions' gas.
+GAS_ETHER = 10**18
+
 
 @click.command(cls=DevnetCommand)
 @click.argument("address")
 @click.argument("amount")
 @cli_errors
 def cli(provider, address, amount):
-    """Send AMOUNT tokens (e.g. 1000 or 2.5) from the treasury to ADDRESS."""
+    """Send AMOUNT tokens (e.g. 1000 or 2.5) from the treasury to ADDRESS, and one ether for
+    gas if it holds none."""
     from ape import accounts
 
     if not is_local_chain(provider):
@@ -44,3 +49,7 @@ def cli(provider, address, amount):
     click.echo(
         f"sent {format_amount(units)} tokens to {address}; its balance is {format_amount(balance)}"
     )
+    if provider.get_balance(address) == 0:
+        # An account derived beyond anvil's funded ten (``--account test:12``) starts empty.
+        treasury.transfer(address, GAS_ETHER)
+        click.echo(f"sent {format_amount(GAS_ETHER)} ether for gas too, as it held none")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from oracle import PROJECT_ROOT
+from oracle.chain.devnet import rpc_call
 from tests.scripts.harness import error_line, import_account
 
 pytestmark = pytest.mark.anvil
@@ -150,6 +151,12 @@ def test_faucet_local_sendsTokensAndRejectsBadInput(env: dict[str, str], devnet_
     )
     assert sent.returncode == 0, sent.stderr
     assert "its balance is 12.5" in sent.stdout
+    assert "sent 1 ether for gas too, as it held none" in sent.stdout
+    url = f"http://127.0.0.1:{devnet_port}"
+    dead = "0x000000000000000000000000000000000000dEaD"
+    assert int(str(rpc_call(url, "eth_getBalance", [dead, "latest"])), 16) == 10**18
+    again = run(env, "faucet", dead, "1", *local_args(devnet_port))
+    assert "ether" not in again.stdout, "an address with ether gets tokens only"
 
     for args, needle in (
         (["0xdead", "1"], "is not an address"),
