@@ -227,14 +227,17 @@ class TournamentReader:
     def round_ids(self) -> list[int]:
         return list(range(1, int(self.views.call("nextRound"))))
 
-    def positions(self, round_id: int) -> list[Position]:
-        """Every position of ``round_id`` with stake, as staking left it (staking ends at close,
-        so after close this is the state at close), sorted by account then model id."""
+    def positions(self, round_id: int, account: str | None = None) -> list[Position]:
+        """Every position of ``round_id`` (of ``account`` if given) with stake, as staking left
+        it (staking ends at close, so after close this is the state at close), sorted by
+        account then model id."""
         stake: dict[tuple[str, bytes], int] = {}
         commit: dict[tuple[str, bytes], bytes] = {}
         changes: list[tuple[int, int, str, dict[str, Any]]] = []
         for name in ("Staked", "Withdrawn", "CommitmentReplaced"):
-            changes.extend((e["_block"], e["_index"], name, e) for e in self.events(name, round_id))
+            changes.extend(
+                (e["_block"], e["_index"], name, e) for e in self.events(name, round_id, account)
+            )
         changes.sort(key=lambda c: (c[0], c[1]))
         for _, _, name, e in changes:
             key = (e["account"], bytes(e["modelId"]))

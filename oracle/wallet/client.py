@@ -624,9 +624,8 @@ class Wallet:
         service = self._checked_service()
         names = self._names(round)
         answers = []
-        for h in self.reader.holdings(self.address, round):
-            if h.stake == 0 and h.settled is None:
-                continue  # withdrawn before close
+        # The positions as staking left them at close (withdrawn ones are not there).
+        for h in self.reader.positions(round, self.address):
             saved = names.get(h.model_id)
             found = (
                 self.vault.for_commitment(
