@@ -1,5 +1,6 @@
 """The one home of the rules for scoring input files, used by the scoring CLI's loaders
-(:mod:`oracle.scoring.io`), the oracle's reveal intake, and (to come) the wallet and service.
+(:mod:`oracle.scoring.io`), the oracle's reveal intake and service, and the wallet (which checks
+a file before it commits to it).
 
 Table rules (:func:`read_csv_literal`, :func:`check_header`, :func:`to_numbers`): a csv is read
 as literal text; unnamed and repeated columns, ragged rows and header-only files are refused;
