@@ -1,23 +1,19 @@
-"""What the benchmarks that drive anvil share: a free port, timestamped progress lines, the
-compiled ABIs, and writing a result with the machine it was measured on."""
+"""What the benchmarks that drive anvil share: a free port, an isolated environment,
+timestamped progress lines, a deployed round, and writing a result with the machine it was
+measured on."""
 
 from __future__ import annotations
 
 import json
 import os
 import platform
-import socket
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from oracle.chain.devnet import free_port as free_port  # the benchmarks take it from here
 
 
 def isolated_env(folder: Path, url: str) -> tuple[dict[str, str], list[str]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import platform
-import socket
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,17 +17,11 @@ from typing import Any
 from eth_account import Account
 
 from oracle import PROJECT_ROOT
-from oracle.chain.devnet import Devnet, start, stop
+from oracle.chain.devnet import Devnet, free_port, start, stop
 from oracle.chain.permit import sign_permit
 
 RESULTS = PROJECT_ROOT / "bench" / "results" / "gas.json"
 ONE = 10**18
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def permit_signature(

@@ -70,6 +70,23 @@ class Devnet:
         return self.folder / "anvil.log"
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def port_is_free(port: int) -> bool:
+    """True if ``port`` on 127.0.0.1 can be bound now."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def is_listening(host: str, port: int, timeout: float = 0.5) -> bool:
     """True if something accepts TCP connections at host:port."""
     try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -63,21 +62,6 @@ class Oracle:
             raise DemoError(f"`ape run oracle {command} {' '.join(args)}` failed: {line}")
         # ape logs its transactions on standard output too: keep the command's own lines.
         return "\n".join(line for line in result.stdout.splitlines() if not APE_LOG.match(line))
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class ServiceProcess:

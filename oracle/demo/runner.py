@@ -28,18 +28,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from oracle import PROJECT_ROOT
 from oracle.chain.accounts import LOCAL_ROLE_INDEX, test_account
 from oracle.chain.commitments import model_id_of
+from oracle.chain.devnet import free_port, port_is_free
 from oracle.chain.events import Status
 from oracle.chain.token import UNIT, format_amount, parse_amount
 from oracle.demo.checks import Check, Outcome, incentive_checks, outcomes
 from oracle.demo.models import SILENT, TAMPERS, Array, ModelZoo, Participant, frame, roster
-from oracle.demo.processes import (
-    DemoError,
-    Oracle,
-    ServiceProcess,
-    free_port,
-    network_args,
-    port_is_free,
-)
+from oracle.demo.processes import DemoError, Oracle, ServiceProcess, network_args
 from oracle.wallet import Sent, ServiceClient, Vault, Wallet, WalletError
 from oracle.wallet.client import predictions_bytes
 

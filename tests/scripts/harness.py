@@ -8,7 +8,6 @@ import io
 import json
 import os
 import secrets
-import socket
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ import pandas as pd
 from oracle import PROJECT_ROOT
 from oracle.chain.abi import abi_of
 from oracle.chain.commitments import commitment, model_id_of
+from oracle.chain.devnet import free_port
 from oracle.store import LocalStore
 
 APE = PROJECT_ROOT / ".venv" / "bin" / "ape"
@@ -56,12 +56,6 @@ def import_account(env: dict[str, str], alias: str, passphrase: str, key: str) -
         check=True,
         cwd=PROJECT_ROOT,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
