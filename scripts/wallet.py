@@ -9,7 +9,6 @@ one without a prompt); on the local devnet ``--account test:N`` is development a
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from oracle.cli import DevnetCommand
 from oracle.errors import cli_errors
 from oracle.store.local import write_atomically
 from oracle.wallet import Plan, Wallet, WalletError
-from oracle.wallet.client import default_service
+from oracle.wallet.client import default_service, utc_time
 from oracle.wallet.vault import Vault
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -110,7 +109,7 @@ def say_sent(sent: list[Any]) -> None:
 
 
 def when(timestamp: int) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(timestamp)) if timestamp else "-"
+    return utc_time(timestamp) if timestamp else "-"
 
 
 @click.group()

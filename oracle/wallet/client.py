@@ -35,7 +35,7 @@ from oracle.chain.abi import Views
 from oracle.chain.accounts import resolve_account
 from oracle.chain.commitments import model_id_of
 from oracle.chain.deploy import TOURNAMENT_CONTRACT
-from oracle.chain.events import Holding, RoundInfo, Status, TournamentReader
+from oracle.chain.events import RoundInfo, Status, TournamentReader
 from oracle.chain.merkle import LEAF_ENCODING, leaf_hash, verify
 from oracle.chain.permit import sign_permit_with
 from oracle.chain.token import format_amount, parse_amount
@@ -342,8 +342,8 @@ class Wallet:
             raise WalletError(f"round {round_id} was cancelled: stake in another round")
         if now >= info.close_time:
             raise WalletError(
-                f"round {round_id} closed for staking at {_when(info.close_time)} (chain time "
-                f"{_when(now)}): stake in an open round"
+                f"round {round_id} closed for staking at {utc_time(info.close_time)} (chain time "
+                f"{utc_time(now)}): stake in an open round"
             )
         return info
 
@@ -386,22 +386,15 @@ class Wallet:
             raise WalletError(f"the predictions are invalid: {err}") from None
         return data
 
-    def _saved(self, holding: Holding, names: dict[bytes, Submission]) -> bool:
-        saved = names.get(holding.model_id)
-        return (
-            saved is not None
-            and holding.commitment != b""
-            and (
-                self.vault.for_commitment(
-                    self.chain_id,
-                    self.reader.address,
-                    holding.round_id,
-                    self.address,
-                    saved.model,
-                    holding.commitment,
-                )
-                is not None
-            )
+    def _saved_for(
+        self, round_id: int, model_id: bytes, commit: bytes, names: dict[bytes, Submission]
+    ) -> tuple[Submission, bytes] | None:
+        """The vault's submission (and file) that reveals ``commit``, if it holds one."""
+        saved = names.get(model_id)
+        if saved is None:
+            return None
+        return self.vault.for_commitment(
+            self.chain_id, self.reader.address, round_id, self.address, saved.model, commit
         )
 
     # ------------------------------------------------------------------ reads
@@ -433,7 +426,7 @@ class Wallet:
                     commitment="0x" + h.commitment.hex(),
                     settled=h.settled,
                     payout=h.payout,
-                    saved=self._saved(h, names),
+                    saved=self._saved_for(h.round_id, h.model_id, h.commitment, names) is not None,
                 )
             )
         return rows
@@ -618,32 +611,19 @@ class Wallet:
         now = self.now()
         if now < info.close_time:
             raise WalletError(
-                f"round {round} is open for staking until {_when(info.close_time)} (chain time "
-                f"{_when(now)}): reveal after close"
+                f"round {round} is open for staking until {utc_time(info.close_time)} (chain time "
+                f"{utc_time(now)}): reveal after close"
             )
         service = self._checked_service()
         names = self._names(round)
         answers = []
         # The positions as staking left them at close (withdrawn ones are not there).
         for h in self.reader.positions(round, self.address):
-            saved = names.get(h.model_id)
-            found = (
-                self.vault.for_commitment(
-                    self.chain_id,
-                    self.reader.address,
-                    round,
-                    self.address,
-                    saved.model,
-                    h.commitment,
-                )
-                if saved
-                else None
-            )
-            label = saved.model if saved else "0x" + h.model_id.hex()
+            found = self._saved_for(round, h.model_id, h.commitment, names)
             if found is None:
                 answers.append(
                     RevealAnswer(
-                        label,
+                        _label(names, h.model_id),
                         "0x" + h.model_id.hex(),
                         "not-saved",
                         "this wallet holds no file and salt for the position's commitment",
@@ -687,15 +667,14 @@ class Wallet:
         rows = []
         for h in self.reader.holdings(self.address, round):
             model_id = "0x" + h.model_id.hex()
-            saved = names.get(h.model_id)
             entry = results.get(model_id, {})
             rows.append(
                 PositionStatus(
-                    model=saved.model if saved else model_id,
+                    model=_label(names, h.model_id),
                     model_id=model_id,
                     stake=h.stake,
                     settled=h.settled,
-                    saved=self._saved(h, names),
+                    saved=self._saved_for(round, h.model_id, h.commitment, names) is not None,
                     result=entry.get("status"),
                     reason=str(entry.get("reason", "")),
                     scores=entry.get("scores"),
@@ -731,7 +710,7 @@ class Wallet:
         """
         info = self.round_info(round)
         if info.status != Status.FINALIZED:
-            after = f" (from {_when(info.challenge_ends)})" if info.challenge_ends else ""
+            after = f" (from {utc_time(info.challenge_ends)})" if info.challenge_ends else ""
             raise WalletError(
                 f"round {round} is {info.status.name.lower()}: claims open once it is "
                 f"finalized{after}"
@@ -754,8 +733,7 @@ class Wallet:
                 )
             if self.stake_of(round, values[2]) != values[3]:
                 continue  # settled already
-            saved = names.get(values[2])
-            chosen.append((saved.model if saved else entry["model_id"], values, proof))
+            chosen.append((_label(names, values[2]), values, proof))
         if not chosen:
             which = f"{model} in round {round}" if model else f"round {round}"
             raise WalletError(f"account {self.address} has nothing left to claim in {which}")
@@ -832,7 +810,7 @@ class Wallet:
             info = self.round_info(round)
             raise WalletError(
                 f"refunds of round {round} open only if it is cancelled or not resolved by "
-                f"{_when(info.resolve_by)}: claim it once finalized instead"
+                f"{utc_time(info.resolve_by)}: claim it once finalized instead"
             )
         names = self._names(round)
         held = [h for h in self.reader.holdings(self.address, round) if h.stake]
@@ -841,8 +819,7 @@ class Wallet:
         self._require_gas()
         plan = Plan(f"refund round {round}")
         for h in held:
-            saved = names.get(h.model_id)
-            label = saved.model if saved else "0x" + h.model_id.hex()
+            label = _label(names, h.model_id)
             plan.lines.append(f"{label}: refund {format_amount(h.stake)} tokens")
             plan.steps.append(
                 self._step(f"refund {label}", "refund", round, self.address, h.model_id)
@@ -852,6 +829,12 @@ class Wallet:
 
 #: The live ids of the last round checked against, by live data hash (shared by wallets).
 _UNIVERSES: dict[str, Universe] = {}
+
+
+def _label(names: dict[bytes, Submission], model_id: bytes) -> str:
+    """The model's name when the vault knows it, else its id."""
+    saved = names.get(model_id)
+    return saved.model if saved else "0x" + model_id.hex()
 
 
 def _model_id(name: str) -> bytes:
@@ -867,7 +850,8 @@ def _frame(data: bytes) -> pd.DataFrame:
     return pq.read_table(io.BytesIO(data), use_threads=False).to_pandas()
 
 
-def _when(timestamp: int) -> str:
+def utc_time(timestamp: int) -> str:
+    """A chain timestamp as a UTC date and time."""
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(timestamp))
 
 
@@ -875,9 +859,9 @@ def _window_line(round_id: int, err: ServiceError) -> str:
     facts = err.facts
     if {"close_time", "reveal_deadline", "chain_time"} <= facts.keys():
         return (
-            f"round {round_id} takes reveals from {_when(int(facts['close_time']))} to "
-            f"{_when(int(facts['reveal_deadline']))} (chain time "
-            f"{_when(int(facts['chain_time']))}): {err}"
+            f"round {round_id} takes reveals from {utc_time(int(facts['close_time']))} to "
+            f"{utc_time(int(facts['reveal_deadline']))} (chain time "
+            f"{utc_time(int(facts['chain_time']))}): {err}"
         )
     return str(err)
 
