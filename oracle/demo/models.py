@@ -128,6 +128,12 @@ Array = npt.NDArray[np.float64]
 Predictor = Callable[[pd.DataFrame], Array]
 
 
+def mirror(values: Array) -> Array:
+    """Ranked predictions turned upside down: rank k of n becomes rank n - k + 1, in (0, 1]."""
+    flipped: Array = 1.0 - values + 1.0 / len(values)
+    return flipped
+
+
 def _ranked(values: Array) -> Array:
     ranked: Array = pd.Series(values).rank(pct=True, method="first").to_numpy(np.float64)
     return ranked
@@ -181,7 +187,7 @@ class ModelZoo:
         if spec.strategy == "copy":
             return made[str(spec.source)].copy()
         if spec.strategy == "mirror":
-            return 1.0 - made[str(spec.source)] + 1.0 / len(live)
+            return mirror(made[str(spec.source)])
         if spec.strategy == "signals":
             # One signal, ranked: the first feature, as a momentum-style entry would.
             return _ranked(

@@ -32,9 +32,19 @@ from oracle.chain.devnet import free_port, port_is_free
 from oracle.chain.events import Status
 from oracle.chain.token import UNIT, format_amount, parse_amount
 from oracle.demo.checks import Check, Outcome, incentive_checks, outcomes
-from oracle.demo.models import SILENT, TAMPERS, Array, ModelZoo, Participant, frame, roster
+from oracle.demo.models import (
+    HONEST,
+    SILENT,
+    TAMPERS,
+    Array,
+    ModelZoo,
+    Participant,
+    frame,
+    mirror,
+    roster,
+)
 from oracle.demo.processes import DemoError, Oracle, ServiceProcess, network_args
-from oracle.wallet import Sent, ServiceClient, Vault, Wallet, WalletError
+from oracle.wallet import ServiceClient, Vault, Wallet, WalletError
 from oracle.wallet.client import predictions_bytes
 
 #: Tokens and ether each participant holds at the start of a run (topped up from the
@@ -166,6 +176,11 @@ class Demo:
                 act(item)
                 bar.advance(task)
 
+    @property
+    def lead(self) -> Wallet:
+        """The first participant's wallet, for reads that any participant could make."""
+        return self.wallets[self.people[0].name]
+
     def close(self) -> None:
         """Stop the service and close the participants' connections to it."""
         if self.client is not None:
@@ -183,14 +198,17 @@ class Demo:
         self.service = ServiceProcess(self.oracle, port)
         self.client = ServiceClient(self.service.url)
         vault = Vault(self.options.folder / "wallet")
-        first = Wallet(self.provider, test_account(self.people[0].account_index), self.client)
-        reader = first.reader
-        self.wallets = {
-            p.name: Wallet(
-                self.provider, test_account(p.account_index), self.client, vault, reader=reader
+        lead, *rest = self.people
+        first = Wallet(self.provider, test_account(lead.account_index), self.client, vault)
+        self.wallets = {lead.name: first}
+        for p in rest:
+            self.wallets[p.name] = Wallet(
+                self.provider,
+                test_account(p.account_index),
+                self.client,
+                vault,
+                reader=first.reader,
             )
-            for p in self.people
-        }
         self._fund()
         self.service.wait_ready()
         self.console.print(f"  the oracle service is at {self.service.url}")
@@ -198,7 +216,7 @@ class Demo:
     def _fund(self) -> None:
         """Top every participant up from the treasury (tokens) and the deployer (ether),
         sending the transfers back to back and waiting for the last one."""
-        token = self.wallets[self.people[0].name].token_views
+        token = self.lead.token_views
         treasury = test_account(LOCAL_ROLE_INDEX["treasury"]).address
         deployer = test_account(LOCAL_ROLE_INDEX["deployer"]).address
         nonces = {
@@ -237,22 +255,16 @@ class Demo:
 
     def train(self, round_id: int) -> None:
         """Fit every model once, on the training data the wallet downloads."""
-        first = self.wallets[self.people[0].name]
-        training = first.training_data(round_id)
-        self.zoo = ModelZoo(training)
+        zoo = self.zoo = ModelZoo(self.lead.training_data(round_id))
         specs = [m for p in self.people for m in p.models]
-        with self.progress() as bar:
-            task = bar.add_task(f"training {len(specs)} models", total=len(specs))
-            for spec in specs:
-                self.zoo.fit(spec)
-                bar.advance(task)
+        self._each(f"training {len(specs)} models", specs, zoo.fit)
 
     # ------------------------------------------------------------------ rounds
 
     def current_round(self) -> int:
         """An open round with time to stake in (the one a previous run left open), else a
         new one."""
-        reader = self.wallets[self.people[0].name].reader
+        reader = self.lead.reader
         ids = reader.round_ids()
         if ids:
             info = reader.round_info(ids[-1])
@@ -288,18 +300,15 @@ class Demo:
         made = self.submit_all(round_id)
         with self.phase(round_id, "open next round"):
             next_round = self.open_round("4d")
-        info = self.wallets[self.people[0].name].round_info(round_id)
-        self.travel_to(info.close_time + 1)
+        self.travel_to(self.lead.round_info(round_id).close_time + 1)
         with self.phase(round_id, "reveal"):
             self.reveal_all(round_id, made)
-        manifest = self.wallets[self.people[0].name].manifest(round_id)
-        self.travel_to(manifest.schedule.reveal_deadline + 1)
+        self.travel_to(self.lead.manifest(round_id).schedule.reveal_deadline + 1)
         with self.phase(round_id, "publish targets"):
             self.oracle.run("publish-targets", "--round", str(round_id))
         with self.phase(round_id, "resolve"):
             self.oracle.run("resolve", "--round", str(round_id))
-        info = self.wallets[self.people[0].name].round_info(round_id)
-        self.travel_to(info.challenge_ends + 1)
+        self.travel_to(self.lead.round_info(round_id).challenge_ends + 1)
         with self.phase(round_id, "finalize"):
             self.oracle.run("finalize", "--round", str(round_id))
         with self.phase(round_id, "claim"):
@@ -321,8 +330,7 @@ class Demo:
 
     def submit_all(self, round_id: int) -> dict[str, Array]:
         assert self.zoo is not None
-        first = self.wallets[self.people[0].name]
-        live = first.live_data(round_id)
+        live = self.lead.live_data(round_id)
         made: dict[str, Array] = {}
         with self.phase(round_id, "predict"):
             for person in self.people:
@@ -342,7 +350,7 @@ class Demo:
         return made
 
     def reveal_all(self, round_id: int, made: dict[str, Array]) -> None:
-        live = self.wallets[self.people[0].name].live_data(round_id)
+        live = self.lead.live_data(round_id)
         answers: dict[str, str] = {}
 
         def reveal(person: Participant) -> None:
@@ -358,7 +366,7 @@ class Demo:
                     )  # fmt: skip
                     if saved is None:
                         raise DemoError(f"{spec.name} has no saved submission in round {round_id}")
-                    other = predictions_bytes(frame(live, 1.0 - made[spec.name] + 1 / len(live)))
+                    other = predictions_bytes(frame(live, mirror(made[spec.name])))
                     reply = wallet.service.reveal(
                         round_id, wallet.address, spec.name, saved.salt_bytes, other
                     )
@@ -367,19 +375,14 @@ class Demo:
             for answer in wallet.reveal(round_id):
                 answers[answer.model] = answer.status
 
-        with self.progress() as bar:
-            task = bar.add_task(f"{len(self.people)} participants reveal", total=len(self.people))
-            for person in self.people:
-                reveal(person)
-                bar.advance(task)
+        self._each(f"{len(self.people)} participants reveal", self.people, reveal)
         for person in self.people:
-            if person.behaviour != "honest":
+            if person.behaviour != HONEST:
                 for spec in person.models:
                     said = answers.get(spec.name, "no reveal")
                     self.console.print(f"  {spec.name} ({person.behaviour}): {said}")
 
     def claim_all(self, round_id: int, next_round: int) -> None:
-        sent: list[Sent] = []
         restakers = [p for p in self.people if p.restakes]
         for person in restakers:
             wallet = self.wallets[person.name]
@@ -391,7 +394,6 @@ class Demo:
             values = self.zoo.predictions(spec, live, made)
             wallet.submit(next_round, spec.name, frame(live, values), spec.stake)
             result = wallet.claim(round_id, restake_into=next_round, model=spec.name)
-            sent.extend(result.sent)
             for name, payout in result.claimed:
                 self.console.print(
                     f"  {name}: {payout / UNIT:.4f} NMR restaked into round {next_round}"
@@ -403,7 +405,7 @@ class Demo:
 
         def claim(person: Participant) -> None:
             try:
-                sent.extend(self.wallets[person.name].claim(round_id).sent)
+                self.wallets[person.name].claim(round_id)
             except WalletError as err:
                 if "nothing left to claim" not in str(err):
                     raise
@@ -414,7 +416,7 @@ class Demo:
 
     def outcome(self, round_id: int, verdict: str, report: Path) -> RoundOutcome:
         assert self.client is not None
-        wallet = self.wallets[self.people[0].name]
+        wallet = self.lead
         results = json.loads(self.client.results(round_id))
         info = wallet.round_info(round_id)
         claimed = wallet.reader.events("Claimed", round_id)
