@@ -1,4 +1,5 @@
-"""The demo's participants and their models: who runs what, with which stake.
+"""The demo's participants: who runs which model (:mod:`oracle.market.models`), with which
+stake, and how each behaves at reveal time.
 
 The first participants cover every behaviour the demo sets out to show:
 
@@ -17,14 +18,7 @@ little to train. Everything is seeded: the same roster and predictions on every 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import numpy as np
-import numpy.typing as npt
-import pandas as pd
-
-from oracle.wallet.example import TreeParams, features_of, predict, train
 
 NAMES = (
     "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy",
@@ -118,84 +112,3 @@ def roster(count: int, kind: str = "classic") -> list[Participant]:
             )
         people.append(Participant(name(i), FIRST_ACCOUNT + i, tuple(models), behaviour, restakes))
     return people
-
-
-# ---------------------------------------------------------------------- training
-
-
-#: Predictions: one float per live id.
-Array = npt.NDArray[np.float64]
-Predictor = Callable[[pd.DataFrame], Array]
-
-
-def mirror(values: Array) -> Array:
-    """Ranked predictions turned upside down: rank k of n becomes rank n - k + 1, in (0, 1]."""
-    flipped: Array = 1.0 - values + 1.0 / len(values)
-    return flipped
-
-
-def _ranked(values: Array) -> Array:
-    ranked: Array = pd.Series(values).rank(pct=True, method="first").to_numpy(np.float64)
-    return ranked
-
-
-def _linear(training: pd.DataFrame, fraction: float, seed: int) -> Predictor:
-    features = features_of(training)
-    rng = np.random.default_rng(seed)
-    chosen = sorted(rng.choice(len(features), max(1, int(len(features) * fraction)), False))
-    columns = [features[j] for j in chosen]
-    x = np.column_stack([np.ones(len(training)), training[columns].to_numpy(np.float64)])
-    weights = np.linalg.lstsq(x, training["target"].to_numpy(np.float64), rcond=None)[0]
-
-    def predict_live(live: pd.DataFrame) -> Array:
-        raw = np.column_stack([np.ones(len(live)), live[columns].to_numpy(np.float64)]) @ weights
-        return _ranked(raw)
-
-    return predict_live
-
-
-class ModelZoo:
-    """Fits each strategy once on the training data and predicts any round's live data."""
-
-    def __init__(self, training: pd.DataFrame) -> None:
-        self.training = training
-        self._fitted: dict[str, Predictor] = {}
-        #: A shared base for the noisy models, fitted once.
-        self._base = _linear(training, 1.0, 0)
-
-    def fit(self, spec: ModelSpec) -> None:
-        """Train ``spec``'s model (a no-op for strategies that need no training)."""
-        if spec.name in self._fitted:
-            return
-        if spec.strategy == "linear":
-            self._fitted[spec.name] = _linear(self.training, spec.param, spec.seed)
-        elif spec.strategy == "trees":
-            booster = train(self.training, TreeParams(rounds=int(spec.param), seed=spec.seed))
-            self._fitted[spec.name] = lambda live: predict(booster, live)["prediction"].to_numpy()
-
-    def predictions(self, spec: ModelSpec, live: pd.DataFrame, made: dict[str, Array]) -> Array:
-        """``spec``'s predictions for ``live``, in (0, 1]; ``made`` holds the round's
-        predictions so far (copies and mirrors read their source there)."""
-        rng = np.random.default_rng([spec.seed, len(live)])
-        if spec.strategy in ("linear", "trees"):
-            self.fit(spec)
-            return self._fitted[spec.name](live)
-        if spec.strategy == "noisy":
-            return _ranked((1 - spec.param) * self._base(live) + spec.param * rng.random(len(live)))
-        if spec.strategy == "random":
-            return _ranked(rng.random(len(live)))
-        if spec.strategy == "copy":
-            return made[str(spec.source)].copy()
-        if spec.strategy == "mirror":
-            return mirror(made[str(spec.source)])
-        if spec.strategy == "signals":
-            # One signal, ranked: the first feature, as a momentum-style entry would.
-            return _ranked(
-                live[features_of(live)[0]].to_numpy(np.float64) + 1e-9 * rng.random(len(live))
-            )
-        raise ValueError(f"unknown strategy {spec.strategy!r}")
-
-
-def frame(live: pd.DataFrame, values: Array) -> pd.DataFrame:
-    """A predictions frame (``id``, ``prediction``) for ``live``."""
-    return pd.DataFrame({"id": live["id"].astype(str).to_numpy(), "prediction": values})

@@ -32,18 +32,9 @@ from oracle.chain.devnet import free_port, port_is_free
 from oracle.chain.events import Status
 from oracle.chain.token import UNIT, format_amount, parse_amount
 from oracle.demo.checks import Check, Outcome, incentive_checks, outcomes
-from oracle.demo.models import (
-    HONEST,
-    SILENT,
-    TAMPERS,
-    Array,
-    ModelZoo,
-    Participant,
-    frame,
-    mirror,
-    roster,
-)
+from oracle.demo.models import HONEST, SILENT, TAMPERS, Participant, roster
 from oracle.demo.processes import DemoError, Oracle, ServiceProcess, network_args
+from oracle.market.models import Array, ModelZoo, frame, mirror
 from oracle.wallet import ServiceClient, Vault, Wallet, WalletError
 from oracle.wallet.client import predictions_bytes
 

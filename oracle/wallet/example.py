@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-FEATURE_PREFIX = "feature"
+from oracle.market.models import features_of
 
 
 @dataclass(frozen=True)
@@ -27,13 +27,6 @@ class TreeParams:
     feature_fraction: float = 0.5
     min_data_in_leaf: int = 200
     seed: int = 0
-
-
-def features_of(frame: pd.DataFrame) -> list[str]:
-    features = [c for c in frame.columns if str(c).startswith(FEATURE_PREFIX)]
-    if not features:
-        raise ValueError(f"no '{FEATURE_PREFIX}*' columns in the data")
-    return features
 
 
 def train(training: pd.DataFrame, params: TreeParams | None = None) -> object:
