@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,8 +33,8 @@ from oracle.errors import TournamentError
 from oracle.resolver.manifest import Reveal, RoundManifest, canonical_json
 from oracle.scoring import RoundData, ScoringConfig, compute_payouts, score_round
 from oracle.scoring.config import load_config_bytes
-from oracle.scoring.payouts import combined_score, quantise
-from oracle.scoring.transforms import DEFAULT_CHUNK
+from oracle.scoring.round import combined_scores
+from oracle.scoring.transforms import DEFAULT_CHUNK, deterministic
 from oracle.scoring.validate import InvalidSubmissionError, Universe, read_submission
 from oracle.store import CorruptArtefactError, StoreError, content_hash
 
@@ -48,16 +47,6 @@ SCORE_NAMES = ("corr", "mmc", "tc", "fnc", "alpha", "mpc")
 
 class ResultsError(TournamentError):
     """A round cannot be resolved from its artefacts (a round-level cause, not one position's)."""
-
-
-@contextmanager
-def deterministic() -> Iterator[int]:
-    """One BLAS thread and a fixed chunk size, so every sum runs in the same order on every
-    machine: yields the chunk size to score with."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1):
-        yield DEFAULT_CHUNK
 
 
 @dataclass(frozen=True)
@@ -218,15 +207,7 @@ def compute_results(inputs: RoundInputs, progress: Callable[[str], None] | None 
 
     scores = _score(inputs, config, live, targets, columns, status, reasons, say)
     scored = [i for i in range(len(inputs.positions)) if status[i] == SCORED]
-    combined = {
-        i: combined_score(
-            quantise(scores.loc[i, "corr"]),
-            quantise(scores.loc[i, "mmc"]) if "mmc" in scores else 0,
-            quantise(scores.loc[i, "tc"]) if "tc" in scores else 0,
-            rule,
-        )
-        for i in scored
-    }
+    combined = dict(zip(scored, combined_scores(scores.loc[scored], rule), strict=True))
     payouts = compute_payouts(
         [inputs.positions[i].stake for i in scored],
         [combined[i] for i in scored],

@@ -25,7 +25,7 @@ from oracle.scoring.io import (
     write_table,
 )
 from oracle.scoring.round import RoundData, missing_for_payout, score_round
-from oracle.scoring.transforms import DEFAULT_CHUNK
+from oracle.scoring.transforms import deterministic as fixed_order
 
 FILE = click.Path(path_type=Path, dir_okay=False)
 
@@ -150,10 +150,8 @@ def pinned(deterministic: bool) -> Iterator[int | None]:
     if not deterministic:
         yield None
         return
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1):
-        yield DEFAULT_CHUNK
+    with fixed_order() as chunk:
+        yield chunk
 
 
 def main() -> None:

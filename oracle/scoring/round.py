@@ -255,15 +255,22 @@ def _add_payout_ratio(out: pd.DataFrame, stakes: FloatArray | None, config: Scor
     # Stakes are token amounts here; the threshold is in base units, like on chain.
     total = 0 if stakes is None else sum(int(Decimal(repr(float(x))) * UNIT) for x in stakes)
     factor = payout_factor(total, rule)
-    columns = {
-        name: out[name].tolist() if name in out else [0.0] * len(out) for name in _weights(rule)
-    }
-    ratios = [
-        payout_ratio(combined_score(quantise(c), quantise(m), quantise(t), rule), factor, rule)
-        for c, m, t in zip(columns["corr"], columns["mmc"], columns["tc"], strict=True)
-    ]
+    ratios = [payout_ratio(score, factor, rule) for score in combined_scores(out, rule)]
     out["payout_ratio_ppb"] = np.array(ratios, dtype=np.int64)
     out["payout_ratio"] = out["payout_ratio_ppb"] / PPB
+
+
+def combined_scores(scores: pd.DataFrame, rule: PayoutRule) -> list[int]:
+    """Each row's weighted score (:func:`~oracle.scoring.payouts.combined_score` of its
+    quantised CORR, MMC and TC), in ``SCORE_SCALE`` units; a score the frame lacks counts as 0."""
+    columns = {
+        name: scores[name].tolist() if name in scores else [0.0] * len(scores)
+        for name in _weights(rule)
+    }
+    return [
+        combined_score(quantise(c), quantise(m), quantise(t), rule)
+        for c, m, t in zip(columns["corr"], columns["mmc"], columns["tc"], strict=True)
+    ]
 
 
 def _weights(rule: PayoutRule) -> dict[str, int]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,16 @@ RankArray = NDArray[np.unsignedinteger[Any]]
 
 #: Models per chunk: bounds the float64 temporaries to about ``chunk x n_ids x 8`` bytes each.
 DEFAULT_CHUNK = 512
+
+
+@contextmanager
+def deterministic() -> Iterator[int]:
+    """One BLAS thread and a fixed chunk size, so every sum runs in the same order on every
+    machine: yields the chunk size to score with."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield DEFAULT_CHUNK
 
 
 def rank_dtype(n_ids: int) -> type[np.unsignedinteger[Any]]:
