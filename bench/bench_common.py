@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from oracle import machine
 from oracle.chain.devnet import free_port as free_port  # the benchmarks take it from here
 
 
@@ -44,11 +44,7 @@ def write_result(path: Path, result: dict[str, Any]) -> None:
     """Write ``result`` with the machine and the time of the measurement, and print it."""
     result = {
         **result,
-        "machine": {
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-        },
+        "machine": machine(),
         "measured_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
@@ -262,13 +260,11 @@ def main() -> None:
             print(f"  {json.dumps(run)}", flush=True)
             runs.append(run)
 
+    from oracle import machine
+
     report = {
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-        },
+        "machine": machine(),
         "what": "score_round: CORR, MMC (meta model included), TC, alpha and MPC with "
         f"{N_NEUTRALIZERS} neutralizers; numerai-tools: numerai_corr + stake_weight(tie_kept_rank) "
         "+ correlation_contribution + meta_portfolio_contribution on the same data",

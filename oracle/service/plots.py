@@ -29,6 +29,11 @@ _STYLE: dict[str, Any] = {
 }
 POSITIVE, NEGATIVE, NEUTRAL = "#1a7f37", "#cf222e", "#57606a"
 SERIES_COLOURS = ("#0969da", "#bc4c00", "#8250df", "#1a7f37")
+#: For plots of more series than SERIES_COLOURS: twelve more, told apart in print too.
+MORE_COLOURS = (
+    "#cf222e", "#57606a", "#bf8700", "#1b7c83", "#e85aad", "#6e7781",
+    "#953800", "#0550ae", "#4d2d00", "#116329", "#a475f9", "#24292f",
+)  # fmt: skip
 
 
 def _render(draw: Callable[[Axes], None], size: tuple[float, float]) -> str:
@@ -88,6 +93,13 @@ def scatter(
     return _render(draw, size)
 
 
+def _colours(count: int) -> tuple[str, ...]:
+    palette = SERIES_COLOURS + MORE_COLOURS
+    if count > len(palette):
+        raise ValueError(f"at most {len(palette)} series can be told apart, got {count}")
+    return palette[:count]
+
+
 def lines(
     name: str,
     x: Sequence[float],
@@ -97,8 +109,10 @@ def lines(
     ylabel: str,
     empty: str = "nothing to plot yet",
     size: tuple[float, float] = (6.0, 3.0),
+    markers: bool = True,
+    legend_outside: bool = False,
 ) -> str:
-    """One line per series over ``x`` (None values are gaps), with markers."""
+    """One line per series over ``x`` (None values are gaps), with markers unless told not."""
 
     def draw(axes: Axes) -> None:
         from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -106,13 +120,23 @@ def lines(
         if not x:
             _empty(axes, empty)
             return
-        for colour, (label, values) in zip(SERIES_COLOURS, series.items(), strict=False):
+        for colour, (label, values) in zip(_colours(len(series)), series.items(), strict=True):
             ys = [float("nan") if v is None else v for v in values]
             axes.plot(
-                x, ys, marker="o", markersize=4, color=colour, label=label, gid=f"{name}-{label}"
+                x,
+                ys,
+                marker="o" if markers else None,
+                markersize=4,
+                linewidth=1.5 if markers else 1.2,
+                color=colour,
+                label=label,
+                gid=f"{name}-{label}",
             )
         if len(series) > 1:
-            axes.legend(frameon=False)
+            if legend_outside:
+                axes.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+            else:
+                axes.legend(frameon=False)
         axes.set_xlabel(xlabel)
         axes.set_ylabel(ylabel)
         # Whole rounds on x, plain numbers with separators on y (no 1e7 offset).
@@ -120,5 +144,38 @@ def lines(
         if len(set(x)) == 1:
             axes.set_xlim(x[0] - 1, x[0] + 1)
         axes.yaxis.set_major_formatter(FuncFormatter(_plain))
+
+    return _render(draw, size)
+
+
+def boxes(
+    name: str,
+    groups: Mapping[str, Sequence[float]],
+    *,
+    xlabel: str,
+    size: tuple[float, float] = (6.0, 4.0),
+) -> str:
+    """One horizontal box per group (quartiles, whiskers at 1.5 IQR, outliers as dots), in the
+    order given, top to bottom."""
+
+    def draw(axes: Axes) -> None:
+        kept = {label: list(values) for label, values in groups.items() if len(values)}
+        if not kept:
+            _empty(axes, "nothing to plot")
+            return
+        labels = list(kept)[::-1]
+        plotted = axes.boxplot(
+            [kept[label] for label in labels],
+            vert=False,
+            widths=0.6,
+            patch_artist=True,
+            flierprops={"marker": ".", "markersize": 3, "alpha": 0.5},
+            medianprops={"color": "#24292f"},
+        )
+        for box, label in zip(plotted["boxes"], labels, strict=True):
+            box.set(facecolor=SERIES_COLOURS[0], alpha=0.35, gid=f"{name}-{label}")
+        axes.set_yticks(range(1, len(labels) + 1), labels)
+        axes.axvline(0, color=NEUTRAL, linewidth=0.6)
+        axes.set_xlabel(xlabel)
 
     return _render(draw, size)
