@@ -16,10 +16,11 @@ FORGE := $(ROOT)/node_modules/.bin/forge
 
 .PHONY: help setup test test-python test-forge test-unit gas-check demo demo-reset devnet \
         devnet-stop deploy bench-gas fuzz lint fmt lock slither-venv clean numerai-tools-venv \
-        scoring-fixtures bench-scoring bench-oracle bench-service bench-e2e serve
+        scoring-fixtures bench-scoring bench-oracle bench-service bench-e2e serve simulate
 
-# `make demo ROUNDS=3` plays three rounds.
+# `make demo ROUNDS=3` plays three rounds; `make simulate SIM_ROUNDS=50` simulates fifty.
 ROUNDS ?= 1
+SIM_ROUNDS ?= 200
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,11 +31,11 @@ setup: ## install the venv, npm packages and solc shim (idempotent)
 test: setup ## run every test: shim and scoring, forge tests, gas snapshot check, ape pytest
 	@$(MAKE) --no-print-directory test-unit test-forge gas-check test-python
 
-test-unit: setup ## tests that need no chain: the solc shim, scoring, market, store, validator, results
-	$(BIN)/pytest -q -p no:ape_test -p no:cacheprovider tests/tools tests/scoring tests/oracle
+test-unit: setup ## tests that need no chain: the solc shim, scoring, market, store, validator, results, incentives
+	$(BIN)/pytest -q -p no:ape_test -p no:cacheprovider tests/tools tests/scoring tests/oracle tests/simulate
 
 test-python: setup ## ape pytest on the in-process chain, plus the scripts on real anvils
-	$(APE) test tests --ignore tests/tools --ignore tests/scoring --ignore tests/oracle --network ethereum:local:test \
+	$(APE) test tests --ignore tests/tools --ignore tests/scoring --ignore tests/oracle --ignore tests/simulate --network ethereum:local:test \
 		-q -p no:cacheprovider
 
 test-forge: setup
@@ -45,6 +46,9 @@ gas-check: setup ## fail if gas use differs from the committed snapshot
 
 demo: setup ## whole rounds on the local devnet with 22 participants (ROUNDS=K for K rounds)
 	$(APE) run demo --rounds $(ROUNDS)
+
+simulate: setup ## the incentive study: 200 rounds of strategies under 4 payout rules (no chain; SIM_ROUNDS=K)
+	$(PY) -m oracle.simulate --rounds $(SIM_ROUNDS)
 
 demo-reset: ## stop the devnet and forget its chain, store, deployment, demo wallets and reports
 	@if [ -x $(PY) ]; then $(PY) -m oracle.chain.devnet stop || true; fi

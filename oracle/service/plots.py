@@ -166,7 +166,7 @@ def boxes(
         labels = list(kept)[::-1]
         plotted = axes.boxplot(
             [kept[label] for label in labels],
-            vert=False,
+            orientation="horizontal",
             widths=0.6,
             patch_artist=True,
             flierprops={"marker": ".", "markersize": 3, "alpha": 0.5},

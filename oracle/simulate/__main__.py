@@ -16,7 +16,7 @@ from oracle import PROJECT_ROOT
 from oracle.errors import TournamentError, one_line
 from oracle.simulate.config import SimulationConfig
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from oracle.chain.token import UNIT
 from oracle.errors import TournamentError
 from oracle.market.generator import MarketSpec
 from oracle.scoring.payouts import PPM, PayoutRule
@@ -88,11 +87,6 @@ class PopulationSpec:
             raise SimulationConfigError("population split_accounts must be at least 2")
         if self.stake < 1:
             raise SimulationConfigError("population stake must be at least 1 token")
-        if self.stake * UNIT % self.split_accounts:
-            raise SimulationConfigError(
-                f"population stake {self.stake} cannot be split evenly over {self.split_accounts} "
-                "accounts: choose a split_accounts that divides it in base units (e.g. 10)"
-            )
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ accounts).
 - ``constant``: the same prediction for every id;
 - ``clone``: the large trees model's predictions under another account, with its own stake;
 - ``hedge``: one account staking a model and its mirror image (p and 1 - p), equal stakes;
-- ``split``: the every-feature model's predictions staked from many accounts, the same total
-  stake as that model's own single position (``linear``), which is its reference;
+- ``split``: the every-feature model's predictions staked from many accounts, in uneven parts
+  down to the wei (as restaked payouts are), adding up to the stake of that model's own single
+  position (``linear``), which is its reference;
 - ``momentum``: a model that stakes only in the round after one in which its payout ratio
   was positive (it submits every round, so its score is known even unstaked);
 - ``crowd``: background participants, noisy linear models of varied skill and stake.
@@ -117,8 +118,7 @@ def population(config: SimulationConfig) -> list[Position]:
         add("crowd", Model(f"crowd-{i:02d}", "noisy", noise, seed + 200 + i), amount=crowd_stake)
     add("momentum", Model("momentum", "noisy", 0.5, seed + 300), momentum=True)
     add("clone", Model("clone", "copy", source="trees"))
-    part = stake // spec.split_accounts
-    for i in range(spec.split_accounts):
+    for i, part in enumerate(split_stake(stake, spec.split_accounts, rng)):
         add("split", Model(f"split-{i:02d}", "copy", source="linear"), amount=part)
     add("hedge", Model("hedge-p", "linear", 0.5, seed + 400), account="hedge")
     add("hedge", Model("hedge-1-p", "mirror", source="hedge-p"), account="hedge")
@@ -126,3 +126,10 @@ def population(config: SimulationConfig) -> list[Position]:
         add("random", Model(f"random-{i}", "random", seed=seed + 500 + i))
     add("constant", Model("constant", "constant"))
     return positions
+
+
+def split_stake(stake: int, parts: int, rng: np.random.Generator) -> list[int]:
+    """``stake`` in ``parts`` uneven amounts of arbitrary wei that add up to it exactly."""
+    weights = rng.uniform(0.5, 1.5, parts)
+    shares = [int(stake * w / weights.sum()) + int(rng.integers(0, 10**9)) for w in weights[:-1]]
+    return [*shares, stake - sum(shares)]
