@@ -192,7 +192,7 @@ def page(sim: Simulation, doc: dict[str, Any]) -> str:
                     rounds,
                     {
                         "budget": [r.budget / UNIT for r in rows],
-                        "wanted": [r.wanted / UNIT for r in rows],
+                        "owed before scaling": [r.wanted / UNIT for r in rows],
                         "reward paid": [r.reward / UNIT for r in rows],
                         "burned": [r.burned / UNIT for r in rows],
                     },
