@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from oracle.market.models import Recipe
+
 NAMES = (
     "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy",
     "mallory", "niaj", "olivia", "peggy", "rupert", "sybil", "trent", "uma", "victor",
@@ -30,17 +32,10 @@ HONEST, TAMPERS, SILENT = "honest", "tampers", "silent"
 
 
 @dataclass(frozen=True)
-class ModelSpec:
-    """One model: its name (unique in the demo), its strategy and its parameters."""
+class ModelSpec(Recipe):
+    """One model of the demo (its name unique in the demo) and the tokens it stakes."""
 
-    name: str
-    strategy: str
-    stake: str
-    #: linear: feature fraction; noisy: noise share; trees: LightGBM rounds.
-    param: float = 0.0
-    seed: int = 0
-    #: copy and mirror: the model whose predictions are used.
-    source: str | None = None
+    stake: str = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -77,28 +72,28 @@ def roster(count: int, kind: str = "classic") -> list[Participant]:
 
     specs: list[tuple[list[ModelSpec], str, str | None]] = [
         # 0: two informed models, restakes the linear one.
-        ([ModelSpec("alice-linear", "linear", "50", 0.75, 1),
-          ModelSpec("alice-trees", "trees", "40", 120, 1)], HONEST, "alice-linear"),
-        ([ModelSpec("bob-trees", "trees", "75", 200, 2)], HONEST, None),
-        ([ModelSpec("carol-linear", "linear", "25", 0.5, 3)], HONEST, None),
-        ([ModelSpec("dave-noisy", "noisy", "20", 0.5, 4)], HONEST, None),
-        ([ModelSpec("erin-random", "random", "30", 0, 5)], HONEST, None),
+        ([ModelSpec("alice-linear", "linear", 0.75, 1, stake="50"),
+          ModelSpec("alice-trees", "trees", 120, 1, stake="40")], HONEST, "alice-linear"),
+        ([ModelSpec("bob-trees", "trees", 200, 2, stake="75")], HONEST, None),
+        ([ModelSpec("carol-linear", "linear", 0.5, 3, stake="25")], HONEST, None),
+        ([ModelSpec("dave-noisy", "noisy", 0.5, 4, stake="20")], HONEST, None),
+        ([ModelSpec("erin-random", "random", 0, 5, stake="30")], HONEST, None),
         # 5: copies alice's linear model.
-        ([ModelSpec("frank-copy", "copy", "50", source="alice-linear")], HONEST, None),
+        ([ModelSpec("frank-copy", "copy", source="alice-linear", stake="50")], HONEST, None),
         # 6: the hedge: the same model and its mirror, equal stakes.
-        ([ModelSpec("grace-p", "linear", "40", 0.6, 7),
-          ModelSpec("grace-1-p", "mirror", "40", source="grace-p")], HONEST, None),
-        ([ModelSpec("heidi-trees", "trees", "20", 80, 8),
-          ModelSpec("heidi-noisy", "noisy", "10", 0.8, 8)], HONEST, None),
-        ([ModelSpec("ivan-random", "random", "12.5", 0, 9)], HONEST, None),
+        ([ModelSpec("grace-p", "linear", 0.6, 7, stake="40"),
+          ModelSpec("grace-1-p", "mirror", source="grace-p", stake="40")], HONEST, None),
+        ([ModelSpec("heidi-trees", "trees", 80, 8, stake="20"),
+          ModelSpec("heidi-noisy", "noisy", 0.8, 8, stake="10")], HONEST, None),
+        ([ModelSpec("ivan-random", "random", 0, 9, stake="12.5")], HONEST, None),
         # 9: reveals a different file than the one committed.
-        ([ModelSpec("judy-linear", "linear", "25", 0.4, 10)], TAMPERS, None),
+        ([ModelSpec("judy-linear", "linear", 0.4, 10, stake="25")], TAMPERS, None),
         # 10: never reveals.
-        ([ModelSpec("mallory-trees", "trees", "30", 60, 11)], SILENT, None),
-        ([ModelSpec("niaj-noisy", "noisy", "15", 0.3, 12)], HONEST, None),
+        ([ModelSpec("mallory-trees", "trees", 60, 11, stake="30")], SILENT, None),
+        ([ModelSpec("niaj-noisy", "noisy", 0.3, 12, stake="15")], HONEST, None),
     ]  # fmt: skip
     if kind == "signals":
-        specs.append(([ModelSpec("olivia-signals", "signals", "20", 0, 13)], HONEST, None))
+        specs.append(([ModelSpec("olivia-signals", "signals", 0, 13, stake="20")], HONEST, None))
     people = []
     for i in range(count):
         if i < len(specs):
@@ -106,7 +101,7 @@ def roster(count: int, kind: str = "classic") -> list[Participant]:
         else:
             share = 0.2 + 0.6 * ((i * 37) % 100) / 100
             models, behaviour, restakes = (
-                [ModelSpec(f"{name(i)}-noisy", "noisy", stake(i), share, 100 + i)],
+                [ModelSpec(f"{name(i)}-noisy", "noisy", share, 100 + i, stake=stake(i))],
                 HONEST,
                 None,
             )

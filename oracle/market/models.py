@@ -18,7 +18,7 @@ numbers on every run.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -30,19 +30,17 @@ Predictor = Callable[[pd.DataFrame], Array]
 FEATURE_PREFIX = "feature"
 
 
-class Recipe(Protocol):
+@dataclass(frozen=True)
+class Recipe:
     """What a model is: a unique name, a strategy and its parameters."""
 
-    @property
-    def name(self) -> str: ...
-    @property
-    def strategy(self) -> str: ...
-    @property
-    def param(self) -> float: ...
-    @property
-    def seed(self) -> int: ...
-    @property
-    def source(self) -> str | None: ...
+    name: str
+    strategy: str
+    #: linear: feature fraction; noisy: noise share; trees: LightGBM rounds.
+    param: float = 0.0
+    seed: int = 0
+    #: copy and mirror: the model whose predictions are used.
+    source: str | None = None
 
 
 def features_of(frame: pd.DataFrame) -> list[str]:

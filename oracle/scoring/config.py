@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from oracle.errors import ScoringInputError
+from oracle.jsonfile import read_object
 from oracle.scoring.metrics import MAX_FILTERED_RATIO
 from oracle.scoring.payouts import PayoutRule
 from oracle.scoring.tc import PortfolioConfig
@@ -74,19 +75,7 @@ class ScoringConfig:
     @classmethod
     def load(cls, path: Path) -> ScoringConfig:
         """A config from a JSON file."""
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ScoringInputError(f"scoring config {path} does not exist") from None
-        except UnicodeDecodeError:
-            raise ScoringInputError(f"scoring config {path} is not UTF-8 text") from None
-        except OSError as err:
-            raise ScoringInputError(f"cannot read scoring config {path}: {err.strerror}") from None
-        except json.JSONDecodeError as err:
-            raise ScoringInputError(f"scoring config {path} is not valid JSON: {err}") from None
-        if not isinstance(data, dict):
-            raise ScoringInputError(f"scoring config {path} must be a JSON object")
-        return cls.from_dict(data)
+        return cls.from_dict(read_object(path, "scoring config", ScoringInputError))
 
 
 def load_config_bytes(data: bytes) -> ScoringConfig:

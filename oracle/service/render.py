@@ -47,9 +47,11 @@ def when(timestamp: int) -> str:
     return dt.datetime.fromtimestamp(int(timestamp), dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _environment() -> Environment:
+def environment(*folders: Path) -> Environment:
+    """The pages' Jinja2 environment; templates in ``folders`` come first and may extend the
+    service's own (``base.html``)."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=FileSystemLoader([*folders, TEMPLATES]),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -72,7 +74,7 @@ class Pages:
         self.view = view
         self.standalone = standalone
         self.base_url = base_url.rstrip("/") if base_url else None
-        self.env = _environment()
+        self.env = environment()
 
     def link(self, path: str) -> str | None:
         if not self.standalone:

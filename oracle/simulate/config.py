@@ -13,12 +13,12 @@ A config file is JSON; every key is optional and unknown keys are refused by nam
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from oracle.errors import TournamentError
+from oracle.jsonfile import read_object
 from oracle.market.generator import MarketSpec
 from oracle.scoring.payouts import PPM, PayoutRule
 
@@ -178,19 +178,7 @@ class SimulationConfig:
     @classmethod
     def load(cls, path: Path) -> SimulationConfig:
         """A config from a JSON file."""
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise SimulationConfigError(f"simulation config {path} does not exist") from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise SimulationConfigError(
-                f"simulation config {path} is not valid JSON: {err}"
-            ) from None
-        except OSError as err:
-            raise SimulationConfigError(f"cannot read simulation config {path}: {err}") from None
-        if not isinstance(data, dict):
-            raise SimulationConfigError(f"simulation config {path} must be a JSON object")
-        return cls.from_dict(data)
+        return cls.from_dict(read_object(path, "simulation config", SimulationConfigError))
 
 
 def _section(data: dict[str, Any], name: str) -> dict[str, Any]:

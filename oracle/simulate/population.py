@@ -27,18 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from oracle.chain.token import UNIT
+from oracle.market.models import Recipe
 from oracle.simulate.config import SimulationConfig
-
-
-@dataclass(frozen=True)
-class Model:
-    """A prediction recipe (:class:`oracle.market.models.Recipe`)."""
-
-    name: str
-    strategy: str
-    param: float = 0.0
-    seed: int = 0
-    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,7 +38,7 @@ class Position:
     name: str
     account: str
     strategy: str
-    model: Model
+    model: Recipe
     #: The stake, in base units, of every round it stakes in.
     stake: int
     #: Stakes only after a round with a positive payout ratio (0 otherwise).
@@ -94,7 +84,7 @@ def population(config: SimulationConfig) -> list[Position]:
 
     def add(
         strategy: str,
-        model: Model,
+        model: Recipe,
         *,
         account: str | None = None,
         amount: int = stake,
@@ -104,27 +94,27 @@ def population(config: SimulationConfig) -> list[Position]:
             Position(model.name, account or model.name, strategy, model, amount, momentum)
         )
 
-    add("linear", Model("linear", "linear", 1.0, seed))
-    add("linear-half", Model("linear-half", "linear", 0.5, seed + 1))
-    add("few-features", Model("few-features", "linear", 3.5 / features, seed + 2))
-    add("trees", Model("trees", "trees", 200, seed + 3))
-    add("trees-small", Model("trees-small", "trees", 40, seed + 4))
+    add("linear", Recipe("linear", "linear", 1.0, seed))
+    add("linear-half", Recipe("linear-half", "linear", 0.5, seed + 1))
+    add("few-features", Recipe("few-features", "linear", 3.5 / features, seed + 2))
+    add("trees", Recipe("trees", "trees", 200, seed + 3))
+    add("trees-small", Recipe("trees-small", "trees", 40, seed + 4))
     for share in (25, 50, 75):
-        add(f"noisy-{share}", Model(f"noisy-{share}", "noisy", share / 100, seed + 5 + share))
+        add(f"noisy-{share}", Recipe(f"noisy-{share}", "noisy", share / 100, seed + 5 + share))
     rng = np.random.default_rng([seed, 7])
     for i in range(spec.crowd):
         noise = float(rng.uniform(0.3, 0.95))
         crowd_stake = int(stake * float(rng.uniform(0.2, 3.0))) // UNIT * UNIT or UNIT
-        add("crowd", Model(f"crowd-{i:02d}", "noisy", noise, seed + 200 + i), amount=crowd_stake)
-    add("momentum", Model("momentum", "noisy", 0.5, seed + 300), momentum=True)
-    add("clone", Model("clone", "copy", source="trees"))
+        add("crowd", Recipe(f"crowd-{i:02d}", "noisy", noise, seed + 200 + i), amount=crowd_stake)
+    add("momentum", Recipe("momentum", "noisy", 0.5, seed + 300), momentum=True)
+    add("clone", Recipe("clone", "copy", source="trees"))
     for i, part in enumerate(split_stake(stake, spec.split_accounts, rng)):
-        add("split", Model(f"split-{i:02d}", "copy", source="linear"), amount=part)
-    add("hedge", Model("hedge-p", "linear", 0.5, seed + 400), account="hedge")
-    add("hedge", Model("hedge-1-p", "mirror", source="hedge-p"), account="hedge")
+        add("split", Recipe(f"split-{i:02d}", "copy", source="linear"), amount=part)
+    add("hedge", Recipe("hedge-p", "linear", 0.5, seed + 400), account="hedge")
+    add("hedge", Recipe("hedge-1-p", "mirror", source="hedge-p"), account="hedge")
     for i in range(RANDOM_POSITIONS):
-        add("random", Model(f"random-{i}", "random", seed=seed + 500 + i))
-    add("constant", Model("constant", "constant"))
+        add("random", Recipe(f"random-{i}", "random", seed=seed + 500 + i))
+    add("constant", Recipe("constant", "constant"))
     return positions
 
 

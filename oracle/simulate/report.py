@@ -14,12 +14,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from oracle import machine
 from oracle.chain.token import UNIT
 from oracle.service import plots
-from oracle.service.render import STATIC
+from oracle.service.render import STATIC, environment
 from oracle.simulate import analysis
 from oracle.simulate.engine import RuleRun, Simulation
 from oracle.simulate.population import BY_NAME
@@ -203,24 +201,24 @@ def page(sim: Simulation, doc: dict[str, Any]) -> str:
                 ),
             }
         )
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
     properties: dict[str, dict[str, dict[str, Any]]] = {}
     for f in doc["properties"]:
         properties.setdefault(f["property"], {})[f["rule"]] = f
-    return env.get_template("incentives.html").render(
-        doc=doc,
-        css=(STATIC / "style.css").read_text(),
-        js=(STATIC / "sort.js").read_text(),
-        sections=sections,
-        properties=properties,
-        rules=doc["rules"],
-        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    return (
+        environment(TEMPLATES)
+        .get_template("incentives.html")
+        .render(
+            standalone=True,
+            assets={
+                "css": (STATIC / "style.css").read_text(),
+                "js": (STATIC / "sort.js").read_text(),
+            },
+            doc=doc,
+            sections=sections,
+            properties=properties,
+            rules=doc["rules"],
+            generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        )
     )
 
 
