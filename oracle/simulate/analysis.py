@@ -14,11 +14,12 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
 from scipy import stats
 
 from oracle.chain.token import MAX_SUPPLY, UNIT
 from oracle.scoring.payouts import PPB
-from oracle.simulate.engine import RuleRun, Simulation
+from oracle.simulate.engine import SCORES, RuleRun, Simulation
 from oracle.simulate.population import STRATEGIES
 
 #: The strategies whose mean return must not be significantly above zero.
@@ -129,6 +130,17 @@ def summary(sim: Simulation) -> dict[str, list[StrategyStats]]:
     """Per rule, every strategy's statistics, in the population's order."""
     present = [s.name for s in STRATEGIES if _columns(sim, s.name)]
     return {run.rule.name: [strategy_stats(sim, run, s) for s in present] for run in sim.runs}
+
+
+def mean_scores(sim: Simulation, strategy: str) -> dict[str, float | None]:
+    """The strategy's mean CORR, MMC and TC over its positions and the rounds (under the
+    reference rule's stakes); None when the scorer rejected it every round."""
+    values = sim.scores[:, _columns(sim, strategy), :]
+    out: dict[str, float | None] = {}
+    for k, name in enumerate(SCORES):
+        kept = values[:, :, k][~np.isnan(values[:, :, k])]
+        out[name] = round(float(kept.mean()), 6) if kept.size else None
+    return out
 
 
 def round_rows(sim: Simulation, run: RuleRun) -> list[RoundRow]:

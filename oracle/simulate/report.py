@@ -69,6 +69,7 @@ def document(sim: Simulation) -> dict[str, Any]:
                 "positions": len(members),
                 "accounts": len({p.account for p in members}),
                 "stake": _tokens(sum(p.stake for p in members)),
+                "scores": analysis.mean_scores(sim, name.strategy),
             }
         )
     accounts = len({p.account for p in sim.positions})
