@@ -208,6 +208,5 @@ def write_round_report(view: TournamentView, round_id: int, path: Path) -> Path:
     from oracle.store.local import write_atomically
 
     html = Pages(view, standalone=True).round(round_id)
-    write_atomically(Path(path), html.encode())
-    Path(path).chmod(0o644)  # a report is for anyone to read
+    write_atomically(Path(path), html.encode(), mode=0o644)  # a report is for anyone to read
     return Path(path)

@@ -140,8 +140,8 @@ def results_document(sim: Simulation) -> dict[str, Any]:
 
 
 def write_results(path: Path, doc: dict[str, Any]) -> Path:
-    write_atomically(Path(path), (json.dumps(doc, indent=1) + "\n").encode(), durable=False)
-    Path(path).chmod(0o644)
+    data = (json.dumps(doc, indent=1) + "\n").encode()
+    write_atomically(Path(path), data, durable=False, mode=0o644)
     return Path(path)
 
 
@@ -224,6 +224,5 @@ def page(sim: Simulation, doc: dict[str, Any]) -> str:
 
 
 def write_page(path: Path, html: str) -> Path:
-    write_atomically(Path(path), html.encode(), durable=False)
-    Path(path).chmod(0o644)  # a report is for anyone to read
+    write_atomically(Path(path), html.encode(), durable=False, mode=0o644)  # for anyone to read
     return Path(path)

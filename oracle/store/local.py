@@ -43,13 +43,18 @@ def default_store() -> LocalStore:
     return LocalStore(Path(os.environ.get(STORE_DIR_ENV, PROJECT_ROOT / ".store")))
 
 
-def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
+def write_atomically(
+    path: Path, data: bytes, *, durable: bool = True, mode: int | None = None
+) -> None:
     """Write ``data`` to ``path`` via a temporary file and a rename: a reader sees the old
     bytes or the new, never a mix. ``durable`` also syncs the file and its folder to disk
-    before returning, so the new bytes survive a power cut."""
+    before returning, so the new bytes survive a power cut. The file is private (0600) unless
+    ``mode`` says otherwise (0o644 for a report anyone may read)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             if durable:

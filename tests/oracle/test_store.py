@@ -137,3 +137,14 @@ def test_lock_exclusiveWaitsForSharedHoldersAndSharedOnesOverlap(tmp_path: Path)
     for t in readers:
         t.join()
     assert events[-1] == "writer" and sorted(events[:4]) == ["a in", "a out", "b in", "b out"]
+
+
+def test_writeAtomically_isPrivateUnlessAModeIsGivenAndLeavesNoTemporary(tmp_path: Path) -> None:
+    from oracle.store.local import write_atomically
+
+    private, public = tmp_path / "salt.json", tmp_path / "report.html"
+    write_atomically(private, b"{}")
+    write_atomically(public, b"<html>", durable=False, mode=0o644)
+    assert private.stat().st_mode & 0o777 == 0o600
+    assert public.stat().st_mode & 0o777 == 0o644 and public.read_bytes() == b"<html>"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "salt.json"]

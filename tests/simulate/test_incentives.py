@@ -310,6 +310,7 @@ def test_command_writesTheReportAndResults(tmp_path: Path) -> None:
     assert doc["benchmark"]["seconds"]["total"] > 0 and doc["machine"]["cpus"]
     assert set(doc["rounds"]) == set(RULES) and len(doc["rounds"]["default"]["budget"]) == 2
     assert doc["digest"] in done.stderr and report.read_text().startswith("<!doctype html>")
+    assert report.stat().st_mode & 0o777 == results.stat().st_mode & 0o777 == 0o644
 
 
 @pytest.mark.parametrize(
