@@ -104,6 +104,16 @@ def payout_ratio(score: int, factor_ppb: int, rule: PayoutRule) -> int:
     return max(-clip, min(clip, _div_toward_zero(factor_ppb * score, PPB)))
 
 
+def unscaled_reward(stake: int, ratio_ppb: int) -> int:
+    """Step 4's reward of ``stake`` at ``ratio_ppb``, before any scaling to the budget."""
+    return stake * max(ratio_ppb, 0) // PPB
+
+
+def burn_of(stake: int, ratio_ppb: int) -> int:
+    """Step 4's burn of ``stake`` at ``ratio_ppb``."""
+    return stake * max(-ratio_ppb, 0) // PPB
+
+
 def compute_payouts(
     stakes: Sequence[int], scores: Sequence[int], rule: PayoutRule, budget: int
 ) -> list[Payout]:
@@ -122,8 +132,8 @@ def compute_payouts(
             raise ScoringInputError(f"a stake is negative ({stake})")
     factor = payout_factor(sum(stakes), rule)
     ratios = [payout_ratio(score, factor, rule) for score in scores]
-    rewards = [stake * max(r, 0) // PPB for stake, r in zip(stakes, ratios, strict=True)]
-    burns = [stake * max(-r, 0) // PPB for stake, r in zip(stakes, ratios, strict=True)]
+    rewards = [unscaled_reward(stake, r) for stake, r in zip(stakes, ratios, strict=True)]
+    burns = [burn_of(stake, r) for stake, r in zip(stakes, ratios, strict=True)]
     total_reward = sum(rewards)
     if total_reward > budget:
         rewards = [reward * budget // total_reward for reward in rewards]

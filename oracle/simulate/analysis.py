@@ -18,7 +18,7 @@ import numpy as np
 from scipy import stats
 
 from oracle.chain.token import MAX_SUPPLY, UNIT
-from oracle.scoring.payouts import PPB
+from oracle.scoring.payouts import unscaled_reward
 from oracle.simulate.engine import SCORES, RuleRun, Simulation
 from oracle.simulate.population import STRATEGIES
 
@@ -229,7 +229,7 @@ def within_budget(run: RuleRun) -> Finding:
 def wanted(run: RuleRun, r: int) -> int:
     """Round ``r``'s rewards before any scaling to the budget."""
     return sum(
-        stake * max(ratio, 0) // PPB
+        unscaled_reward(stake, ratio)
         for stake, ratio in zip(run.stakes[r], run.ratios[r], strict=True)
     )
 
