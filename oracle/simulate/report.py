@@ -60,16 +60,16 @@ def document(sim: Simulation) -> dict[str, Any]:
     config = sim.config
     summary = analysis.summary(sim)
     strategies = []
-    for name in summary[config.reference.name]:
-        members = [p for p in sim.positions if p.strategy == name.strategy]
+    for row in summary[config.reference.name]:
+        members = [p for p in sim.positions if p.strategy == row.strategy]
         strategies.append(
             {
-                "name": name.strategy,
-                "description": BY_NAME[name.strategy].description,
+                "name": row.strategy,
+                "description": BY_NAME[row.strategy].description,
                 "positions": len(members),
                 "accounts": len({p.account for p in members}),
                 "stake": _tokens(sum(p.stake for p in members)),
-                "scores": analysis.mean_scores(sim, name.strategy),
+                "scores": analysis.mean_scores(sim, row.strategy),
             }
         )
     accounts = len({p.account for p in sim.positions})
