@@ -245,7 +245,8 @@ class Demo:
         return str(reply["result"])
 
     def train(self, round_id: int) -> None:
-        """Fit every model once, on the training data the wallet downloads."""
+        """Fit every model on the round's training data, as the wallet downloads it (each
+        round's market is its own, drawn with the round's secret)."""
         zoo = self.zoo = ModelZoo(self.lead.training_data(round_id))
         specs = [m for p in self.people for m in p.models]
         self._each(f"training {len(specs)} models", specs, zoo.fit)
@@ -279,9 +280,8 @@ class Demo:
         round_id = self.current_round()
         for i in range(self.options.rounds):
             self.console.print(f"[bold]round {round_id}[/bold] ({i + 1} of {self.options.rounds})")
-            if self.zoo is None:
-                with self.phase(round_id, "train"):
-                    self.train(round_id)
+            with self.phase(round_id, "train"):
+                self.train(round_id)
             rounds.append(self.play(round_id))
             round_id += 1
         checks = incentive_checks(self.people, self.seen)
@@ -377,12 +377,11 @@ class Demo:
         restakers = [p for p in self.people if p.restakes]
         for person in restakers:
             wallet = self.wallets[person.name]
-            # The restake commits to the model's submission in the next round: make it first.
+            # The restake commits to the model's submission in the next round: make it first,
+            # with the model trained on that round's own training data.
             live = wallet.live_data(next_round)
-            made: dict[str, Array] = {}
             spec = self.specs[str(person.restakes)]
-            assert self.zoo is not None
-            values = self.zoo.predictions(spec, live, made)
+            values = ModelZoo(wallet.training_data(next_round)).predictions(spec, live, {})
             wallet.submit(next_round, spec.name, frame(live, values), spec.stake)
             result = wallet.claim(round_id, restake_into=next_round, model=spec.name)
             for name, payout in result.claimed:

@@ -1,7 +1,8 @@
 """A seeded synthetic stock market: obfuscated eras of stocks with quantised features, a
 5-bin target with a planted signal, risk factors, and a Signals-style variant.
 
-How the signal is planted (one "world" per seed, shared by the training data and every round):
+How the signal is planted (one "world" per seed, or per round secret, shared by its training data
+and its live eras):
 
 1. Each stock in an era has ``latents`` hidden factors ``z ~ N(0, 1)``.
 2. Feature ``j`` is ``loadings[j] . z`` plus its own noise, binned within the era into five
@@ -15,11 +16,25 @@ How the signal is planted (one "world" per seed, shared by the training data and
 4. Risk factors are other mixtures of the latents, continuous and public to the oracle only
    (the TC portfolio is neutral to them).
 
-The same ``MarketSpec`` gives the same frames, and :func:`to_parquet` the same bytes.
+The same ``MarketSpec`` and secret give the same frames, and :func:`to_parquet` the same bytes.
+
+What is public and what is secret. Without a ``secret`` the world (the loadings, the regime
+weights), the training eras and every live era are drawn from the spec's ``seed``: that is for
+studies and tests, where nothing is at stake. A tournament round is drawn with a 32-byte
+``secret`` that the operator creates at open and publishes only at the reveal deadline, and the
+round's world is its own: the world, the training eras and each part of the live era (the
+regime, the latents, the feature noise, the target noise, the risk noise, the ids, the sample
+weights) come from generators of their own, each seeded with HMAC-SHA256 of the secret and the
+part's name. Before the deadline the training data and the live features are all that is
+public of the round: the seed, the round number or any other public value reproduce neither the
+targets nor the world's parameters (which would let a model beat what the training data
+teaches), and no generator's output (the ids are raw draws) tells anything of another's.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -35,6 +50,47 @@ TARGET_BINS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
 TARGET_SHARES = np.array([0.05, 0.20, 0.50, 0.20, 0.05])
 #: Stream numbers for the seed sequence, so each part of the world draws its own numbers.
 _WORLD, _TRAINING, _LIVE, _SIGNALS = 0, 1, 2, 3
+#: The size of a round secret.
+SECRET_BYTES = 32
+#: The parts of a live era, each drawn from its own generator when the era has a secret.
+_PARTS = ("regime", "latents", "feature_noise", "target_noise", "risk_noise", "ids", "weights")
+
+
+@dataclass(frozen=True)
+class _Draws:
+    """The generators of an era's parts: one shared generator (training eras, and live eras
+    drawn from the seed alone, in the order the parts are used), or one each (a secret era)."""
+
+    regime: np.random.Generator
+    latents: np.random.Generator
+    feature_noise: np.random.Generator
+    target_noise: np.random.Generator
+    risk_noise: np.random.Generator
+    ids: np.random.Generator
+    weights: np.random.Generator
+
+    @classmethod
+    def shared(cls, rng: np.random.Generator) -> _Draws:
+        return cls(*(rng for _ in _PARTS))
+
+    @classmethod
+    def keyed(cls, secret: bytes, label: str) -> _Draws:
+        """A generator per part, each seeded by :func:`keyed_rng`."""
+        return cls(*(keyed_rng(secret, f"{label}/{part}") for part in _PARTS))
+
+
+def keyed_rng(secret: bytes, label: str) -> np.random.Generator:
+    """A generator seeded with HMAC-SHA256(secret, label): its state or output tells nothing of
+    another label's generator, nor of the secret."""
+    digest = hmac.new(secret, label.encode(), hashlib.sha256).digest()
+    return np.random.default_rng(int.from_bytes(digest, "big"))
+
+
+def check_secret(secret: bytes) -> bytes:
+    """A round secret: exactly :data:`SECRET_BYTES` bytes."""
+    if not isinstance(secret, bytes) or len(secret) != SECRET_BYTES:
+        raise ValueError(f"a round secret has {SECRET_BYTES} bytes")
+    return secret
 
 
 @dataclass(frozen=True)
@@ -93,10 +149,12 @@ class LiveRound:
 
 
 class Market:
-    """The world of one ``MarketSpec``: call :meth:`training` and :meth:`live_round`."""
+    """The world of one ``MarketSpec`` (and ``secret``, for a tournament round: see the
+    module's notes): call :meth:`training` and :meth:`live_round`."""
 
-    def __init__(self, spec: MarketSpec) -> None:
+    def __init__(self, spec: MarketSpec, secret: bytes | None = None) -> None:
         self.spec = spec
+        self.secret = None if secret is None else check_secret(secret)
         rng = self._rng(_WORLD)
         s = spec
         self.loadings = rng.normal(size=(s.features, s.latents))
@@ -119,24 +177,29 @@ class Market:
         return [f"risk_{j}" for j in range(self.spec.risk_factors)]
 
     def _rng(self, stream: int, *more: int) -> np.random.Generator:
+        if self.secret is not None:
+            parts = ("tournament-market-v1", self.spec.seed, stream, *more)
+            label = "/".join(str(x) for x in parts)
+            return keyed_rng(self.secret, label)
         return np.random.default_rng([self.spec.seed, stream, *more])
 
     def _era(
-        self, rng: np.random.Generator, n: int, regime: int
+        self, draws: _Draws, n: int, regime: int
     ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """(features, raw target, risk factors, latents) of ``n`` stocks in one era."""
         s = self.spec
-        z = rng.normal(size=(n, s.latents))
-        raw_features = z @ self.loadings.T + s.feature_noise * rng.normal(size=(n, s.features))
+        z = draws.latents.normal(size=(n, s.latents))
+        noise = draws.feature_noise.normal(size=(n, s.features))
+        raw_features = z @ self.loadings.T + s.feature_noise * noise
         features = _bin_equal(raw_features)
         linear = z @ self.regime_weights[regime]
         nonlinear = z[:, 0] * z[:, 1] + (np.abs(z[:, 2]) - np.sqrt(2 / np.pi)) * 1.3
         raw_target = (
             s.linear_scale * linear
             + s.nonlinear_scale * nonlinear
-            + s.noise_scale * rng.normal(size=n)
+            + s.noise_scale * draws.target_noise.normal(size=n)
         )
-        risk = z @ self.risk_loadings.T + 0.5 * rng.normal(size=(n, s.risk_factors))
+        risk = z @ self.risk_loadings.T + 0.5 * draws.risk_noise.normal(size=(n, s.risk_factors))
         return features, raw_target, risk, z
 
     def _ids(self, rng: np.random.Generator, n: int, prefix: str = "n") -> list[str]:
@@ -155,7 +218,7 @@ class Market:
         for era in range(1, s.train_eras + 1):
             if era > 1 and rng.random() > s.regime_persistence:
                 regime = int(rng.integers(0, s.regimes))
-            features, raw_target, _, _ = self._era(rng, s.train_stocks, regime)
+            features, raw_target, _, _ = self._era(_Draws.shared(rng), s.train_stocks, regime)
             frame = pd.DataFrame(features.astype(np.float32), columns=self.feature_names)
             frame.insert(0, "id", self._ids(rng, s.train_stocks))
             frame.insert(0, "era", f"era{era:04d}")
@@ -163,13 +226,28 @@ class Market:
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 
+    def _live_draws(self, kind: str, round_number: int) -> _Draws:
+        if self.secret is None:
+            return _Draws.shared(self._rng(_SIGNALS if kind == "signals" else _LIVE, round_number))
+        label = f"tournament-live-era-v1/{kind}/{self.spec.seed}/{round_number}"
+        return _Draws.keyed(self.secret, label)
+
+    def draw(self, kind: str, round_number: int) -> LiveRound:
+        """Round ``round_number``'s live era of the round kind ``kind`` ("classic" or
+        "signals")."""
+        if kind == "signals":
+            return self.signals_round(round_number)
+        if kind == "classic":
+            return self.live_round(round_number)
+        raise ValueError(f"unknown round kind {kind!r}")
+
     def live_round(self, round_number: int) -> LiveRound:
         """Round ``round_number``'s live era of ``live_stocks`` stocks (a classic round)."""
         s = self.spec
-        rng = self._rng(_LIVE, round_number)
-        regime = int(rng.integers(0, s.regimes))
-        features, raw_target, risk, _ = self._era(rng, s.live_stocks, regime)
-        ids = self._ids(rng, s.live_stocks)
+        draws = self._live_draws("classic", round_number)
+        regime = int(draws.regime.integers(0, s.regimes))
+        features, raw_target, risk, _ = self._era(draws, s.live_stocks, regime)
+        ids = self._ids(draws.ids, s.live_stocks)
         live = pd.DataFrame(features.astype(np.float32), columns=self.feature_names)
         live.insert(0, "era", f"live{round_number:04d}")
         live.insert(0, "id", ids)
@@ -182,9 +260,9 @@ class Market:
         """A Signals-style round: tickers instead of ids, a continuous target (a return),
         neutralizers and sample weights (a market-cap-like positive weight)."""
         s = self.spec
-        rng = self._rng(_SIGNALS, round_number)
-        regime = int(rng.integers(0, s.regimes))
-        features, raw_target, risk, z = self._era(rng, s.live_stocks, regime)
+        draws = self._live_draws("signals", round_number)
+        regime = int(draws.regime.integers(0, s.regimes))
+        features, raw_target, risk, z = self._era(draws, s.live_stocks, regime)
         tickers = [f"T{i:05d} US" for i in range(s.live_stocks)]
         live = pd.DataFrame(features.astype(np.float32), columns=self.feature_names)
         live.insert(0, "era", f"live{round_number:04d}")
@@ -193,7 +271,7 @@ class Market:
         targets = pd.DataFrame({"id": tickers, "target": raw_target / raw_target.std()})
         for j in range(neutralizers.shape[1]):
             targets[f"neutralizer_{j}"] = neutralizers[:, j]
-        targets["sample_weight"] = np.exp(rng.normal(0.0, 1.0, size=s.live_stocks))
+        targets["sample_weight"] = np.exp(draws.weights.normal(0.0, 1.0, size=s.live_stocks))
         for j, name in enumerate(self.risk_names):
             targets[name] = risk[:, j]
         return LiveRound(live, targets, regime)

@@ -34,6 +34,7 @@ from oracle.resolver.results import (
     leaf_of,
     read_frame,
 )
+from oracle.resolver.synthetic import RoundSecret, secret_commitment
 from oracle.resolver.transactions import send_once
 from oracle.scoring import ScoringConfig
 from oracle.scoring.validate import Universe
@@ -86,22 +87,29 @@ def open_round(
     schedule.check(ctx.now())
     round_id = int(ctx.contract.nextRound())
     store = ctx.store
-    targets_hash = training_hash = None
+    targets_hash = training_hash = secret_hash = None
     market_info = None
     if live_data is not None:
         say(f"reading the live data {live_data}")
         live_bytes = _own_live_data(live_data)
     else:
         spec = market or MarketSpec()
-        world = Market(spec)
+        # The round's world and live era are drawn with a secret that, like the targets, stays
+        # private until the reveal deadline; the manifest commits to both.
+        secret = RoundSecret.new(round_id)
+        secret_hash = store.put(secret.to_bytes(), public=False)
+        world = Market(spec, secret.secret)
         say(f"generating round {round_id}'s live era ({spec.live_stocks:,} stocks)")
-        drawn = world.signals_round(round_id) if kind == "signals" else world.live_round(round_id)
+        drawn = world.draw(kind, round_id)
         live_bytes = to_parquet(drawn.live)
-        # The targets stay private until the reveal deadline; the manifest commits to them.
         targets_hash = store.put(to_parquet(drawn.targets), public=False)
         say("generating the training data")
         training_hash = store.put(to_parquet(world.training()))
-        market_info = {"spec": spec.to_dict(), "round_number": round_id}
+        market_info = {
+            "spec": spec.to_dict(),
+            "round_number": round_id,
+            "secret_commitment": secret_hash,
+        }
     universe = len(read_frame(live_bytes, "live data"))
     manifest = RoundManifest(
         kind=kind,
@@ -132,7 +140,10 @@ def open_round(
     receipt = ctx.contract.openRound(params, sender=operator)
     opened = [e for e in receipt.events if e.event_name == "RoundOpened"]
     round_id = int(opened[0].round) if opened else round_id
-    store.put_ref(ctx.ref(round_id, "open"), {"manifest": manifest_hash, "targets": targets_hash})
+    store.put_ref(
+        ctx.ref(round_id, "open"),
+        {"manifest": manifest_hash, "targets": targets_hash, "secret": secret_hash},
+    )
     if budget:
         fund_round(ctx, treasury, round_id, budget)
     return OpenedRound(round_id, manifest_hash, manifest, budget)
@@ -432,6 +443,9 @@ def _publish(ctx: OracleContext, round_id: int, targets_file: Path | None, say: 
     say(f"publishing {len(reveals):,} reveals and the targets of round {round_id}")
     for reveal in reveals:
         ctx.store.publish(reveal.predictions_hash)
+    secret_hash = secret_commitment(manifest.market)
+    if secret_hash is not None:
+        ctx.store.publish(secret_hash)
     bundle = ctx.store.put(reveals_bundle(round_id, reveals))
     ctx.store.put(targets, public=True)
     ctx.store.publish(targets_hash)

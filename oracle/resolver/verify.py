@@ -5,7 +5,9 @@
 2. The store's public artefacts give the manifest, the scoring config, the live data, the
    results file, and through it the targets and the reveals bundle. Every read checks the
    bytes against their hash, so a changed byte is reported with the artefact's name.
-3. The targets must match the manifest's commitment; every reveal is checked against its
+3. The targets must match the manifest's commitment; for a synthetic round, the published round
+   secret must match its commitment in the manifest and regenerate the round's training data,
+   live data and targets exactly; every reveal is checked against its
    commitment and validated again; scores, payouts, leaves and the tree are recomputed in the
    deterministic mode.
 4. The recomputed results must equal the published file, byte for byte, and its root and hash
@@ -21,10 +23,11 @@ from typing import Any
 from oracle.chain.events import Status
 from oracle.errors import TournamentError
 from oracle.resolver.context import OracleContext
-from oracle.resolver.manifest import load_json
+from oracle.resolver.manifest import ManifestError, RoundManifest, load_json
 from oracle.resolver.pipeline import manifest_of, round_inputs
 from oracle.resolver.results import compute_results
-from oracle.store import CorruptArtefactError, StoreError, content_hash
+from oracle.resolver.synthetic import RoundSecret, regeneration_mismatch, secret_commitment
+from oracle.store import ArtefactMissingError, CorruptArtefactError, StoreError, content_hash
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,51 @@ def _short(value: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
+def _manifest_names(manifest: RoundManifest | None) -> dict[str, str]:
+    """The artefacts a manifest names, by hash."""
+    if manifest is None:
+        return {}
+    named = {
+        manifest.live_data: "live data",
+        manifest.training_data: "training data",
+        secret_commitment(manifest.market): "round secret",
+    }
+    return {digest: name for digest, name in named.items() if digest}
+
+
+def _regenerated(
+    ctx: OracleContext, manifest: RoundManifest, live_data: bytes, targets: bytes
+) -> str | None:
+    """For a synthetic round: the published round secret must be the one the manifest
+    committed to, and must regenerate the round's training data, live data and targets."""
+    digest = secret_commitment(manifest.market)
+    if digest is None or manifest.market is None:
+        return None
+    try:
+        secret = RoundSecret.from_bytes(ctx.store.get(digest, public_only=True))
+    except ArtefactMissingError:
+        raise TournamentError(
+            f"round secret: the manifest commits to {digest}, but it is not published: the "
+            "operator publishes it with the targets after the reveal deadline"
+        ) from None
+    except ManifestError as err:
+        return f"round secret: {err}"
+    training = (
+        ctx.store.get(manifest.training_data, public_only=True) if manifest.training_data else None
+    )
+    try:
+        return regeneration_mismatch(
+            manifest.kind,
+            manifest.market,
+            secret,
+            live_data=live_data,
+            targets=targets,
+            training_data=training,
+        )
+    except (ManifestError, KeyError, TypeError, ValueError) as err:
+        return f"round secret: it cannot regenerate the round ({err})"
+
+
 def verify_round(
     ctx: OracleContext, round_id: int, say: Callable[[str], None] | None = None
 ) -> Verdict:
@@ -97,6 +145,7 @@ def verify_round(
         return mismatch(f"results file: {err}")
     published = load_json(results_data, "the results file")
     inputs_named = published.get("inputs", {})
+    manifest: RoundManifest | None = None
     try:
         manifest = manifest_of(ctx, info, public_only=True)
         targets_hash = str(inputs_named["targets"])
@@ -113,6 +162,9 @@ def verify_round(
             public_only=True,
             budget=ctx.reader.posted_budget(round_id),
         )
+        drawn = _regenerated(ctx, manifest, inputs.live_data, inputs.targets)
+        if drawn is not None:
+            return mismatch(drawn)
         recomputed = compute_results(inputs, progress=say)
     except CorruptArtefactError as err:
         text = str(err)
@@ -122,6 +174,7 @@ def verify_round(
             "0x" + info.live_data_hash.hex(): "manifest",
             "0x" + info.scoring_config_hash.hex(): "scoring config",
             **{str(v): k.replace("_", " ") for k, v in inputs_named.items()},
+            **_manifest_names(manifest),
         }
         found = next((name for digest, name in names.items() if digest in text), "artefact")
         return mismatch(f"{found}: {text}")

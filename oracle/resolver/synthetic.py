@@ -1,0 +1,104 @@
+"""A synthetic round's secret: drawn at open, kept private until the reveal deadline, then
+published so that anyone can check the round's data was drawn from the declared market.
+
+The secret artefact is a small canonical JSON document; its content hash is in the manifest
+(``market.secret_commitment``), so the operator is bound to one secret before anyone stakes.
+From the manifest's market spec, the round number and the secret, :func:`world_of` gives the
+round's world (its training data, live data and targets); :func:`regeneration_mismatch`
+compares them with the published artefacts.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from oracle.market import Market, MarketSpec
+from oracle.market.generator import SECRET_BYTES
+from oracle.resolver.manifest import ManifestError, canonical_json, load_json
+
+SECRET_FORMAT = "tournament-round-secret-v1"
+
+
+@dataclass(frozen=True)
+class RoundSecret:
+    """The secret a synthetic round's world and live era are drawn with."""
+
+    round_number: int
+    secret: bytes
+
+    @classmethod
+    def new(cls, round_number: int) -> RoundSecret:
+        """A fresh secret from the operating system's CSPRNG."""
+        return cls(round_number, secrets.token_bytes(SECRET_BYTES))
+
+    def to_bytes(self) -> bytes:
+        secret = "0x" + self.secret.hex()
+        return canonical_json(
+            {"format": SECRET_FORMAT, "round": self.round_number, "secret": secret}
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> RoundSecret:
+        raw = load_json(data, "the round secret")
+        if raw.get("format") != SECRET_FORMAT:
+            raise ManifestError(f"not a round secret (format {raw.get('format')!r})")
+        try:
+            secret = bytes.fromhex(str(raw["secret"]).removeprefix("0x"))
+            round_number = int(raw["round"])
+        except (KeyError, ValueError) as err:
+            raise ManifestError(f"the round secret is malformed ({err})") from None
+        if len(secret) != SECRET_BYTES:
+            raise ManifestError(f"the round secret must have {SECRET_BYTES} bytes")
+        return cls(round_number, secret)
+
+
+def secret_commitment(market: dict[str, Any] | None) -> str | None:
+    """The content hash of the round secret a manifest's market entry commits to (None for a
+    round on the operator's own data)."""
+    if not market:
+        return None
+    value = market.get("secret_commitment")
+    return None if value is None else str(value)
+
+
+def world_of(market: dict[str, Any], secret: RoundSecret) -> Market:
+    """The market of a manifest's market entry, drawn with the round's secret."""
+    if secret.round_number != int(market["round_number"]):
+        raise ManifestError(
+            f"the secret is round {secret.round_number}'s, the manifest names round "
+            f"{market['round_number']}"
+        )
+    return Market(MarketSpec.from_dict(market["spec"]), secret.secret)
+
+
+def _frame(data: bytes) -> pd.DataFrame:
+    return pd.read_parquet(io.BytesIO(data), use_threads=False)
+
+
+def regeneration_mismatch(
+    kind: str,
+    market: dict[str, Any],
+    secret: RoundSecret,
+    *,
+    live_data: bytes,
+    targets: bytes,
+    training_data: bytes | None,
+) -> str | None:
+    """None when the secret regenerates the published live data, targets and training data
+    exactly (values, columns and order), else which artefact differs."""
+    world = world_of(market, secret)
+    drawn = world.draw(kind, int(market["round_number"]))
+    expected = {"live data": drawn.live, "targets": drawn.targets}
+    found = {"live data": _frame(live_data), "targets": _frame(targets)}
+    if training_data is not None:
+        expected["training data"] = world.training()
+        found["training data"] = _frame(training_data)
+    for name, frame in expected.items():
+        if not frame.reset_index(drop=True).equals(found[name].reset_index(drop=True)):
+            return f"{name}: the published round secret does not regenerate the published {name}"
+    return None
