@@ -16,7 +16,6 @@ Per position at close (sorted by account, then model id), exactly one leaf:
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +31,7 @@ from oracle.chain.merkle import LEAF_ENCODING, StandardMerkleTree
 from oracle.errors import TournamentError
 from oracle.resolver.manifest import Reveal, RoundManifest, canonical_json
 from oracle.scoring import RoundData, ScoringConfig, compute_payouts, score_round
+from oracle.scoring.bounded import read_bounded
 from oracle.scoring.config import load_config_bytes
 from oracle.scoring.round import combined_scores
 from oracle.scoring.transforms import DEFAULT_CHUNK, deterministic
@@ -90,10 +90,9 @@ class Results:
 
 
 def read_frame(data: bytes, what: str) -> pd.DataFrame:
-    try:
-        frame = pd.read_parquet(io.BytesIO(data), use_threads=False)
-    except Exception as err:  # pyarrow raises many types for damaged files
-        raise ResultsError(f"the {what} artefact is not readable parquet ({err})") from None
+    """A round artefact (live data, targets) as a frame indexed by id, read within the bounds
+    of :mod:`oracle.scoring.bounded` (a published artefact is read by every verifier)."""
+    frame = read_bounded(data, f"the {what} artefact", error=ResultsError).to_pandas()
     if "id" not in frame.columns:
         raise ResultsError(f"the {what} artefact has no id column")
     frame["id"] = frame["id"].astype(str)

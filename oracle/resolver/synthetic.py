@@ -10,7 +10,6 @@ compares them with the published artefacts.
 
 from __future__ import annotations
 
-import io
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ import pandas as pd
 from oracle.market import Market, MarketSpec
 from oracle.market.generator import SECRET_BYTES
 from oracle.resolver.manifest import ManifestError, canonical_json, load_json
+from oracle.scoring.bounded import read_bounded
 
 SECRET_FORMAT = "tournament-round-secret-v1"
 
@@ -77,7 +77,7 @@ def world_of(market: dict[str, Any], secret: RoundSecret) -> Market:
 
 
 def _frame(data: bytes) -> pd.DataFrame:
-    return pd.read_parquet(io.BytesIO(data), use_threads=False)
+    return read_bounded(data, "a round artefact", error=ManifestError).to_pandas()
 
 
 def regeneration_mismatch(

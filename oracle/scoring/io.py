@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from oracle.errors import ScoringInputError
+from oracle.scoring.bounded import MAX_ROWS, check_footer, read_bounded
 from oracle.scoring.validate import (
     check_header,
     examples,
-    first_line,
     read_csv_literal,
     to_numbers,
 )
@@ -42,10 +42,7 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
         except UnicodeDecodeError:
             raise ScoringInputError(f"{what} file {path} is not UTF-8 text") from None
         return read_csv_literal(text, f"{what} file {path}")
-    try:
-        frame = pd.read_parquet(path, use_threads=False)
-    except Exception as err:  # pyarrow raises many types for damaged files
-        raise ScoringInputError(f"cannot read {what} file {path}: {first_line(err)}") from None
+    frame = read_bounded(path, f"{what} file {path}").to_pandas()
     check_header(list(frame.columns), f"{what} file {path}")
     if len(frame) == 0:
         raise ScoringInputError(f"{what} file {path} has no rows")
@@ -96,6 +93,7 @@ def _parquet_into_array(path: Path) -> pd.DataFrame | None:
         handle = pq.ParquetFile(path)
     except Exception:  # damaged: the general path reports it
         return None
+    check_footer(handle, f"predictions file {path}", MAX_ROWS, ScoringInputError)
     schema = handle.schema_arrow
     names = [str(n) for n in schema.names if not str(n).startswith("__index_level_")]
     if "id" not in names or len(set(names)) != len(names):
@@ -105,7 +103,7 @@ def _parquet_into_array(path: Path) -> pd.DataFrame | None:
         kind = schema.field(name).type
         if not (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
             return None
-    ids = handle.read(columns=["id"], use_threads=False).column("id")
+    ids = read_bounded(path, f"predictions file {path}", columns=["id"]).column("id")
     if ids.null_count:
         return None
     index = pd.Index(ids.to_pandas().astype(str), name="id")

@@ -8,9 +8,16 @@ every value column must hold finite numbers, and the first bad value is named.
 
 A submission (:func:`read_submission`), one model's predictions for a round:
 A valid submission is a parquet or csv file with exactly two columns, ``id`` and
-``prediction``; its ids are exactly the round's universe, each once; every prediction is a
-finite number in [0, 1], and not all are equal. Ids are read as literal strings (a csv's
-``NA`` or empty id is an id like any other, never a missing value).
+``prediction`` (or ``probability``, as numerai-tools accepts); its ids are exactly the round's
+universe, each once; every prediction is a finite number in [0, 1], and not all are equal. Ids
+are read as literal strings (a csv's ``NA`` is an id like any other, never a missing value); an
+empty id is refused. A csv may start with a UTF-8 byte order mark (Excel writes one).
+
+Size bounds, checked before anything is decoded: at most ``max_bytes`` bytes and
+``max_rows`` rows (with a universe, at most twice its ids plus 1,000), every id at most
+:data:`~oracle.scoring.bounded.MAX_TEXT_BYTES` bytes; a parquet file is read by
+:func:`~oracle.scoring.bounded.read_bounded` with its ids dictionary-encoded and mapped onto
+the universe's ids, never materialised one string a row.
 
 Every failure raises :class:`InvalidSubmissionError` with one line that says what is wrong and
 what to do; the intake records that line as the rejection reason.
@@ -26,14 +33,20 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from oracle.errors import ScoringInputError
+from oracle.scoring.bounded import MAX_TEXT_BYTES, read_bounded
 from oracle.scoring.transforms import chunks
 
 #: The largest predictions file accepted (a 5,000-id file is about 100 KB).
 MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
+#: The most rows a predictions file may have (with a universe: twice its ids plus 1,000).
+MAX_SUBMISSION_ROWS = 1_000_000
 ID_COLUMN = "id"
 PREDICTION_COLUMN = "prediction"
+#: The other name numerai-tools accepts for the predictions column.
+ALT_PREDICTION_COLUMN = "probability"
 _PARQUET_MAGIC = b"PAR1"
 
 
@@ -47,49 +60,63 @@ class Universe:
 
     def __init__(self, ids: pd.Index | Sequence[str]) -> None:
         self.index = pd.Index([str(i) for i in ids], name=ID_COLUMN)
-        self._arrow: object | None = None
+        self._arrow: pa.Array | None = None
 
     @property
-    def arrow(self) -> object:
+    def arrow(self) -> pa.Array:
         if self._arrow is None:
-            import pyarrow as pa
-
             self._arrow = pa.array(self.index.tolist(), type=pa.string())
         return self._arrow
 
 
-def _fast_parquet(data: bytes, universe: Universe) -> pd.Series | None:
-    """The common case, checked in about a millisecond: a parquet file with exactly the
-    universe's ids in its order and float predictions. None when the file needs the full
+def _fast_parquet(table: pa.Table, universe: Universe) -> pd.Series | None:
+    """The common case, checked without materialising an id: a parquet file whose ids
+    (read dictionary-encoded) are each of the universe's ids once, in any order, and whose
+    predictions are finite floats in [0, 1], not all equal. None when the file needs the full
     path (which then finds and names whatever is wrong)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow.compute as pc
 
-    try:
-        table = pq.ParquetFile(pa.BufferReader(data)).read(use_threads=False)
-    except Exception:  # damaged: the full path reports it
-        return None
-    if table.column_names != [ID_COLUMN, PREDICTION_COLUMN]:
-        return None
     ids, predictions = table.column(ID_COLUMN), table.column(PREDICTION_COLUMN)
-    if not pa.types.is_string(ids.type) or not pa.types.is_floating(predictions.type):
+    if not pa.types.is_floating(predictions.type) or ids.null_count or predictions.null_count:
         return None
-    if ids.null_count or predictions.null_count:
+    n = len(universe.index)
+    if len(ids) != n:
         return None
-    if not ids.combine_chunks().equals(universe.arrow):
+    positions = np.empty(n, dtype=np.int64)
+    start = 0
+    for chunk in ids.chunks:
+        if not pa.types.is_dictionary(chunk.type):
+            chunk = pc.dictionary_encode(chunk)
+        found = pc.index_in(chunk.dictionary, value_set=universe.arrow)
+        if found.null_count:
+            return None
+        lookup = found.to_numpy(zero_copy_only=False).astype(np.int64)
+        positions[start : start + len(chunk)] = lookup[chunk.indices.to_numpy(zero_copy_only=False)]
+        start += len(chunk)
+    if not (np.bincount(positions, minlength=n) == 1).all():
         return None
-    values = predictions.to_numpy().astype(np.float64, copy=False)
-    if not np.isfinite(values).all() or values.min() < 0 or values.max() > 1:
+    raw = predictions.to_numpy().astype(np.float64, copy=False)
+    if not np.isfinite(raw).all() or raw.min() < 0 or raw.max() > 1 or raw.min() == raw.max():
         return None
-    if values.min() == values.max():
-        return None
+    values = np.empty(n, dtype=np.float64)
+    values[positions] = raw
     return pd.Series(values, index=universe.index, name=PREDICTION_COLUMN)
 
 
+#: The longest value a message quotes; a longer one is cut and ends in "...".
+EXAMPLE_CHARS = 40
+
+
+def _quoted(value: object) -> str:
+    text = str(value)
+    return repr(text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 3] + "...")
+
+
 def examples(values: Sequence[object], limit: int = 3) -> str:
-    """A few values for a message, then "and N more" (never a 20 KB list)."""
+    """A few values for a message, each cut to :data:`EXAMPLE_CHARS` characters, then "and N
+    more" (never a 20 KB list, nor a 100 KB id)."""
     values = list(values)
-    shown = ", ".join(repr(str(v)) for v in values[:limit])
+    shown = ", ".join(_quoted(v) for v in values[:limit])
     return f"{shown} and {len(values) - limit:,} more" if len(values) > limit else shown
 
 
@@ -181,25 +208,43 @@ def to_numbers(frame: pd.DataFrame, where: str, label: str = "column") -> pd.Dat
     return values
 
 
-def _read(data: bytes) -> tuple[pd.Series, pd.Series]:
-    """(ids as str, predictions as read) from parquet or csv bytes."""
-    if data[:4] == _PARQUET_MAGIC and data[-4:] == _PARQUET_MAGIC:
-        import pyarrow.parquet as pq
+def _parquet_table(data: bytes, max_rows: int) -> pa.Table:
+    """A parquet submission's table, read within :mod:`oracle.scoring.bounded`'s limits, its
+    ids still dictionary-encoded."""
+    table = read_bounded(
+        data,
+        "the file",
+        max_rows=max_rows,
+        error=InvalidSubmissionError,
+        decode=False,
+        rows_hint="predict each of the round's ids once",
+    )
+    names = [str(n) for n in table.column_names]
+    if names == [ID_COLUMN, ALT_PREDICTION_COLUMN]:
+        table = table.rename_columns([ID_COLUMN, PREDICTION_COLUMN])
+        names = [ID_COLUMN, PREDICTION_COLUMN]
+    _check_columns(names)
+    return table
 
-        try:
-            table = pq.read_table(io.BytesIO(data), use_threads=False)
-        except Exception as err:  # pyarrow raises many types for damaged files
-            raise InvalidSubmissionError(
-                f"not a readable parquet file ({first_line(err)})"
-            ) from None
-        names = [str(n) for n in table.column_names]
-        _check_columns(names)
-        ids = table.column(ID_COLUMN).to_pandas()
-        if ids.isna().any():
-            raise InvalidSubmissionError("an id is missing (null): give every row its id")
-        return ids.astype(str), table.column(PREDICTION_COLUMN).to_pandas()
+
+def _from_table(table: pa.Table) -> tuple[pd.Series, pd.Series]:
+    ids = table.column(ID_COLUMN)
+    if ids.null_count:
+        raise InvalidSubmissionError("an id is missing (null): give every row its id")
+    if pa.types.is_dictionary(ids.type):
+        ids = ids.cast(ids.type.value_type)  # bounded: every value was checked short
+    return ids.to_pandas().astype(str), table.column(PREDICTION_COLUMN).to_pandas()
+
+
+def _read_csv(data: bytes, max_rows: int) -> tuple[pd.Series, pd.Series]:
+    """(ids as str, predictions as read) from csv bytes; a UTF-8 byte order mark (as Excel
+    writes) is dropped, and the rows are counted before anything is parsed."""
+    if data.count(b"\n") > max_rows + 1:
+        raise InvalidSubmissionError(
+            f"the file has more than {max_rows:,} rows: predict each of the round's ids once"
+        )
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
         raise InvalidSubmissionError("not parquet, and not a UTF-8 csv file") from None
     try:
@@ -207,15 +252,25 @@ def _read(data: bytes) -> tuple[pd.Series, pd.Series]:
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise InvalidSubmissionError(f"not a readable csv file ({first_line(err)})") from None
     names = [str(n) for n in frame.columns]
+    if names == [ID_COLUMN, ALT_PREDICTION_COLUMN]:
+        frame.columns = [ID_COLUMN, PREDICTION_COLUMN]
+        names = [ID_COLUMN, PREDICTION_COLUMN]
     _check_columns(names)
-    return frame[ID_COLUMN].astype(str), frame[PREDICTION_COLUMN]
+    ids = frame[ID_COLUMN].astype(str)
+    longest = int(ids.str.encode("utf-8").str.len().max()) if len(ids) else 0
+    if longest > MAX_TEXT_BYTES:
+        raise InvalidSubmissionError(
+            f"the file has an id of {longest:,} bytes, more than {MAX_TEXT_BYTES}: use the "
+            "round's ids"
+        )
+    return ids, frame[PREDICTION_COLUMN]
 
 
 def _check_columns(names: list[str]) -> None:
     if names != [ID_COLUMN, PREDICTION_COLUMN]:
         raise InvalidSubmissionError(
-            f"the columns must be exactly {ID_COLUMN},{PREDICTION_COLUMN}; found "
-            f"{examples(names, 5) or 'none'}"
+            f"the columns must be exactly {ID_COLUMN},{PREDICTION_COLUMN} (or "
+            f"{ID_COLUMN},{ALT_PREDICTION_COLUMN}); found {examples(names, 5) or 'none'}"
         )
 
 
@@ -224,6 +279,7 @@ def read_submission(
     universe: Universe | pd.Index | None = None,
     *,
     max_bytes: int = MAX_SUBMISSION_BYTES,
+    max_rows: int = MAX_SUBMISSION_ROWS,
 ) -> pd.Series:
     """The predictions of a submission file, as a float64 Series indexed by id (in the order
     of ``universe`` when given), or :class:`InvalidSubmissionError` with the reason."""
@@ -233,13 +289,25 @@ def read_submission(
         raise InvalidSubmissionError("the file is empty")
     if isinstance(universe, pd.Index):
         universe = Universe(universe)
-    if universe is not None and data[:4] == _PARQUET_MAGIC:
-        fast = _fast_parquet(data, universe)
+    if universe is not None:
+        # Room for a few wrong or repeated ids (so the reason can name them), never more.
+        max_rows = min(max_rows, 2 * len(universe.index) + 1000)
+    if data[:4] == _PARQUET_MAGIC and data[-4:] == _PARQUET_MAGIC:
+        table = _parquet_table(data, max_rows)
+        fast = None if universe is None else _fast_parquet(table, universe)
         if fast is not None:
             return fast
-    ids, raw = _read(data)
+        ids, raw = _from_table(table)
+    else:
+        ids, raw = _read_csv(data, max_rows)
     if len(ids) < 2:
         raise InvalidSubmissionError("the file needs at least 2 rows")
+    empty = (ids == "").to_numpy()
+    if empty.any():
+        raise InvalidSubmissionError(
+            f"{int(empty.sum()):,} id(s) are empty (the first on data row "
+            f"{int(np.argmax(empty)) + 1:,}): give every row its id"
+        )
     if pd.api.types.is_bool_dtype(raw):
         raise InvalidSubmissionError("predictions are true/false: give numbers in [0, 1]")
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)

@@ -9,6 +9,8 @@ from typing import BinaryIO
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from oracle.scoring.bounded import rows_of
+
 CHUNK = 64 * 1024
 PARQUET_MAGIC = b"PAR1"
 
@@ -84,7 +86,7 @@ def read_upload(handle: BinaryIO, max_bytes: int, max_ids: int) -> bytes:
                 raise _too_many(max_ids)
     data = b"".join(chunks)
     if parquet:
-        rows = _parquet_rows(data)
+        rows = rows_of(data)
         if rows is not None and rows > max_ids:
             raise _too_many(max_ids)
     elif data and not data.endswith(b"\n") and lines > max_ids:
@@ -94,15 +96,3 @@ def read_upload(handle: BinaryIO, max_bytes: int, max_ids: int) -> bytes:
 
 def _too_many(limit: int) -> HTTPException:
     return HTTPException(413, f"the file holds more than {limit:,} ids, the service's limit")
-
-
-def _parquet_rows(data: bytes) -> int | None:
-    """The row count a parquet file's footer declares; None if it has no readable footer (the
-    validator then names what is wrong)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        return int(pq.ParquetFile(pa.BufferReader(data)).metadata.num_rows)
-    except Exception:  # damaged footer: left to the validator
-        return None

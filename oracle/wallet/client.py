@@ -42,6 +42,7 @@ from oracle.chain.token import format_amount, parse_amount
 from oracle.resolver.context import crash_point
 from oracle.resolver.manifest import RoundManifest
 from oracle.resolver.results import leaf_of
+from oracle.scoring.bounded import read_bounded
 from oracle.scoring.validate import InvalidSubmissionError, Universe, read_submission
 from oracle.wallet.plan import (
     Confirm,
@@ -845,9 +846,7 @@ def _model_id(name: str) -> bytes:
 
 
 def _frame(data: bytes) -> pd.DataFrame:
-    import pyarrow.parquet as pq
-
-    return pq.read_table(io.BytesIO(data), use_threads=False).to_pandas()
+    return read_bounded(data, "the round's data", error=WalletError).to_pandas()
 
 
 def utc_time(timestamp: int) -> str:

@@ -9,7 +9,7 @@ import pytest
 from oracle.market import to_parquet
 from oracle.scoring.validate import InvalidSubmissionError, Universe, read_submission
 
-IDS = ["a", "NA", "", "null", "n5"]
+IDS = ["a", "NA", "None", "null", "n5"]
 UNIVERSE = Universe(IDS)
 
 

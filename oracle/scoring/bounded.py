@@ -1,0 +1,160 @@
+"""Parquet read within bounds, so that a small file cannot expand into gigabytes.
+
+A parquet file's footer says how many rows it has and how large each column chunk is once
+decompressed; a dictionary-encoded text column can still decode to far more than that (one
+4,000-character id repeated 100,000 times is 44 KB in the file and 400 MB in memory). So,
+before any page is decoded:
+
+1. the footer must be readable and name only flat columns (no lists or structs, whose values
+   are not bounded by the row count), at most ``max_rows`` rows and :data:`MAX_ROW_GROUPS`
+   row groups;
+2. every text column's chunks may decompress to at most :data:`MAX_TEXT_BYTES` (plus a
+   4-byte length) per row, plus a page's slack;
+
+then text columns are read dictionary-encoded (each distinct value once, plus a 4-byte index
+per row), every distinct value must be at most :data:`MAX_TEXT_BYTES` bytes, and only then is
+a column decoded, to at most ``rows x MAX_TEXT_BYTES`` bytes. The scoring CLI, the validator
+(and so the intake, the service, ``resolve``, ``verify`` and the wallet) and the round
+artefacts' readers all read parquet through :func:`read_bounded`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from oracle.errors import ScoringInputError
+
+#: The longest id (or other text value) accepted, in UTF-8 bytes. Numerai's ids have 15 and
+#: Signals tickers about 10; 256 leaves room for any naming scheme.
+MAX_TEXT_BYTES = 256
+#: The most rows any input may have (a round's universe is far smaller).
+MAX_ROWS = 10_000_000
+MAX_ROW_GROUPS = 10_000
+#: What a text column chunk may hold beyond its values: page headers and a dictionary page's
+#: own overhead.
+_CHUNK_SLACK = 64 * 1024
+
+
+def _open(source: bytes | Path, where: str, error: type[Exception]) -> pq.ParquetFile:
+    try:
+        return pq.ParquetFile(pa.BufferReader(source) if isinstance(source, bytes) else source)
+    except Exception as err:  # pyarrow raises many types for damaged files
+        raise error(f"{where} is not a readable parquet file ({_first_line(err)})") from None
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0][:200] if text else type(err).__name__
+
+
+def check_footer(
+    handle: pq.ParquetFile,
+    where: str,
+    max_rows: int,
+    error: type[Exception],
+    rows_hint: str = "send fewer",
+) -> list[str]:
+    """Check what the file may decode to (steps 1 and 2 above); returns the text columns."""
+    meta = handle.metadata
+    if meta.num_rows > max_rows:
+        raise error(f"{where} has {meta.num_rows:,} rows, more than {max_rows:,}: {rows_hint}")
+    if meta.num_row_groups > MAX_ROW_GROUPS:
+        raise error(
+            f"{where} has {meta.num_row_groups:,} row groups, more than {MAX_ROW_GROUPS:,}: "
+            "write it with larger row groups"
+        )
+    schema = meta.schema
+    text: list[str] = []
+    for i in range(meta.num_columns):
+        column = schema.column(i)
+        if column.max_repetition_level > 0 or "." in column.path:
+            raise error(
+                f"{where} has a nested column '{column.path}': give flat columns of numbers "
+                "and text only"
+            )
+        if column.physical_type == "BYTE_ARRAY":
+            text.append(column.name)
+        elif column.physical_type == "FIXED_LEN_BYTE_ARRAY" and column.length > MAX_TEXT_BYTES:
+            raise error(
+                f"{where}: column '{column.path}' has values of {column.length:,} bytes, more "
+                f"than {MAX_TEXT_BYTES}"
+            )
+    bound = MAX_TEXT_BYTES + 4
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        for i in range(group.num_columns):
+            chunk = group.column(i)
+            if chunk.physical_type != "BYTE_ARRAY":
+                continue
+            if chunk.total_uncompressed_size > group.num_rows * bound + _CHUNK_SLACK:
+                raise error(
+                    f"{where}: column '{chunk.path_in_schema}' decompresses to "
+                    f"{chunk.total_uncompressed_size:,} bytes for {group.num_rows:,} rows, more "
+                    f"than {MAX_TEXT_BYTES} bytes a value: use shorter ids"
+                )
+    return text
+
+
+def _check_values(table: pa.Table, text: list[str], where: str, error: type[Exception]) -> None:
+    """Every distinct value of every dictionary-encoded text column is short enough."""
+    for name in text:
+        for chunk in table.column(name).chunks:
+            values = chunk.dictionary if pa.types.is_dictionary(chunk.type) else chunk
+            if len(values) == 0:
+                continue
+            longest = pc.max(pc.binary_length(values)).as_py() or 0
+            if longest > MAX_TEXT_BYTES:
+                raise error(
+                    f"{where}: column '{name}' has a value of {longest:,} bytes, more than "
+                    f"{MAX_TEXT_BYTES}: use shorter ids"
+                )
+
+
+def read_bounded(
+    source: bytes | Path,
+    where: str,
+    *,
+    columns: list[str] | None = None,
+    max_rows: int = MAX_ROWS,
+    error: type[Exception] = ScoringInputError,
+    decode: bool = True,
+    rows_hint: str = "send fewer",
+) -> pa.Table:
+    """The file's table (``columns`` only, when given) read within the bounds above; text
+    columns are decoded to plain strings unless ``decode`` is False (then they stay
+    dictionary-encoded, for a caller that maps them without materialising every value).
+    Raises ``error`` with a one-line reason that names ``where``."""
+    handle = _open(source, where, error)
+    text = check_footer(handle, where, max_rows, error, rows_hint)
+    wanted = text if columns is None else [c for c in text if c in columns]
+    if wanted:
+        reader = pa.BufferReader(source) if isinstance(source, bytes) else source
+        try:
+            handle = pq.ParquetFile(reader, read_dictionary=wanted)
+        except Exception as err:
+            raise error(f"{where} is not a readable parquet file ({_first_line(err)})") from None
+    try:
+        table = handle.read(columns=columns, use_threads=False)
+    except Exception as err:  # pyarrow raises many types for damaged pages
+        raise error(f"{where} is not a readable parquet file ({_first_line(err)})") from None
+    _check_values(table, wanted, where, error)
+    if not decode:
+        return table
+    for name in wanted:
+        column = table.column(name)
+        if pa.types.is_dictionary(column.type):
+            decoded = column.cast(column.type.value_type)
+            table = table.set_column(table.schema.get_field_index(name), name, decoded)
+    return table
+
+
+def rows_of(data: bytes) -> int | None:
+    """The row count a parquet file's footer declares; None if it has no readable footer."""
+    try:
+        return int(pq.ParquetFile(pa.BufferReader(data)).metadata.num_rows)
+    except Exception:  # damaged footer: the validator names the problem
+        return None
