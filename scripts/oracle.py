@@ -406,6 +406,20 @@ def run_command(provider, once, interval, account_spec, store_path):
     show_default=True,
     help="service processes sharing the port (reveal checks use about a core each)",
 )
+@click.option(
+    "--upload-timeout",
+    type=click.FloatRange(min=1),
+    default=30.0,
+    show_default=True,
+    help="seconds a request body may take to arrive (a pause over 10 s also ends it)",
+)
+@click.option(
+    "--max-concurrent-uploads",
+    type=click.IntRange(min=1),
+    default=32,
+    show_default=True,
+    help="request bodies read at once per process; more are answered 503 at once",
+)
 @click.option("--access-log", is_flag=True, help="log every request")
 @store_option
 @cli_errors
@@ -418,6 +432,8 @@ def serve_command(
     cors_origins,
     threads,
     workers,
+    upload_timeout,
+    max_concurrent_uploads,
     access_log,
     store_path,
 ):
@@ -433,7 +449,13 @@ def serve_command(
     if not isinstance(ctx.store, LocalStore):
         raise TournamentError("the service needs a local store")
     limits = ServiceLimits(
-        int(max_upload_mb * 1024 * 1024), max_ids, tuple(cors_origins), threads=threads
+        int(max_upload_mb * 1024 * 1024),
+        max_ids,
+        tuple(cors_origins),
+        threads=threads,
+        body_timeout=upload_timeout,
+        idle_timeout=min(10.0, upload_timeout),
+        max_uploads=max_concurrent_uploads,
     )
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -7,6 +7,7 @@ a step that already happened is reported, not repeated.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from oracle.resolver.manifest import (
     reveals_bundle,
 )
 from oracle.resolver.results import (
+    COMMITMENT_MISMATCH,
     Results,
     RoundInputs,
     compute_results,
@@ -257,8 +259,13 @@ class Intake:
         Accepted only after close and before the reveal deadline (chain time), for a position
         with stake, when the file and salt reproduce its last commitment and the file is valid.
         The file stays private until the deadline. The same reveal again gets the same answer;
-        a later reveal never replaces an accepted one. Every reveal, whatever its outcome, is
-        also appended to the round's intake log (the store's ``intake-log`` log).
+        a later reveal never replaces an accepted one. Only the committed file and salt are
+        kept (a stranger's wrong reveal leaves no file and no record, so the position stays
+        unrevealed until its owner reveals), and every reason is cut to
+        :data:`MAX_REASON_CHARS` characters. The round's intake log (the store's
+        ``intake-log`` log) gets each first decision about a staked position's reveal inside
+        the window, and at most :data:`MAX_LOGGED_REJECTIONS` rejections a position: its size
+        is bounded by the staked positions, whoever sends what.
 
         Safe to call from many threads and processes at once: the decision about one position
         is taken under that position's store lock, and no reveal is accepted once
@@ -269,97 +276,104 @@ class Intake:
             return IntakeResult(REJECTED, self.error, content_hash(data))
         now = self.clock()
         with self.ctx.store.lock(_window_lock(self.ctx, self.round_id), shared=True):
-            result = self._decide(account, model_id, salt, data, now)
-        self.ctx.store.append(
-            self.ctx.ref(self.round_id, "intake-log"),
-            {
-                "account": account,
-                "model_id": "0x" + model_id.hex(),
-                "predictions_hash": result.predictions_hash,
-                "status": result.status,
-                "reason": result.reason,
-                "chain_time": now,
-            },
-        )
+            result, logged = self._decide(account, model_id, salt, data, now)
+        if logged:
+            self.ctx.store.append(
+                self.ctx.ref(self.round_id, "intake-log"),
+                {
+                    "account": account,
+                    "model_id": "0x" + model_id.hex(),
+                    "predictions_hash": result.predictions_hash,
+                    "status": result.status,
+                    "reason": result.reason,
+                    "chain_time": now,
+                },
+            )
         return result
 
     def _decide(
         self, account: str, model_id: bytes, salt: bytes, data: bytes, now: int
-    ) -> IntakeResult:
+    ) -> tuple[IntakeResult, bool]:
+        """The answer, and whether it goes into the intake log: only reveals of a staked
+        position inside the reveal window are logged, at most :data:`MAX_LOGGED_REJECTIONS`
+        rejections a position."""
         file_hash = content_hash(data)
         try:
             account = to_checksum_address(account)
         except ValueError:
-            return IntakeResult(REJECTED, f"'{account}' is not an address", file_hash)
+            return _rejected(f"'{_cut(account)}' is not an address", file_hash), False
         info, deadline = self.info, self.manifest.schedule.reveal_deadline
         if now < info.close_time:
-            return IntakeResult(
-                REJECTED,
-                f"too early: reveals open at close ({info.close_time}); it is {now}",
-                file_hash,
-                TOO_EARLY,
-            )
+            reason = f"too early: reveals open at close ({utc(info.close_time)}); it is {utc(now)}"
+            return _rejected(reason, file_hash, TOO_EARLY), False
         if now > deadline:
-            return IntakeResult(
-                REJECTED,
-                f"too late: the reveal deadline was {deadline}; it is {now}",
-                file_hash,
-                TOO_LATE,
-            )
+            reason = f"too late: the reveal deadline was {utc(deadline)}; it is {utc(now)}"
+            return _rejected(reason, file_hash, TOO_LATE), False
         if published(self.ctx, self.round_id) is not None:
-            return IntakeResult(
-                REJECTED,
+            reason = (
                 f"too late: round {self.round_id}'s reveals were published at its deadline "
-                f"{deadline}",
-                file_hash,
-                TOO_LATE,
+                f"{utc(deadline)}"
             )
+            return _rejected(reason, file_hash, TOO_LATE), False
         if info.status == Status.CANCELLED:
-            return IntakeResult(REJECTED, f"round {self.round_id} was cancelled", file_hash)
+            return _rejected(f"round {self.round_id} was cancelled", file_hash), False
+        position = self.positions.get((account, model_id))
+        if position is None:
+            reason = f"{account} has no stake on model 0x{model_id.hex()} in round {self.round_id}"
+            return _rejected(reason, file_hash), False
         ref = _reveal_ref(self.ctx, self.round_id, account, model_id)
         with self.ctx.store.lock(ref):
-            return self._decide_position(ref, account, model_id, salt, data, file_hash)
+            return self._decide_position(ref, position, salt, data, file_hash)
 
     def _decide_position(
-        self, ref: str, account: str, model_id: bytes, salt: bytes, data: bytes, file_hash: str
-    ) -> IntakeResult:
+        self, ref: str, position: Position, salt: bytes, data: bytes, file_hash: str
+    ) -> tuple[IntakeResult, bool]:
         previous = self.ctx.store.get_ref(ref)
         if previous is not None:
             same = (
                 previous["salt"] == "0x" + salt.hex() and previous["predictions_hash"] == file_hash
             )
             if same:
-                return IntakeResult(previous["status"], previous["reason"], file_hash)
+                return IntakeResult(previous["status"], previous["reason"], file_hash), False
             if previous["status"] == ACCEPTED:
-                return IntakeResult(
-                    REJECTED, "this position already has an accepted reveal", file_hash
-                )
-        position = self.positions.get((account, model_id))
-        if position is None:
-            return IntakeResult(
-                REJECTED,
-                f"{account} has no stake on model 0x{model_id.hex()} in round {self.round_id}",
-                file_hash,
-            )
-        result = self._check(position, salt, data, file_hash)
-        # Only reveals of staked positions are kept: they are what the round's bundle publishes.
+                reason = "this position already has an accepted reveal"
+                return _rejected(reason, file_hash), self._count_rejection(ref)
+        result, committed = self._check(position, salt, data, file_hash)
+        if not committed:
+            # Not the committed file and salt: nothing of it is kept, and it never replaces
+            # what the position's owner revealed (only they know the salt).
+            return result, self._count_rejection(ref)
+        # The committed file (valid or not) is kept: it is what the round's bundle publishes.
         self.ctx.store.put(data, public=False, digest=file_hash)
         self.ctx.store.put_ref(
             ref,
             {
-                "account": account,
-                "model_id": "0x" + model_id.hex(),
+                "account": position.account,
+                "model_id": "0x" + position.model_id.hex(),
                 "salt": "0x" + salt.hex(),
                 "predictions_hash": file_hash,
                 "status": result.status,
                 "reason": result.reason,
             },
         )
-        return result
+        return result, True
 
-    def _check(self, position: Position, salt: bytes, data: bytes, file_hash: str) -> IntakeResult:
+    def _count_rejection(self, ref: str) -> bool:
+        """Count a rejected reveal of a position (under its lock); True while the position
+        has had at most :data:`MAX_LOGGED_REJECTIONS` of them, so the log stays bounded."""
+        name = ref.replace("/reveals/", "/rejections/", 1)
+        count = int((self.ctx.store.get_ref(name) or {}).get("count", 0)) + 1
+        if count > MAX_LOGGED_REJECTIONS:
+            return False
+        self.ctx.store.put_ref(name, {"count": count}, durable=False)
+        return True
+
+    def _check(
+        self, position: Position, salt: bytes, data: bytes, file_hash: str
+    ) -> tuple[IntakeResult, bool]:
+        """The answer, and whether the file and salt are the committed ones."""
         if len(salt) != 32:
-            return IntakeResult(REJECTED, "the salt must be 32 bytes", file_hash)
+            return _rejected("the salt must be 32 bytes", file_hash), False
         judged = judge_reveal(
             self.ctx.chain_id,
             self.ctx.tournament,
@@ -369,9 +383,30 @@ class Intake:
             lambda: data,
             self.universe,
         )
+        if isinstance(judged, str) and judged == COMMITMENT_MISMATCH:
+            return _rejected(judged, file_hash), False
         if isinstance(judged, str):
-            return IntakeResult(REJECTED, judged, file_hash)
-        return IntakeResult(ACCEPTED, "", file_hash)
+            return _rejected(judged, file_hash), True
+        return IntakeResult(ACCEPTED, "", file_hash), True
+
+
+#: The longest rejection reason kept or answered, in characters.
+MAX_REASON_CHARS = 300
+#: Rejected reveals of one position written to the intake log; later ones are answered only.
+MAX_LOGGED_REJECTIONS = 20
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _rejected(reason: str, file_hash: str, timing: str = "") -> IntakeResult:
+    return IntakeResult(REJECTED, _cut(reason, MAX_REASON_CHARS), file_hash, timing)
+
+
+def utc(timestamp: int) -> str:
+    """A chain timestamp as a UTC date and time."""
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(timestamp))
 
 
 def reveal_records(ctx: OracleContext, round_id: int) -> list[Reveal]:

@@ -99,6 +99,10 @@ def read_frame(data: bytes, what: str) -> pd.DataFrame:
     return frame.set_index("id")
 
 
+#: Why a reveal whose file and salt are not the ones committed to is rejected.
+COMMITMENT_MISMATCH = "the file and salt do not match the position's last on-chain commitment"
+
+
 def judge_reveal(
     chain_id: int,
     tournament: str,
@@ -121,7 +125,7 @@ def judge_reveal(
         salt,
     )
     if expected != position.commitment:
-        return "the file and salt do not match the position's last on-chain commitment"
+        return COMMITMENT_MISMATCH
     try:
         return read_submission(load(), universe)
     except InvalidSubmissionError as err:

@@ -63,6 +63,11 @@ class ServiceLimits:
     cors_origins: tuple[str, ...] = ()
     #: Worker threads for blocking work (reveal checks, chain and store reads).
     threads: int = 8
+    #: Seconds a request body may take to arrive, and may pause between its parts.
+    body_timeout: float = 30.0
+    idle_timeout: float = 10.0
+    #: Request bodies read at once (per process); one more is answered 503 at once.
+    max_uploads: int = 32
 
 
 class ApiError(HTTPException):
@@ -135,7 +140,13 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
         openapi_url=f"{API}/openapi.json",
     )
     # A request body may carry the file plus its small form fields.
-    app.add_middleware(BodyLimit, max_bytes=limits.max_upload_bytes + 64 * 1024)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=limits.max_upload_bytes + 64 * 1024,
+        body_timeout=limits.body_timeout,
+        idle_timeout=limits.idle_timeout,
+        max_uploads=limits.max_uploads,
+    )
     if limits.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=list(limits.cors_origins), allow_methods=["GET", "POST"]
@@ -159,7 +170,9 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
         message = str(err.detail)
         if err.status_code == 404 and message == "Not Found":
             message = f"no such page or endpoint: {request.url.path}"
-        return error_response(request, err.status_code, message, **facts)
+        response = error_response(request, err.status_code, message, **facts)
+        response.headers.update(err.headers or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, err: RequestValidationError) -> Response:

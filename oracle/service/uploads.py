@@ -4,6 +4,7 @@ than allowed is refused before it is parsed."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import BinaryIO
 
 from starlette.exceptions import HTTPException
@@ -22,16 +23,32 @@ def _too_large(limit: int) -> HTTPException:
 
 
 class BodyLimit:
-    """ASGI middleware: refuse a request whose body exceeds ``max_bytes``.
+    """ASGI middleware: bound what a request body may cost the service.
 
-    A declared ``Content-Length`` over the limit is refused before anything is read; an
-    undeclared (chunked) body is counted as it is received and refused when it passes the
-    limit, so the service never holds more than the limit of one request.
+    - Size: a declared ``Content-Length`` over ``max_bytes`` is refused before anything is
+      read; an undeclared (chunked) body is counted as it is received and refused when it
+      passes the limit, so the service never holds more than the limit of one request.
+    - Time: each part of the body must arrive within ``idle_timeout`` seconds of the last, and
+      the whole body within ``body_timeout`` seconds; a slow or stalled body is answered 408
+      and its connection closed, so a trickling client cannot hold a connection open.
+    - Concurrency: at most ``max_uploads`` bodies are read at once (per process); one more
+      is answered 503 with ``Retry-After`` at once instead of waiting.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        body_timeout: float = 30.0,
+        idle_timeout: float = 10.0,
+        max_uploads: int = 32,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.body_timeout = body_timeout
+        self.idle_timeout = min(idle_timeout, body_timeout)
+        self.max_uploads = max_uploads
+        self.uploads = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
@@ -39,28 +56,57 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+            await _answer(scope, receive, send, _too_large(self.max_bytes))
+            return
+        if self.uploads >= self.max_uploads:
+            busy = HTTPException(
+                503,
+                f"the service is reading {self.uploads} uploads already: retry in a second",
+                headers={"Retry-After": "1"},
+            )
+            await _answer(scope, receive, send, busy)
             return
         received = 0
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.body_timeout
+        done = False
 
-        async def counted() -> Message:
-            nonlocal received
-            message = await receive()
+        async def bounded() -> Message:
+            nonlocal received, done
+            if done:  # the body is read: what follows is a disconnect, waited for without limit
+                return await receive()
+            left = deadline - loop.time()
+            try:
+                message = await asyncio.wait_for(receive(), min(self.idle_timeout, left))
+            except TimeoutError:
+                # Raised inside the route, where the app's handler answers it (408).
+                raise HTTPException(
+                    408,
+                    f"the request body did not arrive within {self.body_timeout:g} s (or paused "
+                    f"over {self.idle_timeout:g} s): send it at once",
+                    headers={"Connection": "close"},
+                ) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    # Raised inside the route, where the app's handler answers it (413).
                     raise _too_large(self.max_bytes)
+                done = not message.get("more_body", False)
             return message
 
-        await self.app(scope, counted, send)
+        self.uploads += 1
+        try:
+            await self.app(scope, bounded, send)
+        finally:
+            self.uploads -= 1
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from starlette.responses import JSONResponse
 
-        error = _too_large(self.max_bytes)
-        response = JSONResponse({"error": error.detail}, status_code=413)
-        await response(scope, receive, send)
+async def _answer(scope: Scope, receive: Receive, send: Send, error: HTTPException) -> None:
+    from starlette.responses import JSONResponse
+
+    response = JSONResponse({"error": error.detail}, status_code=error.status_code)
+    # The body is not read: the connection cannot carry another request.
+    response.headers.update({**(error.headers or {}), "Connection": "close"})
+    await response(scope, receive, send)
 
 
 def read_upload(handle: BinaryIO, max_bytes: int, max_ids: int) -> bytes:

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import io
 import json
+import secrets
+import socket
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +21,7 @@ import pytest
 from oracle.market import Market, MarketSpec, to_parquet
 from oracle.scoring import numerai_corr
 from oracle.store import content_hash
+from tests.scoring.test_bounded import dictionary_bomb
 from tests.scripts.harness import Devnet, Service, linear_model, predictions_csv, stake
 
 pytestmark = pytest.mark.anvil
@@ -26,7 +31,9 @@ IDS = 5000
 
 @pytest.fixture(scope="module")
 def service(net: Devnet) -> Iterator[Service]:
-    svc = Service.start(net, "--max-upload-mb", "1", "--max-ids", "10000")
+    # The default limits, but short body timeouts and few concurrent uploads, so the slow-body
+    # tests take seconds.
+    svc = Service.start(net, "--upload-timeout", "3", "--max-concurrent-uploads", "4")
     yield svc
     log = svc.stop()
     assert "Traceback" not in log, log
@@ -182,3 +189,171 @@ def test_aParticipantWhoStakesOnARecomputation_earnsNothingBeyondChance(
     # Chance: four standard errors; the recomputation of an unkeyed round scores about 0.9.
     assert abs(recomputed) < 4 / np.sqrt(IDS)
     assert trained > 0
+
+
+# ------------------------------------------------------------------ bombs, floods, slow bodies
+
+
+def _peak_mb(service: Service) -> int:
+    """The service process's peak resident memory so far (VmHWM), in MB."""
+    status = Path(f"/proc/{service.process.pid}/status").read_text()
+    line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1]) // 1024
+
+
+@pytest.fixture(scope="module")
+def hostile(net: Devnet, service: Service) -> dict[str, Any]:
+    """Round 4, past close: an honest position, a stake committed to a parquet bomb, and a
+    stake committed to a file with many bad ids, each from its own account."""
+    out = net.ape("oracle", "open-round", "--live-stocks", str(IDS), "--budget", "500")
+    assert out.returncode == 0, out.stderr
+    public = _public(service, net, 4)
+    ids = public["live"]["id"].tolist()
+    honest, bomber, sloppy, owner = (net.account(i) for i in (5, 6, 7, 8))
+    for who in (honest, bomber, sloppy, owner):
+        net.fund(who, 100)
+    informed = linear_model(public["training"], public["live"])
+    sloppy_file = predictions_csv(["x" * 200 + str(i) for i in range(IDS)], informed)
+    subs = {
+        "honest": stake(net, 4, honest, "honest", predictions_csv(ids, informed), 10),
+        "bomb": stake(net, 4, bomber, "bomb", dictionary_bomb(rows=IDS), 1),
+        "big-bomb": stake(net, 4, bomber, "big-bomb", dictionary_bomb(), 1),
+        "sloppy": stake(net, 4, sloppy, "sloppy", sloppy_file, 1),
+        "unrevealed": stake(net, 4, owner, "unrevealed", predictions_csv(ids, informed), 5),
+    }
+    net.travel_to(public["manifest"]["schedule"]["close_time"] + 1)
+    return {"subs": subs, "public": public}
+
+
+def test_parquetBomb_isRefusedInOneLineWithoutGrowingTheService(
+    service: Service, hostile: dict[str, Any]
+) -> None:
+    """The reported bomb (100,000 rows of one 4,000-character id, committed by a 1-token
+    stake) and one within the universe's row count: each refused with a one-line reason,
+    and the service's peak memory grows by far less than the 400 MB one would decode to."""
+    subs = hostile["subs"]
+    assert service.reveal(subs["honest"]).json()["status"] == "accepted"
+    before = _peak_mb(service)
+    big = service.reveal(subs["big-bomb"], filename="bomb.parquet").json()
+    small = service.reveal(subs["bomb"], filename="bomb.parquet").json()
+    assert big["status"] == small["status"] == "rejected"
+    assert "100,000 rows, more than 11,000" in big["reason"]
+    assert "a value of 4,000 bytes, more than 256" in small["reason"]
+    assert _peak_mb(service) - before < 100
+
+
+def test_longReasons_areCutToAFixedLength(service: Service, hostile: dict[str, Any]) -> None:
+    answer = service.reveal(hostile["subs"]["sloppy"]).json()
+    assert answer["status"] == "rejected" and len(answer["reason"]) <= 300
+    assert "not in the live data" in answer["reason"]
+
+
+def test_strangersWrongReveals_leaveNoFileAndABoundedLog(
+    net: Devnet, service: Service, hostile: dict[str, Any]
+) -> None:
+    """Thirty wrong reveals (with their own salts, and 7 MB files) of someone else's staked,
+    unrevealed position add no file to the store, no reveal record, and at most twenty
+    lines to the intake log."""
+    target = hostile["subs"]["unrevealed"]
+    store = net.store
+    log = f"rounds/31337/{net.tournament.address}/4/intake-log"
+    private = store.root / "private"
+    files_before = sum(1 for p in private.rglob("*") if p.is_file())
+    lines_before = len(store.read_log(log))
+    with httpx.Client(timeout=60) as client:
+        for i in range(30):
+            junk = secrets.token_bytes(7 * 1024 * 1024) if i < 3 else b"id,prediction\nx,0.5\n"
+            answer = service.reveal(target, data=junk, salt=secrets.token_bytes(32), client=client)
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["reason"].startswith("the file and salt do not match")
+    assert sum(1 for p in private.rglob("*") if p.is_file()) == files_before
+    added = store.read_log(log)[lines_before:]
+    assert len(added) == 20 and {e["model_id"] for e in added} == {"0x" + target.model_id.hex()}
+    ref = f"rounds/31337/{net.tournament.address}/4/reveals/{target.account}-0x"
+    assert store.get_ref(ref + target.model_id.hex()) is None
+
+
+def test_slowBody_isAnswered408AndClosed(service: Service) -> None:
+    """A body that declares 5,426 bytes and sends 426 is answered 408 within the service's
+    idle timeout (3 s here) and its connection is closed."""
+    host, port = service.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=20) as conn:
+        conn.sendall(_slow_request(5426) + _FORM_START + b"x" * (426 - len(_FORM_START)))
+        start = time.monotonic()
+        answer = _read_all(conn)
+        waited = time.monotonic() - start
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b"did not arrive" in answer
+    assert 2 < waited < 15
+
+
+def test_slowUploadsBeyondTheBound_areAnswered503AtOnce(service: Service) -> None:
+    """With four stalled bodies held open (the bound), a fifth is answered 503 at once with
+    Retry-After; once the stalled ones time out, uploads are taken again."""
+    host, port = service.url.removeprefix("http://").split(":")
+    held = []
+    try:
+        for _ in range(4):
+            conn = socket.create_connection((host, int(port)), timeout=20)
+            conn.sendall(_slow_request(5426))
+            held.append(conn)
+        time.sleep(0.5)  # the four are being read
+        with socket.create_connection((host, int(port)), timeout=20) as extra:
+            extra.sendall(_slow_request(5426))
+            start = time.monotonic()
+            answer = _read_all(extra)
+            assert time.monotonic() - start < 2
+        assert answer.startswith(b"HTTP/1.1 503"), answer[:200]
+        assert b"retry-after: 1" in answer.lower()
+        for conn in held:
+            assert _read_all(conn).startswith(b"HTTP/1.1 408")
+    finally:
+        for conn in held:
+            conn.close()
+    probe = httpx.post(f"{service.url}/api/v1/rounds/4/reveals", timeout=30)
+    assert probe.status_code == 422  # taken and parsed again (fields missing)
+
+
+_FORM_START = b'--b\r\nContent-Disposition: form-data; name="salt"\r\n\r\n'
+
+
+def _slow_request(length: int) -> bytes:
+    return (
+        f"POST /api/v1/rounds/4/reveals HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n"
+        "Content-Type: multipart/form-data; boundary=b\r\n\r\n"
+    ).encode()
+
+
+def _read_all(conn: socket.socket) -> bytes:
+    """Everything the service sends until it closes the connection."""
+    chunks = []
+    while True:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def test_resolveAndVerify_refuseTheBombTheSameWay_andNoStrangersFileIsPublished(
+    net: Devnet, service: Service, hostile: dict[str, Any]
+) -> None:
+    """Past the deadline: the bombs are rejected positions with the same reasons, the
+    position only strangers revealed for is unrevealed (and none of their files public), and
+    verify recomputes it all."""
+    subs = hostile["subs"]
+    net.travel_to(hostile["public"]["manifest"]["schedule"]["reveal_deadline"] + 1)
+    resolved = net.ape("oracle", "resolve", "--round", "4")
+    assert resolved.returncode == 0, resolved.stderr
+    results = json.loads(net.store.get(bytes(net.round_view(4)[5])))
+    entries = {p["model_id"]: p for p in results["positions"]}
+    entry = lambda name: entries["0x" + subs[name].model_id.hex()]  # noqa: E731
+    assert entry("honest")["status"] == "scored"
+    assert entry("bomb")["status"] == "rejected"
+    assert "a value of 4,000 bytes, more than 256" in entry("bomb")["reason"]
+    assert "more than 11,000" in entry("big-bomb")["reason"]
+    assert entry("unrevealed")["status"] == "unrevealed"
+    bundle = json.loads(net.store.get(results["inputs"]["reveals"]))
+    revealed = {(r["account"], r["model_id"]) for r in bundle["reveals"]}
+    assert (subs["unrevealed"].account, "0x" + subs["unrevealed"].model_id.hex()) not in revealed
+    verdict = net.ape("oracle", "verify", "--round", "4")
+    assert verdict.returncode == 0 and verdict.stdout.startswith("OK round 4"), verdict.stdout
