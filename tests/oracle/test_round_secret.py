@@ -61,7 +61,7 @@ def test_aChangedTargetsFile_isNamed() -> None:
     published = _published(secret)
     world = Market(SPEC, secret.secret)
     targets = world.live_round(2).targets
-    targets.loc[0, "target"] = 1.0 - targets.loc[0, "target"]
+    targets.loc[0, "target"] = 0.0 if targets.loc[0, "target"] != 0.0 else 1.0
     published["targets"] = to_parquet(targets)
     found = regeneration_mismatch("classic", _market(2), secret, **published)
     assert found is not None and found.startswith("targets:")
