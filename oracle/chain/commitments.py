@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from oracle.chain.hashing import encode_static, keccak256
 
 COMMITMENT_TYPES = ["uint256", "address", "uint256", "address", "bytes32", "bytes32", "bytes32"]
@@ -26,8 +28,16 @@ def commitment(
     )
 
 
+#: A model name: 1 to 64 characters, no line break, no space or tab at either end (the same
+#: pattern the service's API schema states).
+NAME_PATTERN = r"^[^ \t\n\r\f\v]([^\n\r]{0,62}[^ \t\n\r\f\v])?$"
+_NAME = re.compile(NAME_PATTERN.removesuffix("$") + r"\Z")
+
+
 def model_id_of(name: str) -> bytes:
     """The on-chain model id of a model name: keccak256 of ``"model:" + name`` (UTF-8)."""
-    if not name or len(name) > 64 or name != name.strip():
-        raise ValueError("a model name has 1 to 64 characters and no surrounding spaces")
+    if not _NAME.match(name):
+        raise ValueError(
+            "a model name has 1 to 64 characters, no line break and no space at either end"
+        )
     return keccak256(f"model:{name}".encode())

@@ -25,12 +25,35 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from oracle.chain.commitments import model_id_of
 from oracle.chain.events import Status
 from oracle.errors import TournamentError, one_line
 from oracle.resolver.context import OracleContext
 from oracle.resolver.manifest import RoundManifest
 from oracle.resolver.pipeline import Intake
 from oracle.service.render import STATIC, Pages
+from oracle.service.schema import (
+    ADDRESS_PATTERN,
+    ARTEFACT_TYPES,
+    HASH_PATTERN,
+    JSON_OBJECT,
+    MODEL_PATTERN,
+    PARQUET,
+    PATTERN_HINTS,
+    Account,
+    Digest,
+    Leaves,
+    ModelHistory,
+    ModelRef,
+    RevealAnswer,
+    RoundDetail,
+    RoundId,
+    RoundList,
+    ServiceInfo,
+    content,
+    errors,
+)
+from oracle.service.security import SecurityHeaders, add_docs
 from oracle.service.uploads import BodyLimit, read_upload
 from oracle.service.views import (
     NotFoundError,
@@ -39,13 +62,12 @@ from oracle.service.views import (
     checked_account,
     checked_model_id,
 )
-from oracle.store import ArtefactMissingError, normalise_hash
+from oracle.store import ArtefactMissingError, content_hash, normalise_hash
 
 API = "/api/v1"
 T = TypeVar("T")
 log = logging.getLogger("oracle.service")
-_SALT = re.compile(r"^0x[0-9a-fA-F]{64}$")
-PARQUET = "application/vnd.apache.parquet"
+_SALT = re.compile(r"0x[0-9a-fA-F]{64}\Z")
 #: Seconds from close and from the reveal deadline within which chain time is read afresh
 #: for every reveal (a block on a real chain moves time by seconds, never by a minute).
 WINDOW_EDGE = 60
@@ -135,10 +157,11 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
         title="Staking tournament oracle service",
         version="1",
         summary="Round data, reveal intake, results and proofs, and every public artefact.",
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url=f"{API}/openapi.json",
     )
+    add_docs(app)
     # A request body may carry the file plus its small form fields.
     app.add_middleware(
         BodyLimit,
@@ -151,6 +174,7 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
         app.add_middleware(
             CORSMiddleware, allow_origins=list(limits.cors_origins), allow_methods=["GET", "POST"]
         )
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     # ------------------------------------------------------------------ errors
@@ -182,6 +206,12 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
         )
         if problem.get("type") == "missing":
             message = f"missing {where}: see {API}/openapi.json for the request's fields"
+        elif problem.get("type") in ("string_pattern_mismatch", "string_too_long") and (
+            where in PATTERN_HINTS
+        ):
+            value = str(problem.get("input", ""))
+            shown = value if len(value) <= 70 else value[:67] + "..."
+            message = f"{where}: {shown!r} {PATTERN_HINTS[where]}"
         else:
             message = f"{where}: {problem.get('msg', 'invalid value')}"
         return error_response(request, 422, message)
@@ -198,7 +228,7 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
 
     # ------------------------------------------------------------------ API: rounds
 
-    @app.get(f"{API}", tags=["service"])
+    @app.get(f"{API}", tags=["service"], response_model=ServiceInfo, responses=errors(503))
     def service_info() -> dict[str, Any]:
         """The chain, the contracts and the limits this service works with."""
         return {
@@ -211,13 +241,19 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
             "limits": asdict(limits),
         }
 
-    @app.get(f"{API}/rounds", tags=["rounds"])
+    @app.get(f"{API}/rounds", tags=["rounds"], response_model=RoundList, responses=errors(503))
     def list_rounds() -> dict[str, Any]:
         """Every round with its phase and totals (amounts in base units, as strings)."""
         return {"rounds": [s.to_json() for s in view.summaries()]}
 
-    @app.get(f"{API}/rounds/{{round_id}}", tags=["rounds"])
-    def round_detail(round_id: int) -> dict[str, Any]:
+    @app.get(
+        f"{API}/rounds/{{round_id}}",
+        tags=["rounds"],
+        response_model=RoundDetail,
+        response_model_exclude_unset=True,
+        responses=errors(404, 422, 503),
+    )
+    def round_detail(round_id: RoundId) -> dict[str, Any]:
         """One round: its schedule, phase, totals, artefact hashes and the results' totals."""
         detail = view.summary(round_id).to_json()
         manifest = view.manifest(round_id)
@@ -237,15 +273,25 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
             headers["Content-Disposition"] = f'attachment; filename="{filename}"'
         return Response(data, media_type=_media_type(data), headers=headers)
 
-    @app.get(f"{API}/rounds/{{round_id}}/live-data", tags=["data"])
-    def live_data(round_id: int) -> Response:
+    @app.get(
+        f"{API}/rounds/{{round_id}}/live-data",
+        tags=["data"],
+        response_class=Response,
+        responses={**content((PARQUET,), "the live data"), **errors(404, 422, 503)},
+    )
+    def live_data(round_id: RoundId) -> Response:
         """The round's live data (parquet: id and features)."""
         return artefact_response(
             view.manifest(round_id).live_data, f"round-{round_id}-live.parquet"
         )
 
-    @app.get(f"{API}/rounds/{{round_id}}/training-data", tags=["data"])
-    def training_data(round_id: int) -> Response:
+    @app.get(
+        f"{API}/rounds/{{round_id}}/training-data",
+        tags=["data"],
+        response_class=Response,
+        responses={**content((PARQUET,), "the training data"), **errors(404, 422, 503)},
+    )
+    def training_data(round_id: RoundId) -> Response:
         """The training data the round's synthetic market was drawn with (parquet)."""
         digest = view.manifest(round_id).training_data
         if digest is None:
@@ -279,31 +325,63 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
                     intakes[round_id] = intake
             return intake
 
-    @app.post(f"{API}/rounds/{{round_id}}/reveals", tags=["reveals"])
+    @app.post(
+        f"{API}/rounds/{{round_id}}/reveals",
+        tags=["reveals"],
+        response_model=RevealAnswer,
+        responses=errors(400, 404, 408, 409, 413, 422, 503, reveal_window=True),
+    )
     def upload_reveal(
-        round_id: int,
+        round_id: RoundId,
         file: Annotated[UploadFile, File(description="the predictions file (parquet or csv)")],
-        salt: Annotated[str, Form(description="the 32-byte salt, 0x and 64 hex digits")],
-        account: Annotated[str, Form(description="the staking account's address")],
-        model_id: Annotated[str | None, Form(description="the model id (0x + 64 hex)")] = None,
-        model: Annotated[str | None, Form(description="the model's name (its id's source)")] = None,
+        salt: Annotated[
+            str, Form(pattern=HASH_PATTERN, description="the 32-byte salt, 0x and 64 hex digits")
+        ],
+        account: Annotated[
+            str, Form(pattern=ADDRESS_PATTERN, description="the staking account's address")
+        ],
+        model_id: Annotated[
+            str, Form(pattern=HASH_PATTERN, description="the model id (0x + 64 hex)")
+        ] = "",
+        model: Annotated[
+            str,
+            Form(
+                min_length=1,
+                max_length=64,
+                pattern=MODEL_PATTERN,
+                description="the model's name (its id's source)",
+            ),
+        ] = "",
     ) -> JSONResponse:
         """Reveal one position's predictions and salt, after close and before the reveal
-        deadline. Answers ``accepted``, or ``rejected`` with the reason; the same reveal again
-        gets the same answer. Outside the reveal window it is refused (409) with the times."""
-        try:
-            address = checked_account(account)
-            if model_id is None and model is None:
-                raise ValueError("give the model's id (model_id) or its name (model)")
-            mid = checked_model_id(model_id if model_id is not None else str(model))
-            if model is not None and model_id is not None and checked_model_id(model) != mid:
-                raise ValueError(f"model '{model}' does not hash to {model_id}")
-        except ValueError as err:
-            raise ApiError(400, str(err)) from None
+        deadline; name the model by its id, its name or both. Answers ``accepted``, or
+        ``rejected`` with the reason; the same reveal again gets the same answer. Outside the
+        reveal window it is refused (409) with the times."""
+        address = _parsed(checked_account, account)
         if not _SALT.match(salt):
             raise ApiError(400, "salt: give the 32-byte salt as 0x and 64 hex digits")
-        data = read_upload(file.file, limits.max_upload_bytes, limits.max_ids)
         intake = intake_of(round_id)
+        data = read_upload(file.file, limits.max_upload_bytes, limits.max_ids)
+        mid = _parsed(checked_model_id, model_id) if model_id else None
+        named = _parsed(model_id_of, model) if model else None
+        problem = None
+        if mid is None and named is None:
+            problem = "give the model's id (model_id) or its name (model)"
+        elif mid is not None and named is not None and named != mid:
+            problem = f"model '{model}' does not hash to {model_id}"
+        if problem is not None:
+            return JSONResponse(
+                {
+                    "round": round_id,
+                    "account": address,
+                    "model_id": model_id or ("0x" + named.hex() if named else ""),
+                    "status": "rejected",
+                    "reason": problem,
+                    "predictions_hash": content_hash(data),
+                }
+            )
+        mid = mid or named
+        assert mid is not None
         result = intake.take(address, mid, bytes.fromhex(salt[2:]), data)
         if result.timing:
             schedule = view.manifest(round_id).schedule
@@ -314,7 +392,7 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
                 reveal_deadline=schedule.reveal_deadline,
                 chain_time=view.now(),
             )
-        if result.accepted and model is not None:
+        if result.accepted and model:
             view.remember_name(mid, model)
         return JSONResponse(
             {
@@ -329,8 +407,16 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
 
     # ------------------------------------------------------------------ API: results
 
-    @app.get(f"{API}/rounds/{{round_id}}/results", tags=["results"])
-    async def results(round_id: int) -> Response:
+    @app.get(
+        f"{API}/rounds/{{round_id}}/results",
+        tags=["results"],
+        response_class=Response,
+        responses={
+            **content(("application/json",), "the results file", JSON_OBJECT),
+            **errors(404, 409, 422, 503),
+        },
+    )
+    async def results(round_id: RoundId) -> Response:
         """The posted results file (its bytes hash to the round's resultsHash on chain)."""
         # From memory on the event loop when it can be; reads go to a worker thread.
         index = view.cached_results(round_id)
@@ -342,13 +428,28 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
             headers={"X-Content-Hash": index.digest, "ETag": f'"{index.digest}"'},
         )
 
-    @app.get(f"{API}/rounds/{{round_id}}/tree", tags=["results"])
-    def tree(round_id: int) -> dict[str, Any]:
+    @app.get(
+        f"{API}/rounds/{{round_id}}/tree",
+        tags=["results"],
+        responses={
+            **content(("application/json",), "the Merkle tree", JSON_OBJECT),
+            **errors(404, 409, 422, 503),
+        },
+    )
+    def tree(round_id: RoundId) -> dict[str, Any]:
         """The round's Merkle tree dump (OpenZeppelin StandardMerkleTree format)."""
         return dict(view.results(round_id).document["tree"])
 
-    @app.get(f"{API}/rounds/{{round_id}}/accounts/{{account}}/leaves", tags=["results"])
-    async def account_leaves(round_id: int, account: str) -> Response:
+    @app.get(
+        f"{API}/rounds/{{round_id}}/accounts/{{account}}/leaves",
+        tags=["results"],
+        response_class=Response,
+        responses={
+            **content(("application/json",), "the leaves", Leaves.model_json_schema()),
+            **errors(404, 409, 422, 503),
+        },
+    )
+    async def account_leaves(round_id: RoundId, account: Account) -> Response:
         """One account's leaves of a posted round, each with its Merkle proof."""
         address = _parsed(checked_account, account)
         data = view.cached_leaves_json(round_id, address)
@@ -356,8 +457,13 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
             data = await run_in_threadpool(view.leaves_json, round_id, address)
         return Response(data, media_type="application/json")
 
-    @app.get(f"{API}/models/{{model}}", tags=["results"])
-    def model_history(model: str) -> dict[str, Any]:
+    @app.get(
+        f"{API}/models/{{model}}",
+        tags=["results"],
+        response_model=ModelHistory,
+        responses=errors(422, 503),
+    )
+    def model_history(model: ModelRef) -> dict[str, Any]:
         """A model's positions across posted rounds (by id, or by name)."""
         mid = _parsed(checked_model_id, model)
         hex_id = "0x" + mid.hex()
@@ -367,8 +473,13 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
             "rounds": view.model_history(mid),
         }
 
-    @app.get(f"{API}/artefacts/{{digest}}", tags=["artefacts"])
-    def artefact(digest: str) -> Response:
+    @app.get(
+        f"{API}/artefacts/{{digest}}",
+        tags=["artefacts"],
+        response_class=Response,
+        responses={**content(ARTEFACT_TYPES, "the artefact's bytes"), **errors(404, 422, 503)},
+    )
+    def artefact(digest: Digest) -> Response:
         """Any public artefact by its content hash (keccak256), checked before it is served."""
         try:
             digest = normalise_hash(digest)

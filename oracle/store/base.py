@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from oracle.chain.hashing import keccak256
 from oracle.errors import TournamentError
 
-_HASH = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
+_HASH = re.compile(r"(0x)?[0-9a-fA-F]{64}\Z")
 
 
 class StoreError(TournamentError):

@@ -1,0 +1,193 @@
+"""The API's contract: the shapes of its answers and the patterns of its inputs, so that
+``/api/v1/openapi.json`` says exactly what the service takes and answers (clients and fuzzers
+read it, and a schemathesis run in the tests holds the service to it)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from oracle.chain.commitments import NAME_PATTERN
+
+#: The patterns the service enforces, as the schema states them.
+HASH_PATTERN = r"^0x[0-9a-fA-F]{64}$"
+ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
+#: A model by id, or by name (see :data:`~oracle.chain.commitments.NAME_PATTERN`).
+MODEL_PATTERN = NAME_PATTERN
+MODEL_REF_PATTERN = r"^(0x[0-9a-fA-F]{64}|" + NAME_PATTERN[1:-1] + r")$"
+MAX_ROUND = 2**63 - 1
+#: What a value that does not match its field's pattern is told, by field.
+PATTERN_HINTS = {
+    "account": "is not an address: give 0x and 40 hex digits",
+    "salt": "is not a salt: give the 32-byte salt as 0x and 64 hex digits",
+    "model_id": "is not a model id: give 0x and 64 hex digits",
+    "model": "is not a model name: 1 to 64 characters, no line break, no space at either end",
+    "digest": "is not a content hash: give 0x and 64 hex digits",
+}
+
+RoundId = Annotated[int, Path(ge=0, le=MAX_ROUND, description="the round number")]
+Digest = Annotated[
+    str, Path(pattern=HASH_PATTERN, description="a content hash: 0x and 64 hex digits")
+]
+Account = Annotated[
+    str, Path(pattern=ADDRESS_PATTERN, description="an address: 0x and 40 hex digits")
+]
+ModelRef = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=66,
+        pattern=MODEL_REF_PATTERN,
+        description="a model id (0x and 64 hex digits) or a model name",
+    ),
+]
+
+
+class ErrorAnswer(BaseModel):
+    """Every refusal: one line that says what is wrong and what to do."""
+
+    error: str
+
+
+class RevealRefused(ErrorAnswer):
+    """A reveal outside the reveal window, with the times that decide it (unix seconds)."""
+
+    close_time: int
+    reveal_deadline: int
+    chain_time: int
+
+
+def errors(*statuses: int, reveal_window: bool = False) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` entry of a route: each status it may answer, with the error body."""
+    described = {
+        400: "the input is malformed",
+        404: "no such round, artefact or model (yet)",
+        409: "not in this phase of the round",
+        413: "the request or its file is too large",
+        422: "a field is missing or does not match its pattern",
+        408: "the request body did not arrive in time",
+        503: "the service is busy reading other uploads, or cannot read the chain: retry",
+    }
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        model: type[BaseModel] = RevealRefused if reveal_window and status == 409 else ErrorAnswer
+        out[status] = {"model": model, "description": described[status]}
+    return out
+
+
+def content(
+    media_types: tuple[str, ...], description: str, schema: dict[str, Any] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """A 200 answer that is not a pydantic model: its media types (and JSON schema)."""
+    body = schema or {"type": "string", "format": "binary"}
+    return {
+        200: {"description": description, "content": {m: {"schema": body} for m in media_types}}
+    }
+
+
+class Limits(BaseModel):
+    max_upload_bytes: int
+    max_ids: int
+    cors_origins: list[str]
+    threads: int
+    body_timeout: float
+    idle_timeout: float
+    max_uploads: int
+
+
+class ServiceInfo(BaseModel):
+    chain_id: int
+    tournament: str
+    deployment_block: int
+    token: str
+    chain_time: int
+    rounds: int
+    limits: Limits
+
+
+class RoundSummaryModel(BaseModel):
+    """One round (amounts in base units, as decimal strings)."""
+
+    round: int
+    kind: str
+    phase: str
+    next_action: str
+    close_time: int
+    reveal_deadline: int
+    resolve_after: int
+    resolve_by: int
+    challenge_ends: int
+    settle_by: int
+    universe: int
+    positions: int
+    reveals_accepted: int
+    reveals_rejected: int
+    staked: str
+    budget: str
+    reward: str
+    burn: str
+    reward_paid: str
+    burned: str
+    root: str | None
+    results: str | None
+    manifest: str
+    live_data: str
+    training_data: str | None
+    scoring_config: str
+    targets: str | None
+    reveals_bundle: str | None
+
+
+class RoundList(BaseModel):
+    rounds: list[RoundSummaryModel]
+
+
+class ScheduleModel(BaseModel):
+    close_time: int
+    reveal_deadline: int
+    resolve_after: int
+    resolve_by: int
+    challenge_period: int
+
+
+class RoundDetail(RoundSummaryModel):
+    schedule: ScheduleModel
+    clip_ppm: int
+    min_stake: str
+    targets_commitment: str | None
+    #: The results file's totals, once posted.
+    totals: dict[str, Any] | None = None
+
+
+class RevealAnswer(BaseModel):
+    round: int
+    account: str
+    model_id: str
+    status: Literal["accepted", "rejected"]
+    reason: str
+    predictions_hash: str
+
+
+class ModelHistory(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model_id: str
+    name: str | None
+    #: Each posted round's results entry of the model (any account), with its round.
+    rounds: list[dict[str, Any]]
+
+
+class Leaves(BaseModel):
+    round: int
+    account: str
+    root: str
+    results: str
+    leaves: list[dict[str, Any]] = Field(description="the account's results entries and proofs")
+
+
+#: The results file and the tree as JSON objects (their format is in docs/oracle.md).
+JSON_OBJECT: dict[str, Any] = {"type": "object"}
+PARQUET = "application/vnd.apache.parquet"
+ARTEFACT_TYPES = (PARQUET, "application/json", "text/csv", "application/octet-stream")
