@@ -58,6 +58,16 @@ def _unique(index: pd.Index, key: str, what: str, path: Path) -> None:
         )
 
 
+def _no_empty(index: pd.Index, key: str, what: str, path: Path) -> None:
+    """An empty key would pair rows of different files by the empty string: refuse it."""
+    empty = (index == "") | index.isna()
+    if empty.any():
+        raise ScoringInputError(
+            f"{what} file {path} has {int(empty.sum()):,} row(s) with an empty {key} (the first "
+            f"is data row {int(np.argmax(empty)) + 1:,}): give every row its {key}"
+        )
+
+
 def _by_key(frame: pd.DataFrame, key: str, what: str, path: Path) -> pd.DataFrame:
     """Index the table by ``key`` (a column of that name, else a named or stored index)."""
     if key in frame.columns:
@@ -66,6 +76,7 @@ def _by_key(frame: pd.DataFrame, key: str, what: str, path: Path) -> pd.DataFram
         raise ScoringInputError(f"{what} file {path} has no '{key}' column")
     frame.index = frame.index.astype(str)
     frame.index.name = key
+    _no_empty(frame.index, key, what, path)
     _unique(frame.index, key, what, path)
     if frame.shape[1] == 0:
         raise ScoringInputError(f"{what} file {path} has no value columns")
@@ -131,6 +142,7 @@ def load_predictions(path: Path) -> pd.DataFrame:
             raise ScoringInputError(f"predictions file {path} has no rows")
         if direct.shape[1] == 0:
             raise ScoringInputError(f"predictions file {path} has no value columns")
+        _no_empty(direct.index, "id", "predictions", path)
         _unique(direct.index, "id", "predictions", path)
     frame = _numeric(
         direct

@@ -197,6 +197,11 @@ def neutral_weights(
 
     ``w = (s' - N N^T (sw * s')) * sw`` with ``s'`` the gaussianised rank to the power 1.5.
     """
+    if not np.isfinite(neutralizers).all() or not np.isfinite(sample_weights).all():
+        raise ScoringInputError(
+            "the neutralizers or sample weights have missing, NaN or inf values: give a finite "
+            "value for every id"
+        )
     table = gaussian_pow_table(ranks.shape[1])
     q = table[ranks]
     projected = ((q * sample_weights) @ neutralizers) @ neutralizers.T

@@ -23,6 +23,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
+from oracle.errors import ScoringInputError
+
 FloatArray = NDArray[np.float64]
 RankArray = NDArray[np.unsignedinteger[Any]]
 
@@ -179,6 +181,11 @@ def neutraliser_basis(neutralizers: FloatArray) -> tuple[FloatArray, FloatArray]
     factors = np.asarray(neutralizers, dtype=np.float64)
     if factors.ndim == 1:
         factors = factors[:, None]
+    if not np.isfinite(factors).all():
+        raise ScoringInputError(
+            "the neutralizers (features) have missing, NaN or inf values: give a finite value "
+            "for every id, or drop the column"
+        )
     design = np.hstack((factors, np.ones((factors.shape[0], 1))))
     return design, np.asarray(np.linalg.pinv(design, rcond=1e-6), dtype=np.float64)
 

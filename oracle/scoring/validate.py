@@ -145,6 +145,7 @@ def check_header(names: Sequence[object], where: str) -> None:
 def read_csv_literal(text: str, where: str) -> pd.DataFrame:
     """A csv's text read as literal strings: no value (an id, a model name) becomes NaN;
     unnamed and repeated columns, ragged rows and a header without rows are refused."""
+    text = text.removeprefix("\ufeff")  # the byte order mark Excel writes
     header = next(csv.reader(io.StringIO(text)), None)
     if not header:
         raise ScoringInputError(f"{where} is empty: it needs a header and rows")

@@ -54,6 +54,7 @@ def test_reorderedIds_areAlignedToTheUniverse() -> None:
         (csv([(i, "0.1") for i in IDS] + [("zz", "0.3")]), "not in the live data"),
         (b"PAR1garbagePAR1", "not a readable parquet file"),
         (csv([("a", "0.1")]), "at least 2 rows"),
+        (csv([("a", "0.1"), ("", "0.2")]), "1 id(s) are empty (the first on data row 2)"),
     ],
 )
 def test_invalidFile_isRejectedWithOneLineReason(data: bytes, reason: str) -> None:
@@ -85,3 +86,11 @@ def test_fastAndFullPaths_agree() -> None:
         pd.DataFrame({"id": ids, "prediction": values}).to_csv(index=False).encode(), universe
     )
     pd.testing.assert_series_equal(fast, full, check_exact=False, rtol=1e-15)
+
+
+def test_byteOrderMarkAndProbabilityHeader_areAcceptedAsNumeraiToolsDoes() -> None:
+    rows = list(zip(IDS, map(str, VALUES), strict=True))
+    for data in (b"\xef\xbb\xbf" + csv(rows), csv(rows, header="id,probability")):
+        assert read_submission(data, UNIVERSE).tolist() == VALUES
+    frame = pd.DataFrame({"id": IDS, "probability": VALUES})
+    assert read_submission(to_parquet(frame), UNIVERSE).tolist() == VALUES

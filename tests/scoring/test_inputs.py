@@ -190,7 +190,7 @@ def test_fileSizeLimitOnOutput_isOneLineNotACrash(tmp_path: Path) -> None:
 
 
 def test_naLikeIdsAndModelNames_areReadLiterally(tmp_path: Path) -> None:
-    ids = ["", "NA", "null", "None", "nan", "n/a", *IDS[6:]]
+    ids = ["NULL", "NA", "null", "None", "nan", "n/a", *IDS[6:]]
     preds = tmp_path / "p.csv"
     values = random_column(7)
     pd.DataFrame({"id": ids, "NA": values, "None": random_column(8)}).to_csv(preds, index=False)
@@ -393,3 +393,42 @@ def test_optimiserFailure_blamesRiskFactorsOnlyWhenThereAreSome(
     assert "did not converge" in str(err.value) and hint in str(err.value)
     if factors is None:
         assert "risk factors" not in str(err.value)
+
+
+def test_emptyId_isRefusedNotPairedByTheEmptyString(tmp_path: Path) -> None:
+    """An empty id in both files would pair two rows by the empty string: refused by name."""
+    ids = ["", *IDS[1:]]
+    preds, targets = tmp_path / "p.csv", tmp_path / "t.csv"
+    pd.DataFrame({"id": ids, "m": random_column(1)}).to_csv(preds, index=False)
+    pd.DataFrame({"id": ids, "target": random_column(2)}).to_csv(targets, index=False)
+    for path in (preds, preds.with_suffix(".parquet")):
+        if path.suffix == ".parquet":
+            pd.read_csv(preds, dtype={"id": str}, keep_default_na=False).to_parquet(path)
+        code, output = run("-p", str(path), "-t", str(targets), "-o", str(tmp_path / "s.csv"))
+        assert code != 0
+        assert "1 row(s) with an empty id (the first is data row 1)" in one_error(output)
+
+
+def test_csvWithAByteOrderMark_isReadAsExcelWritesIt(tmp_path: Path) -> None:
+    preds, targets = predictions_csv(tmp_path, {"m": random_column(3)}), targets_csv(tmp_path)
+    plain = tmp_path / "plain.csv"
+    assert run("-p", str(preds), "-t", str(targets), "-o", str(plain))[0] == 0
+    for path in (preds, targets):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    marked = tmp_path / "marked.csv"
+    code, output = run("-p", str(preds), "-t", str(targets), "-o", str(marked))
+    assert code == 0, output
+    assert marked.read_bytes() == plain.read_bytes()
+
+
+def test_neutralisationOfNanNeutralizers_raisesInsteadOfGivingNan() -> None:
+    from oracle.errors import ScoringInputError
+    from oracle.scoring import feature_neutral_corr
+
+    rng = np.random.default_rng(4)
+    predictions = pd.DataFrame({"m": rng.random(N)}, index=IDS)
+    features = pd.DataFrame({"f": rng.random(N)}, index=IDS)
+    features.iloc[3, 0] = np.nan
+    targets = pd.Series(rng.random(N), index=IDS)
+    with pytest.raises(ScoringInputError, match="NaN or inf"):
+        feature_neutral_corr(predictions, features, targets)
