@@ -10,6 +10,7 @@ from ape.cli import ConnectedProviderCommand
 from ape.cli.commands import parse_network
 
 from oracle.chain.devnet import Devnet, start
+from oracle.errors import one_line
 
 
 class DevnetCommand(ConnectedProviderCommand):
@@ -21,8 +22,21 @@ class DevnetCommand(ConnectedProviderCommand):
     """
 
     def invoke(self, ctx: click.Context) -> Any:
-        ensure_devnet(getattr(parse_network(ctx), "_provider", None))
-        return super().invoke(ctx)
+        from ape.exceptions import ProviderError
+
+        provider = getattr(parse_network(ctx), "_provider", None)
+        ensure_devnet(provider)
+        try:
+            return super().invoke(ctx)
+        except ProviderError as err:
+            # Connecting failed (a command's own failures are answered by cli_errors).
+            where = getattr(provider, "uri", None) or "the selected network"
+            text = one_line(str(err))
+            why = "" if text.startswith("No (supported) node found") else f" ({text})"
+            raise click.ClickException(
+                f"cannot reach the node at {where}{why}: check --network and that the node is "
+                "running"
+            ) from None
 
 
 def ensure_devnet(provider: Any) -> None:

@@ -15,6 +15,11 @@ R = TypeVar("R")
 class TournamentError(Exception):
     """Base of every error this package raises on purpose; the message is one actionable line."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython and Jupyter show instead of a traceback: the line is the whole answer
+        (as the command line's ``Error: ...``)."""
+        return [f"{type(self).__name__}: {one_line(str(self))}"]
+
 
 class DevnetError(TournamentError):
     """The local devnet cannot be started, reached or stopped."""
@@ -128,6 +133,24 @@ def _readable(value: object) -> object:
     if isinstance(value, bytes):
         return "0x" + value.hex()
     return value
+
+
+def one_line_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """For a library entry point (the notebook client): ape's own exceptions (a reverted
+    transaction, an account that cannot sign, a node that refuses) become a
+    :class:`TournamentError` with one line and no chained traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from ape.exceptions import ApeException
+
+        try:
+            return func(*args, **kwargs)
+        except ApeException as err:
+            message = explain_revert(err) or f"{type(err).__name__}: {one_line(str(err))}"
+            raise TournamentError(message) from None
+
+    return wrapper
 
 
 def cli_errors(func: Callable[P, R]) -> Callable[P, R]:

@@ -28,6 +28,7 @@ from oracle.resolver.manifest import Schedule
 from oracle.resolver.verify import verify_round
 from oracle.scoring import ScoringConfig
 from oracle.store import LocalStore, default_store
+from oracle.times import utc_time
 
 console = Console(stderr=True)
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
@@ -157,8 +158,8 @@ def open_round_command(
     click.echo(f"  manifest {opened.manifest_hash} (the round's liveDataHash)")
     click.echo(f"  live data {m.live_data}; training data {m.training_data or '-'}")
     click.echo(
-        f"  close {m.schedule.close_time}, reveal deadline {m.schedule.reveal_deadline}, "
-        f"resolve by {m.schedule.resolve_by}"
+        f"  close {utc_time(m.schedule.close_time)}, reveal deadline "
+        f"{utc_time(m.schedule.reveal_deadline)}, resolve by {utc_time(m.schedule.resolve_by)}"
     )
 
 

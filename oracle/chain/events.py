@@ -185,7 +185,7 @@ class TournamentReader:
         if not 1 <= round_id <= last:
             from oracle.errors import TournamentError
 
-            known = f"rounds 1 to {last} exist" if last else "no round has been opened yet"
+            known = f"rounds 1 to {last} exist" if last >= 1 else "no round has been opened yet"
             raise TournamentError(f"round {round_id} does not exist on this chain: {known}")
         (
             params,

@@ -7,7 +7,6 @@ a step that already happened is reported, not repeated.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +40,7 @@ from oracle.resolver.transactions import send_once
 from oracle.scoring import ScoringConfig
 from oracle.scoring.validate import Universe
 from oracle.store import content_hash
+from oracle.times import utc_time
 
 Say = Callable[[str], None]
 ACCEPTED, REJECTED = "accepted", "rejected"
@@ -304,15 +304,17 @@ class Intake:
             return _rejected(f"'{_cut(account)}' is not an address", file_hash), False
         info, deadline = self.info, self.manifest.schedule.reveal_deadline
         if now < info.close_time:
-            reason = f"too early: reveals open at close ({utc(info.close_time)}); it is {utc(now)}"
+            opens, it_is = utc_time(info.close_time), utc_time(now)
+            reason = f"too early: reveals open at close ({opens}); it is {it_is}"
             return _rejected(reason, file_hash, TOO_EARLY), False
         if now > deadline:
-            reason = f"too late: the reveal deadline was {utc(deadline)}; it is {utc(now)}"
+            closed, it_is = utc_time(deadline), utc_time(now)
+            reason = f"too late: the reveal deadline was {closed}; it is {it_is}"
             return _rejected(reason, file_hash, TOO_LATE), False
         if published(self.ctx, self.round_id) is not None:
             reason = (
                 f"too late: round {self.round_id}'s reveals were published at its deadline "
-                f"{utc(deadline)}"
+                f"{utc_time(deadline)}"
             )
             return _rejected(reason, file_hash, TOO_LATE), False
         if info.status == Status.CANCELLED:
@@ -404,11 +406,6 @@ def _rejected(reason: str, file_hash: str, timing: str = "") -> IntakeResult:
     return IntakeResult(REJECTED, _cut(reason, MAX_REASON_CHARS), file_hash, timing)
 
 
-def utc(timestamp: int) -> str:
-    """A chain timestamp as a UTC date and time."""
-    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(timestamp))
-
-
 def reveal_records(ctx: OracleContext, round_id: int) -> list[Reveal]:
     prefix = ctx.ref(round_id, "reveals")
     records = [ctx.store.get_ref(name) for name in ctx.store.list_refs(prefix)]
@@ -447,8 +444,9 @@ def _publish(ctx: OracleContext, round_id: int, targets_file: Path | None, say: 
     now = ctx.now()
     if now <= manifest.schedule.reveal_deadline:
         raise RoundStateError(
-            f"round {round_id}'s reveals are open until {manifest.schedule.reveal_deadline} "
-            f"(it is {now}): publish after that"
+            f"round {round_id}'s reveals are open until "
+            f"{utc_time(manifest.schedule.reveal_deadline)} (it is {utc_time(now)}): publish "
+            "after that"
         )
     if targets_file is not None:
         try:
@@ -563,7 +561,8 @@ def resolve(
     now = ctx.now()
     if now > info.resolve_by - info.challenge_period:
         raise RoundStateError(
-            f"round {round_id} can no longer be resolved (deadline {info.resolve_by}): stakers "
+            f"round {round_id} can no longer be resolved (deadline {utc_time(info.resolve_by)}): "
+            "stakers "
             "take refunds"
         )
     done = published(ctx, round_id) or publish_targets(ctx, round_id, say=say)
@@ -583,7 +582,7 @@ def resolve(
     if now < info.resolve_after:
         raise RoundStateError(
             f"round {round_id}'s results are stored ({results_hash}); it can be posted from "
-            f"{info.resolve_after} (it is {now})"
+            f"{utc_time(info.resolve_after)} (it is {utc_time(now)})"
         )
     total_staked, reward, burn = results.totals
     vetoes = len(ctx.reader.events("ResolutionVetoed", round_id))
@@ -627,7 +626,8 @@ def finalize(ctx: OracleContext, account: Any, round_id: int) -> bool:
     now = ctx.now()
     if now < info.challenge_ends:
         raise RoundStateError(
-            f"round {round_id}'s challenge window is open until {info.challenge_ends} (it is {now})"
+            f"round {round_id}'s challenge window is open until {utc_time(info.challenge_ends)} "
+            f"(it is {utc_time(now)})"
         )
     ctx.contract.finalize(round_id, sender=account)
     return True

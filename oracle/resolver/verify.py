@@ -133,7 +133,8 @@ def verify_round(
     root = "0x" + info.root.hex()
     if info.status not in (Status.POSTED, Status.FINALIZED):
         raise TournamentError(
-            f"round {round_id} has no posted resolution to verify (it is {info.status.name})"
+            f"round {round_id} has no posted resolution to verify (it is "
+            f"{info.status.name.lower()})"
         )
 
     def mismatch(what: str) -> Verdict:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import io
 import os
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -39,11 +38,13 @@ from oracle.chain.events import RoundInfo, Status, TournamentReader
 from oracle.chain.merkle import LEAF_ENCODING, leaf_hash, verify
 from oracle.chain.permit import sign_permit_with
 from oracle.chain.token import format_amount, parse_amount
+from oracle.errors import one_line_errors
 from oracle.resolver.context import crash_point
 from oracle.resolver.manifest import RoundManifest
 from oracle.resolver.results import leaf_of
 from oracle.scoring.bounded import read_bounded
 from oracle.scoring.validate import InvalidSubmissionError, Universe, read_submission
+from oracle.times import utc_time
 from oracle.wallet.plan import (
     Confirm,
     NotConfirmedError,
@@ -501,10 +502,11 @@ class Wallet:
         if need:
             have = self.token_balance()
             if have < need:
+                short = format_amount(need - have)
                 raise WalletError(
                     f"account {self.address} holds {format_amount(have)} tokens; this stake "
-                    f"needs {format_amount(need)} more: get tokens first (on the devnet: "
-                    f"`ape run faucet {self.address} {format_amount(need)}`)"
+                    f"needs {format_amount(need)}, {short} more than it holds: get tokens "
+                    f"first (on the devnet: `ape run faucet {self.address} {short}`)"
                 )
         # Saved before anything is sent: whatever happens next, the salt is on disk.
         self.vault.save_pending(submission, data)
@@ -735,6 +737,12 @@ class Wallet:
             if self.stake_of(round, values[2]) != values[3]:
                 continue  # settled already
             chosen.append((_label(names, values[2]), values, proof))
+        if wanted is not None and all(leaf_of(round, e)[2] != wanted for e in leaves):
+            yours = sorted({_label(names, leaf_of(round, e)[2]) for e in leaves})
+            raise WalletError(
+                f"account {self.address} has no model {model!r} in round {round}; its models "
+                f"there are: {', '.join(yours) or 'none'}"
+            )
         if not chosen:
             which = f"{model} in round {round}" if model else f"round {round}"
             raise WalletError(f"account {self.address} has nothing left to claim in {which}")
@@ -828,6 +836,20 @@ class Wallet:
         return self._plan(plan)
 
 
+def _answer_in_one_line(cls: type[Wallet]) -> None:
+    """Every public method of the client raises one line: a :class:`TournamentError` (ape's
+    own exceptions included), which a notebook shows without a traceback."""
+    for name, member in list(vars(cls).items()):
+        if name.startswith("_"):
+            continue
+        if isinstance(member, classmethod):
+            setattr(cls, name, classmethod(one_line_errors(member.__func__)))
+        elif callable(member):
+            setattr(cls, name, one_line_errors(member))
+
+
+_answer_in_one_line(Wallet)
+
 #: The live ids of the last round checked against, by live data hash (shared by wallets).
 _UNIVERSES: dict[str, Universe] = {}
 
@@ -847,11 +869,6 @@ def _model_id(name: str) -> bytes:
 
 def _frame(data: bytes) -> pd.DataFrame:
     return read_bounded(data, "the round's data", error=WalletError).to_pandas()
-
-
-def utc_time(timestamp: int) -> str:
-    """A chain timestamp as a UTC date and time."""
-    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(timestamp))
 
 
 def _window_line(round_id: int, err: ServiceError) -> str:

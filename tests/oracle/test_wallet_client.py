@@ -73,3 +73,28 @@ def test_exampleModel_isDeterministicRankedAndBeatsNoise() -> None:
     assert corr > 0.05
     buffer = io.BytesIO(predictions_bytes(first))
     assert len(pd.read_parquet(buffer)) == len(live)
+
+
+def test_inANotebook_aWalletErrorIsOneLineWithNoTraceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """IPython (as Jupyter runs it) shows the error's one line, not a traceback."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.run_cell(
+        "from oracle.wallet.plan import WalletError\n"
+        "def submit():\n"
+        "    raise WalletError('account 0xabc holds 0 tokens; this stake needs 10: get tokens')\n"
+        "submit()\n"
+    )
+    shown = capsys.readouterr()
+    text = (shown.out + shown.err).strip()
+    assert text == "WalletError: account 0xabc holds 0 tokens; this stake needs 10: get tokens"
+
+
+def test_everyPublicWalletMethod_answersApesErrorsInOneLine() -> None:
+    from oracle.wallet import Wallet
+
+    for name in ("connect", "submit", "reveal", "claim", "refund", "withdraw", "status"):
+        assert hasattr(getattr(Wallet, name), "__wrapped__"), name

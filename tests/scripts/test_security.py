@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import secrets
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,11 +20,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from oracle import PROJECT_ROOT
+from oracle.chain.devnet import free_port
 from oracle.market import Market, MarketSpec, to_parquet
 from oracle.scoring import numerai_corr
 from oracle.store import content_hash
 from tests.scoring.test_bounded import dictionary_bomb
-from tests.scripts.harness import Devnet, Service, linear_model, predictions_csv, stake
+from tests.scripts.harness import (
+    APE,
+    Devnet,
+    Service,
+    error_line,
+    linear_model,
+    predictions_csv,
+    stake,
+)
 
 pytestmark = pytest.mark.anvil
 #: Large enough that one round's CORR tells a trained model from chance (standard error 0.014).
@@ -357,3 +369,30 @@ def test_resolveAndVerify_refuseTheBombTheSameWay_andNoStrangersFileIsPublished(
     assert (subs["unrevealed"].account, "0x" + subs["unrevealed"].model_id.hex()) not in revealed
     verdict = net.ape("oracle", "verify", "--round", "4")
     assert verdict.returncode == 0 and verdict.stdout.startswith("OK round 4"), verdict.stdout
+
+
+# ------------------------------------------------------------------ a dead node, no deployment
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("oracle", "status"),
+        ("oracle", "verify", "--round", "1"),
+        ("oracle", "serve", "--port", "1"),
+        ("wallet", "status", "--round", "1", "--account", "test:5"),
+        ("wallet", "submit", "--round", "1", "--model", "m", "--predictions", "p.csv",
+         "--stake", "1", "--account", "test:5", "--yes"),
+    ],
+    ids=lambda c: " ".join(c[:2]),
+)  # fmt: skip
+def test_aDeadNode_isOneLineOnEverySurface(command: tuple[str, ...], tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    result = subprocess.run(
+        [str(APE), "run", *command, "--network", url],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300,
+        env={**os.environ, "TOURNAMENT_DEPLOYMENTS_DIR": str(tmp_path)},
+    )  # fmt: skip
+    assert error_line(result) == (
+        f"Error: cannot reach the node at {url}: check --network and that the node is running"
+    )

@@ -281,7 +281,7 @@ def test_keyfileAccount_signsThePermitAndStakes(
         ("ids of another round", {"--predictions": "wrong-ids"}, {},
          "the predictions are invalid: 400 live id(s) missing"),
         ("unknown round", {"--round": "99"}, {}, "round 99 does not exist on this chain"),
-        ("too little balance", {"--stake": "5000"}, {}, "this stake needs 4960 more"),
+        ("too little balance", {"--stake": "5000"}, {}, "this stake needs 4960, "),
         ("amount with a comma", {"--stake": "12,5"}, {}, "is not a token amount"),
         ("unknown account", {}, {"account": "nobody"}, "no account named 'nobody'"),
         ("wrong passphrase", {}, {"who": "dave", "passphrase": "not it"},
@@ -412,6 +412,8 @@ def test_claim_paysWithTheServicesProofsOnce(w: Wallets, finalized: dict[str, An
     assert w.tokens("bob") == tokens + expected
     again = error_line(w.run("bob", "claim", "--round", "1"))
     assert "has nothing left to claim in round 1" in again
+    typo = error_line(w.run("bob", "claim", "--round", "1", "--model", "noisyy"))
+    assert "has no model 'noisyy' in round 1; its models there are: noisy, second" in typo
 
 
 def test_claim_withRestakeMovesThePayoutIntoTheNextRound(
