@@ -69,6 +69,18 @@ def cli():
     verify, status, the keeper loop, the service and round reports."""
 
 
+def _secret_from(path: Path) -> bytes:
+    """A round secret from a file: 64 hex digits (``0x`` optional)."""
+    text = path.read_text(errors="replace").strip().removeprefix("0x")
+    try:
+        secret = bytes.fromhex(text)
+    except ValueError:
+        secret = b""
+    if len(secret) != 32:
+        raise TournamentError(f"{path} must hold a 32-byte secret as 64 hex digits")
+    return secret
+
+
 @cli.command("open-round", cls=DevnetCommand)
 @click.option(
     "--kind", type=click.Choice(["classic", "signals"]), default="classic", show_default=True
@@ -80,6 +92,13 @@ def cli():
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
     help="open on your own live data (parquet: id + features); targets come later",
+)
+@click.option(
+    "--secret-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="draw the synthetic round with this 32-byte secret (64 hex digits) instead of a fresh "
+    "one; keep the file private until the reveal deadline",
 )
 @click.option(
     "--config",
@@ -114,6 +133,7 @@ def open_round_command(
     seed,
     live_stocks,
     live_data,
+    secret_file,
     config_path,
     budget,
     min_stake,
@@ -148,6 +168,7 @@ def open_round_command(
             kind=kind,
             market=None if live_data else spec,
             live_data=live_data,
+            secret=_secret_from(secret_file) if secret_file else None,
             say=lambda msg: status.update(msg),
         )
     m = opened.manifest
@@ -417,7 +438,7 @@ def run_command(provider, once, interval, account_spec, store_path):
 @click.option(
     "--max-concurrent-uploads",
     type=click.IntRange(min=1),
-    default=32,
+    default=64,
     show_default=True,
     help="request bodies read at once per process; more are answered 503 at once",
 )

@@ -77,13 +77,15 @@ def open_round(
     kind: str = "classic",
     market: MarketSpec | None = None,
     live_data: Path | None = None,
+    secret: bytes | None = None,
     say: Say = _quiet,
 ) -> OpenedRound:
     """Write the round's artefacts and manifest to the store, open it on chain and fund it.
 
-    A synthetic round (``market``) draws its live era and targets from the seeded market and
-    commits to the targets in the manifest; a round on ``live_data`` of the operator's own
-    takes its targets later (``publish_targets``).
+    A synthetic round (``market``) draws its world, training data, live era and targets with a
+    round secret (a fresh one from the OS's CSPRNG unless ``secret`` gives its 32 bytes) and
+    commits to the secret and the targets in the manifest; a round on ``live_data`` of the
+    operator's own takes its targets later (``publish_targets``).
     """
     config = config or ScoringConfig()
     schedule.check(ctx.now())
@@ -98,9 +100,9 @@ def open_round(
         spec = market or MarketSpec()
         # The round's world and live era are drawn with a secret that, like the targets, stays
         # private until the reveal deadline; the manifest commits to both.
-        secret = RoundSecret.new(round_id)
-        secret_hash = store.put(secret.to_bytes(), public=False)
-        world = Market(spec, secret.secret)
+        drawn_with = RoundSecret.new(round_id) if secret is None else RoundSecret(round_id, secret)
+        secret_hash = store.put(drawn_with.to_bytes(), public=False)
+        world = Market(spec, drawn_with.secret)
         say(f"generating round {round_id}'s live era ({spec.live_stocks:,} stocks)")
         drawn = world.draw(kind, round_id)
         live_bytes = to_parquet(drawn.live)

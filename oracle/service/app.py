@@ -89,7 +89,7 @@ class ServiceLimits:
     body_timeout: float = 30.0
     idle_timeout: float = 10.0
     #: Request bodies read at once (per process); one more is answered 503 at once.
-    max_uploads: int = 32
+    max_uploads: int = 64
 
 
 class ApiError(HTTPException):

@@ -4,12 +4,14 @@ read it, and a schemathesis run in the tests holds the service to it)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from dataclasses import fields
+from typing import Annotated, Any, Literal, get_type_hints
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from oracle.chain.commitments import NAME_PATTERN
+from oracle.service.views import AMOUNT_FIELDS, RoundSummary
 
 #: The patterns the service enforces, as the schema states them.
 HASH_PATTERN = r"^0x[0-9a-fA-F]{64}$"
@@ -107,41 +109,25 @@ class ServiceInfo(BaseModel):
     limits: Limits
 
 
-class RoundSummaryModel(BaseModel):
-    """One round (amounts in base units, as decimal strings)."""
+def _summary_model() -> type[BaseModel]:
+    """The JSON form of :class:`~oracle.service.views.RoundSummary`, from its fields (amounts
+    as decimal strings), so the two cannot drift apart."""
+    hints = get_type_hints(RoundSummary)
+    described: dict[str, Any] = {
+        f.name: (str if f.name in AMOUNT_FIELDS else hints[f.name], ...)
+        for f in fields(RoundSummary)
+    }
+    return create_model(
+        "RoundSummary", __doc__="One round (amounts in base units, as decimal strings).",
+        **described,
+    )  # fmt: skip
 
-    round: int
-    kind: str
-    phase: str
-    next_action: str
-    close_time: int
-    reveal_deadline: int
-    resolve_after: int
-    resolve_by: int
-    challenge_ends: int
-    settle_by: int
-    universe: int
-    positions: int
-    reveals_accepted: int
-    reveals_rejected: int
-    staked: str
-    budget: str
-    reward: str
-    burn: str
-    reward_paid: str
-    burned: str
-    root: str | None
-    results: str | None
-    manifest: str
-    live_data: str
-    training_data: str | None
-    scoring_config: str
-    targets: str | None
-    reveals_bundle: str | None
+
+RoundSummaryModel = _summary_model()
 
 
 class RoundList(BaseModel):
-    rounds: list[RoundSummaryModel]
+    rounds: list[RoundSummaryModel]  # type: ignore[valid-type]
 
 
 class ScheduleModel(BaseModel):
@@ -152,7 +138,7 @@ class ScheduleModel(BaseModel):
     challenge_period: int
 
 
-class RoundDetail(RoundSummaryModel):
+class RoundDetail(RoundSummaryModel):  # type: ignore[misc,valid-type]
     schedule: ScheduleModel
     clip_ppm: int
     min_stake: str

@@ -41,7 +41,7 @@ class BodyLimit:
         max_bytes: int,
         body_timeout: float = 30.0,
         idle_timeout: float = 10.0,
-        max_uploads: int = 32,
+        max_uploads: int = 64,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
@@ -70,9 +70,18 @@ class BodyLimit:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.body_timeout
         done = False
+        # Counted while its body is being read, not while it is answered: a burst of fast
+        # uploads that queue for the worker threads is not refused.
+        self.uploads += 1
+
+        def finished() -> None:
+            nonlocal done
+            if not done:
+                done = True
+                self.uploads -= 1
 
         async def bounded() -> Message:
-            nonlocal received, done
+            nonlocal received
             if done:  # the body is read: what follows is a disconnect, waited for without limit
                 return await receive()
             left = deadline - loop.time()
@@ -90,14 +99,16 @@ class BodyLimit:
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     raise _too_large(self.max_bytes)
-                done = not message.get("more_body", False)
+                if not message.get("more_body", False):
+                    finished()
+            else:
+                finished()  # the client went away
             return message
 
-        self.uploads += 1
         try:
             await self.app(scope, bounded, send)
         finally:
-            self.uploads -= 1
+            finished()
 
 
 async def _answer(scope: Scope, receive: Receive, send: Send, error: HTTPException) -> None:

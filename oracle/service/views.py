@@ -102,9 +102,13 @@ class RoundSummary:
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
-        for key in ("staked", "budget", "reward", "burn", "reward_paid", "burned"):
+        for key in AMOUNT_FIELDS:
             out[key] = str(out[key])
         return out
+
+
+#: The token amounts of a :class:`RoundSummary`, written as decimal strings in JSON.
+AMOUNT_FIELDS = ("staked", "budget", "reward", "burn", "reward_paid", "burned")
 
 
 @dataclass(frozen=True)

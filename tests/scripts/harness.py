@@ -44,6 +44,14 @@ def error_line(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
+def fixed_secret(folder: Path, fill: int = 7) -> str:
+    """A round secret file for a test whose assertions depend on the round's draw (the signs
+    of scores): the same data on every run."""
+    path = folder / f"secret-{fill}.hex"
+    path.write_text(bytes([fill]).hex() * 32)
+    return str(path)
+
+
 def import_account(env: dict[str, str], alias: str, passphrase: str, key: str) -> None:
     """Import ``key`` as ape keyfile account ``alias`` (in ``env``'s APE_DATA_FOLDER)."""
     code = (

@@ -20,6 +20,7 @@ from tests.scripts.harness import (
     Devnet,
     Submission,
     error_line,
+    fixed_secret,
     linear_model,
     ok,
     predictions_csv,
@@ -33,6 +34,7 @@ pytestmark = pytest.mark.anvil
 def played(net: Devnet, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Round 1 with six positions of four accounts, revealed every way, published."""
     out = ok(net.ape("oracle", "open-round", "--live-stocks", "400", "--budget", "500",
+                     "--secret-file", fixed_secret(net.folder),
                      "--close-in", "1h", "--reveal-window", "1h", "--challenge", "1d"))  # fmt: skip
     assert "opened round 1 (classic, 400 ids)" in out
     live, training = net.live_data(1), net.training_data(1)
@@ -103,7 +105,9 @@ def test_round_resolvesVetoedPostsAgainFinalizesSettlesAndVerifies(
 ) -> None:
     subs: dict[str, Submission] = played["subs"]
     out = ok(net.ape("oracle", "resolve", "--round", "1"))
-    assert "6 positions: 3 scored, 2 rejected, 1 unrevealed" in out
+    # The tampered reveal did not reproduce the commitment: it left no record, so bob's
+    # position is unrevealed, as the silent one is (both get their stake back whole).
+    assert "6 positions: 3 scored, 1 rejected, 2 unrevealed" in out
     results = results_of(net, 1)
     first_root = results["root"]
     by_model = {e["model_id"]: e for e in results["positions"]}
@@ -111,7 +115,7 @@ def test_round_resolvesVetoedPostsAgainFinalizesSettlesAndVerifies(
         "alice-linear": "scored",
         "alice-random": "scored",
         "carol-anti": "scored",
-        "bob-tampered": "rejected",
+        "bob-tampered": "unrevealed",
         "carol-malformed": "rejected",
         "dave-silent": "unrevealed",
     }

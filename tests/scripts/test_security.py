@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -154,6 +155,11 @@ def test_nothingPublicOrLogged_holdsTheSecretBeforeTheDeadline(
         assert hexdigits not in public["get"](path).content
     for page in ("/", "/rounds/2"):
         assert hexdigits not in httpx.get(service.url + page, timeout=30).content
+    # Nor does asking for it early: the answers name the phase and UTC dates, never raw times.
+    early = error_line(net.ape("oracle", "publish-targets", "--round", "2"))
+    assert re.search(r"reveals are open until \d{4}-\d\d-\d\d \S+ UTC \(it is .+ UTC\)", early)
+    pending = error_line(net.ape("oracle", "verify", "--round", "2"))
+    assert pending.endswith("round 2 has no posted resolution to verify (it is pending)")
 
 
 def test_verify_checksThatThePublishedSecretRegeneratesTheRound(

@@ -31,6 +31,7 @@ from tests.scripts.harness import (
     Devnet,
     Service,
     Submission,
+    fixed_secret,
     linear_model,
     predictions_csv,
     stake,
@@ -51,7 +52,10 @@ def service(net: Devnet) -> Iterator[Service]:
 @pytest.fixture(scope="module")
 def staking(net: Devnet, service: Service) -> dict[str, Any]:
     """Round 1 (400 ids) with staked positions, before close."""
-    out = net.ape("oracle", "open-round", "--live-stocks", str(IDS), "--budget", "500")
+    out = net.ape(
+        "oracle", "open-round", "--live-stocks", str(IDS), "--budget", "500",
+        "--secret-file", fixed_secret(net.folder),
+    )  # fmt: skip
     assert out.returncode == 0, out.stderr
     live, training = net.live_data(1), net.training_data(1)
     ids = live["id"].tolist()
