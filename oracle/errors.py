@@ -58,6 +58,18 @@ def one_line(message: str) -> str:
     return str(message).strip()
 
 
+def first_line(err: BaseException) -> str:
+    """An exception's first line, at most 200 characters (its type's name if it has none)."""
+    text = str(err).strip()
+    return text.splitlines()[0][:200] if text else type(err).__name__
+
+
+def shortened(text: str, limit: int) -> str:
+    """``text`` as it is, or cut to ``limit`` characters ending in "..." (for a message that
+    quotes a value someone else chose)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 #: What to do about each custom error of the contracts; ``{name}`` fields come from the error.
 REVERT_HINTS: dict[str, str] = {
     "UnknownRound": "round {round} does not exist: check the round id",

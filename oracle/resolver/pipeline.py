@@ -15,7 +15,7 @@ from typing import Any
 from eth_utils import to_checksum_address
 
 from oracle.chain.events import Position, RoundInfo, Status
-from oracle.errors import TournamentError
+from oracle.errors import TournamentError, shortened
 from oracle.market import Market, MarketSpec, to_parquet
 from oracle.resolver.context import OracleContext, crash_point
 from oracle.resolver.manifest import (
@@ -303,7 +303,7 @@ class Intake:
         try:
             account = to_checksum_address(account)
         except ValueError:
-            return _rejected(f"'{_cut(account)}' is not an address", file_hash), False
+            return _rejected(f"'{shortened(account, 60)}' is not an address", file_hash), False
         info, deadline = self.info, self.manifest.schedule.reveal_deadline
         if now < info.close_time:
             opens, it_is = utc_time(info.close_time), utc_time(now)
@@ -400,12 +400,8 @@ MAX_REASON_CHARS = 300
 MAX_LOGGED_REJECTIONS = 20
 
 
-def _cut(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _rejected(reason: str, file_hash: str, timing: str = "") -> IntakeResult:
-    return IntakeResult(REJECTED, _cut(reason, MAX_REASON_CHARS), file_hash, timing)
+    return IntakeResult(REJECTED, shortened(reason, MAX_REASON_CHARS), file_hash, timing)
 
 
 def reveal_records(ctx: OracleContext, round_id: int) -> list[Reveal]:
@@ -564,8 +560,7 @@ def resolve(
     if now > info.resolve_by - info.challenge_period:
         raise RoundStateError(
             f"round {round_id} can no longer be resolved (deadline {utc_time(info.resolve_by)}): "
-            "stakers "
-            "take refunds"
+            "stakers take refunds"
         )
     done = published(ctx, round_id) or publish_targets(ctx, round_id, say=say)
     inputs = round_inputs(

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from oracle.chain.events import Status
-from oracle.errors import TournamentError
+from oracle.errors import TournamentError, shortened
 from oracle.resolver.context import OracleContext
 from oracle.resolver.manifest import ManifestError, RoundManifest, load_json
 from oracle.resolver.pipeline import manifest_of, round_inputs
@@ -76,7 +76,7 @@ def _label(entry: Any, i: int) -> str:
 
 def _short(value: Any) -> str:
     text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
+    return shortened(text, 120)
 
 
 def _manifest_names(manifest: RoundManifest | None) -> dict[str, str]:

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from oracle.errors import ScoringInputError
+from oracle.errors import ScoringInputError, first_line
 
 #: The longest id (or other text value) accepted, in UTF-8 bytes. Numerai's ids have 15 and
 #: Signals tickers about 10; 256 leaves room for any naming scheme.
@@ -39,16 +39,17 @@ MAX_ROW_GROUPS = 10_000
 _CHUNK_SLACK = 64 * 1024
 
 
-def _open(source: bytes | Path, where: str, error: type[Exception]) -> pq.ParquetFile:
+def _open(
+    source: bytes | Path,
+    where: str,
+    error: type[Exception],
+    read_dictionary: list[str] | None = None,
+) -> pq.ParquetFile:
+    reader = pa.BufferReader(source) if isinstance(source, bytes) else source
     try:
-        return pq.ParquetFile(pa.BufferReader(source) if isinstance(source, bytes) else source)
+        return pq.ParquetFile(reader, read_dictionary=read_dictionary)
     except Exception as err:  # pyarrow raises many types for damaged files
-        raise error(f"{where} is not a readable parquet file ({_first_line(err)})") from None
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0][:200] if text else type(err).__name__
+        raise error(f"{where} is not a readable parquet file ({first_line(err)})") from None
 
 
 def check_footer(
@@ -132,15 +133,11 @@ def read_bounded(
     text = check_footer(handle, where, max_rows, error, rows_hint)
     wanted = text if columns is None else [c for c in text if c in columns]
     if wanted:
-        reader = pa.BufferReader(source) if isinstance(source, bytes) else source
-        try:
-            handle = pq.ParquetFile(reader, read_dictionary=wanted)
-        except Exception as err:
-            raise error(f"{where} is not a readable parquet file ({_first_line(err)})") from None
+        handle = _open(source, where, error, read_dictionary=wanted)
     try:
         table = handle.read(columns=columns, use_threads=False)
     except Exception as err:  # pyarrow raises many types for damaged pages
-        raise error(f"{where} is not a readable parquet file ({_first_line(err)})") from None
+        raise error(f"{where} is not a readable parquet file ({first_line(err)})") from None
     _check_values(table, wanted, where, error)
     if not decode:
         return table

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from oracle.errors import ScoringInputError
+from oracle.errors import ScoringInputError, first_line, shortened
 from oracle.scoring.bounded import MAX_TEXT_BYTES, read_bounded
 from oracle.scoring.transforms import chunks
 
@@ -109,7 +109,7 @@ EXAMPLE_CHARS = 40
 
 def _quoted(value: object) -> str:
     text = str(value)
-    return repr(text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 3] + "...")
+    return repr(shortened(text, EXAMPLE_CHARS))
 
 
 def examples(values: Sequence[object], limit: int = 3) -> str:
@@ -165,11 +165,6 @@ def read_csv_literal(text: str, where: str) -> pd.DataFrame:
     if len(frame) == 0:
         raise ScoringInputError(f"{where} has a header but no rows")
     return frame
-
-
-def first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0][:200] if text else type(err).__name__
 
 
 def to_numbers(frame: pd.DataFrame, where: str, label: str = "column") -> pd.DataFrame:
