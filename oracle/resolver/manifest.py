@@ -36,6 +36,15 @@ def load_json(data: bytes, what: str) -> dict[str, Any]:
     return value
 
 
+def load_document(data: bytes, name: str, format_name: str) -> dict[str, Any]:
+    """A JSON artefact that must carry ``format_name`` in its ``format`` field (``name``, as
+    "round manifest", says what it should be)."""
+    raw = load_json(data, f"the {name}")
+    if raw.get("format") != format_name:
+        raise ManifestError(f"not a {name} (format {raw.get('format')!r})")
+    return raw
+
+
 @dataclass(frozen=True)
 class Schedule:
     """A round's times (unix seconds) and its challenge period (seconds)."""
@@ -91,9 +100,7 @@ class RoundManifest:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> RoundManifest:
-        raw = load_json(data, "the round manifest")
-        if raw.get("format") != MANIFEST_FORMAT:
-            raise ManifestError(f"not a round manifest (format {raw.get('format')!r})")
+        raw = load_document(data, "round manifest", MANIFEST_FORMAT)
         try:
             raw["schedule"] = Schedule(**raw["schedule"])
             return cls(**raw)
@@ -127,9 +134,7 @@ def reveals_bundle(round_id: int, reveals: list[Reveal]) -> bytes:
 
 
 def read_reveals_bundle(data: bytes) -> list[Reveal]:
-    raw = load_json(data, "the reveals bundle")
-    if raw.get("format") != REVEALS_FORMAT:
-        raise ManifestError(f"not a reveals bundle (format {raw.get('format')!r})")
+    raw = load_document(data, "reveals bundle", REVEALS_FORMAT)
     try:
         return [Reveal(**item) for item in raw["reveals"]]
     except (TypeError, KeyError) as err:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from oracle.market import Market, MarketSpec
 from oracle.market.generator import SECRET_BYTES
-from oracle.resolver.manifest import ManifestError, canonical_json, load_json
+from oracle.resolver.manifest import ManifestError, canonical_json, load_document
 from oracle.scoring.bounded import read_bounded
 
 SECRET_FORMAT = "tournament-round-secret-v1"
@@ -44,9 +44,7 @@ class RoundSecret:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> RoundSecret:
-        raw = load_json(data, "the round secret")
-        if raw.get("format") != SECRET_FORMAT:
-            raise ManifestError(f"not a round secret (format {raw.get('format')!r})")
+        raw = load_document(data, "round secret", SECRET_FORMAT)
         try:
             secret = bytes.fromhex(str(raw["secret"]).removeprefix("0x"))
             round_number = int(raw["round"])
