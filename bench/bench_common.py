@@ -14,22 +14,14 @@ from typing import Any
 
 from oracle import machine
 from oracle.chain.devnet import free_port as free_port  # the benchmarks take it from here
+from oracle.settings import isolated_environment
 
 
 def isolated_env(folder: Path, url: str) -> tuple[dict[str, str], list[str]]:
     """The environment (its own deployment records, store, devnet state and demo wallets under
     ``folder``, this process's too) and the ``--network`` arguments that point `ape run`
     commands at the anvil at ``url``."""
-    from oracle import PROJECT_ROOT
-
-    env = {
-        **os.environ,
-        "TOURNAMENT_DEPLOYMENTS_DIR": str(folder / "deployments"),
-        "TOURNAMENT_STORE": str(folder / "store"),
-        "TOURNAMENT_DEVNET_DIR": str(folder / "devnet"),
-        "TOURNAMENT_DEMO_DIR": str(folder / "demo"),
-        "PATH": f"{PROJECT_ROOT / 'node_modules' / '.bin'}:{os.environ['PATH']}",
-    }
+    env = isolated_environment(folder, ape_data=False)
     os.environ.update(env)
     network = ["--network", "ethereum:local:foundry", "--provider-settings",
                json.dumps({"host": url})]  # fmt: skip
@@ -75,9 +67,9 @@ def open_synthetic_round(url: str, folder: Path) -> BenchRound:
 
     from oracle.chain.abi import abi_of
     from oracle.chain.deploy import Roles, deploy
+    from oracle.protocol.manifest import Schedule
     from oracle.resolver import pipeline
     from oracle.resolver.context import OracleContext
-    from oracle.resolver.manifest import Schedule
     from oracle.store import LocalStore
 
     web3 = Web3(HTTPProvider(url))

@@ -71,7 +71,7 @@ def measure_tournament(provider: Any) -> dict[str, Any]:
 
     from ape import accounts, chain, project
 
-    from oracle.chain.merkle import LEAF_ENCODING, StandardMerkleTree
+    from oracle.protocol.merkle import LEAF_ENCODING, StandardMerkleTree
 
     dev = accounts.test_accounts
     deployer, treasury, operator, oracle, guardian = (dev[i] for i in range(5))

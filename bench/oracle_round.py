@@ -56,8 +56,8 @@ def measured(env: dict[str, str], *args: str) -> tuple[float, int, str]:
 def main() -> None:
     from ape import networks
 
-    from oracle.chain.commitments import commitment, model_id_of
     from oracle.market import to_parquet
+    from oracle.protocol.commitments import commitment, model_id_of
     from oracle.resolver import pipeline
     from oracle.resolver.context import OracleContext
     from oracle.store import LocalStore, content_hash

@@ -214,8 +214,8 @@ def multipart(fields: dict[str, str], filename: str, data: bytes) -> bytes:
 def main() -> None:
     from eth_utils import keccak
 
-    from oracle.chain.commitments import commitment, model_id_of
     from oracle.market import to_parquet
+    from oracle.protocol.commitments import commitment, model_id_of
     from oracle.store import LocalStore
 
     if not Path(WRK).exists():

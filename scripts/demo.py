@@ -21,10 +21,10 @@ from rich.table import Table
 
 from oracle.chain.accounts import LOCAL_ROLE_INDEX, is_local_chain, test_account
 from oracle.chain.deploy import Roles, deploy
-from oracle.chain.token import UNIT
 from oracle.cli import DevnetCommand
 from oracle.errors import NetworkError, cli_errors
-from oracle.store.local import write_atomically
+from oracle.files import write_atomically
+from oracle.protocol.units import UNIT
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)

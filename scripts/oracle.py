@@ -18,13 +18,13 @@ from rich.progress import Progress
 from rich.table import Table
 
 from oracle.chain.accounts import resolve_account
-from oracle.chain.token import format_amount, parse_amount
 from oracle.cli import DevnetCommand, account_option
 from oracle.errors import TournamentError, cli_errors
 from oracle.market import MarketSpec
+from oracle.protocol.manifest import Schedule
+from oracle.protocol.units import format_amount, parse_amount
 from oracle.resolver import keeper, pipeline
 from oracle.resolver.context import OracleContext
-from oracle.resolver.manifest import Schedule
 from oracle.resolver.verify import verify_round
 from oracle.scoring import ScoringConfig
 from oracle.store import LocalStore, default_store

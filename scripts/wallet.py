@@ -17,10 +17,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from oracle.chain.token import format_amount
 from oracle.cli import DevnetCommand
 from oracle.errors import cli_errors
-from oracle.store.local import write_atomically
+from oracle.files import write_atomically
+from oracle.protocol.units import format_amount
 from oracle.wallet import Plan, Wallet, WalletError
 from oracle.wallet.client import default_service, utc_time
 from oracle.wallet.vault import Vault

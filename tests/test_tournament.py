@@ -8,7 +8,7 @@ from typing import Any
 import ape
 import pytest
 
-from oracle.chain.merkle import LEAF_ENCODING, leaf_hash
+from oracle.protocol.merkle import LEAF_ENCODING, leaf_hash
 from tests.reverts import reverts
 from tests.test_token import sign_permit
 from tests.tournament_helpers import (

@@ -8,9 +8,9 @@ from typing import Any
 import ape
 from eth_utils import keccak
 
-from oracle.chain.commitments import commitment as oracle_commitment
-from oracle.chain.commitments import model_id_of
-from oracle.chain.merkle import LEAF_ENCODING, StandardMerkleTree
+from oracle.protocol.commitments import commitment as oracle_commitment
+from oracle.protocol.commitments import model_id_of
+from oracle.protocol.merkle import LEAF_ENCODING, StandardMerkleTree
 
 ONE = 10**18
 PPM = 1_000_000
@@ -31,7 +31,7 @@ def predictions_hash(name: str) -> bytes:
 def commitment(
     tournament: Any, round_id: int, account: str, model_id: bytes, preds: bytes, salt: bytes
 ) -> bytes:
-    """The oracle's commitment (``oracle.chain.commitments``) on the current chain."""
+    """The oracle's commitment (``oracle.protocol.commitments``) on the current chain."""
     return oracle_commitment(
         ape.chain.chain_id, str(tournament.address), round_id, str(account), model_id, preds, salt
     )

@@ -6,6 +6,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from oracle import settings
 from oracle.errors import AccountError, TournamentError
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def load_keyfile_account(alias: str) -> AccountAPI:
             "or pick one from `ape accounts list`"
         ) from err
     if isinstance(account, KeyfileAccount):
-        env_name = f"APE_ACCOUNTS_{alias}_PASSPHRASE"
+        env_name = settings.passphrase_variable(alias)
         passphrase = os.environ.get(env_name)
         if passphrase is None and not sys.stdin.isatty():
             raise AccountError(

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from oracle import PROJECT_ROOT
+from oracle import settings
 from oracle.errors import DeploymentError
-
-#: Overridable so tests (and operators with several checkouts) keep records elsewhere.
-DEPLOYMENTS_DIR_ENV = "TOURNAMENT_DEPLOYMENTS_DIR"
 
 
 def deployments_dir() -> Path:
-    return Path(os.environ.get(DEPLOYMENTS_DIR_ENV, PROJECT_ROOT / "deployments"))
+    """Where deployment records live (``$TOURNAMENT_DEPLOYMENTS_DIR`` or deployments/)."""
+    return settings.deployments_dir()
 
 
 @dataclass
@@ -100,7 +97,7 @@ def require(chain_id: int) -> Deployment:
 
 def save(deployment: Deployment) -> Path:
     """Write the record atomically: a crash leaves the old file or the new one, never half."""
-    from oracle.store.local import write_atomically
+    from oracle.files import write_atomically
 
     path = record_path(deployment.chain_id)
     text = json.dumps(deployment.to_json(), indent=2, sort_keys=True) + "\n"

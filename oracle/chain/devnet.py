@@ -22,7 +22,7 @@ from pathlib import Path
 
 import click
 
-from oracle import PROJECT_ROOT
+from oracle import PROJECT_ROOT, settings
 from oracle.errors import DevnetError, cli_errors
 
 DEVNET_HOST = "127.0.0.1"
@@ -37,11 +37,10 @@ DEVNET_MNEMONIC = "test test test test test test test test test test test junk"
 STATE_INTERVAL_SECONDS = 10
 START_TIMEOUT_SECONDS = 30.0
 #: Where the devnet keeps state, pid and log (default: .devnet/ in the repository).
-DEVNET_DIR_ENV = "TOURNAMENT_DEVNET_DIR"
 
 
 def default_folder() -> Path:
-    return Path(os.environ.get(DEVNET_DIR_ENV, PROJECT_ROOT / ".devnet"))
+    return settings.devnet_dir()
 
 
 @dataclass(frozen=True)

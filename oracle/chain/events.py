@@ -12,7 +12,7 @@ from eth_abi import decode
 from eth_utils import keccak, to_checksum_address
 
 from oracle.chain.abi import Views
-from oracle.chain.hashing import checksummed
+from oracle.protocol.hashing import checksummed
 
 
 class Status(IntEnum):

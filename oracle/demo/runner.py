@@ -25,16 +25,16 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from oracle import PROJECT_ROOT
+from oracle import PROJECT_ROOT, settings
 from oracle.chain.accounts import LOCAL_ROLE_INDEX, test_account
-from oracle.chain.commitments import model_id_of
 from oracle.chain.devnet import free_port, port_is_free
 from oracle.chain.events import Status
-from oracle.chain.token import UNIT, format_amount, parse_amount
 from oracle.demo.checks import Check, Outcome, incentive_checks, outcomes
 from oracle.demo.models import HONEST, SILENT, TAMPERS, Participant, roster
 from oracle.demo.processes import DemoError, Oracle, ServiceProcess, network_args
 from oracle.market.models import Array, ModelZoo, frame, mirror
+from oracle.protocol.commitments import model_id_of
+from oracle.protocol.units import UNIT, format_amount, parse_amount
 from oracle.wallet import ServiceClient, Vault, Wallet, WalletError
 from oracle.wallet.client import predictions_bytes
 
@@ -46,12 +46,9 @@ PARTICIPANT_ETHER = 10**18
 WALLET_CLAIMS_UP_TO = 50
 
 
-DEMO_DIR_ENV = "TOURNAMENT_DEMO_DIR"
-
-
 def demo_folder() -> Path:
     """Where the demo keeps its participants' wallets: ``$TOURNAMENT_DEMO_DIR`` or .demo/."""
-    return Path(os.environ.get(DEMO_DIR_ENV, PROJECT_ROOT / ".demo"))
+    return settings.demo_dir()
 
 
 @dataclass(frozen=True)

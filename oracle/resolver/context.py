@@ -3,8 +3,6 @@ and the artefact store; plus the names of the oracle's records in the store."""
 
 from __future__ import annotations
 
-import os
-import signal
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,16 +10,6 @@ from oracle.chain import deployments
 from oracle.chain.deploy import TOURNAMENT_CONTRACT
 from oracle.chain.events import TournamentReader
 from oracle.store import ArtefactStore, default_store
-
-#: Fault injection for the crash-safety tests: the process kills itself (SIGKILL) when it
-#: reaches the named point. Never set in normal use.
-FAULT_ENV = "TOURNAMENT_FAULT_INJECT"
-
-
-def crash_point(name: str) -> None:
-    """Die here, as a power cut would, when ``TOURNAMENT_FAULT_INJECT`` names this point."""
-    if os.environ.get(FAULT_ENV) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass

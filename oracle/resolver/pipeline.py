@@ -16,9 +16,9 @@ from eth_utils import to_checksum_address
 
 from oracle.chain.events import Position, RoundInfo, Status
 from oracle.errors import TournamentError, shortened
+from oracle.faults import crash_point
 from oracle.market import Market, MarketSpec, to_parquet
-from oracle.resolver.context import OracleContext, crash_point
-from oracle.resolver.manifest import (
+from oracle.protocol.manifest import (
     Reveal,
     RoundManifest,
     Schedule,
@@ -26,13 +26,14 @@ from oracle.resolver.manifest import (
     read_reveals_bundle,
     reveals_bundle,
 )
+from oracle.protocol.results import leaf_of
+from oracle.resolver.context import OracleContext
 from oracle.resolver.results import (
     COMMITMENT_MISMATCH,
     Results,
     RoundInputs,
     compute_results,
     judge_reveal,
-    leaf_of,
     read_frame,
 )
 from oracle.resolver.synthetic import RoundSecret, secret_commitment

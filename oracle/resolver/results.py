@@ -25,11 +25,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from oracle.chain.commitments import commitment
 from oracle.chain.events import Position
-from oracle.chain.merkle import LEAF_ENCODING, StandardMerkleTree
 from oracle.errors import TournamentError
-from oracle.resolver.manifest import Reveal, RoundManifest, canonical_json
+from oracle.protocol.commitments import commitment
+from oracle.protocol.manifest import Reveal, RoundManifest, canonical_json
+from oracle.protocol.merkle import LEAF_ENCODING, StandardMerkleTree
+from oracle.protocol.results import (
+    REJECTED,
+    RESULTS_FORMAT,
+    SCORE_NAMES,
+    SCORED,
+    UNREVEALED,
+)
 from oracle.scoring import RoundData, ScoringConfig, compute_payouts, score_round
 from oracle.scoring.bounded import read_bounded
 from oracle.scoring.config import load_config_bytes
@@ -38,11 +45,7 @@ from oracle.scoring.transforms import DEFAULT_CHUNK, deterministic
 from oracle.scoring.validate import InvalidSubmissionError, Universe, read_submission
 from oracle.store import CorruptArtefactError, StoreError, content_hash
 
-RESULTS_FORMAT = "tournament-results-v1"
 ZERO32 = b"\x00" * 32
-SCORED, REJECTED, UNREVEALED = "scored", "rejected", "unrevealed"
-#: The scores the results file reports per scored position, when the round has their inputs.
-SCORE_NAMES = ("corr", "mmc", "tc", "fnc", "alpha", "mpc")
 
 
 class ResultsError(TournamentError):
@@ -153,19 +156,6 @@ def _check_reveal(
             raise ResultsError(f"predictions of {p.label}: {err}") from None
 
     return judge_reveal(inputs.chain_id, inputs.tournament, p, salt, file_hash, load, universe)
-
-
-def leaf_of(round_id: int, entry: dict[str, Any]) -> tuple[Any, ...]:
-    """The leaf values (ITournament.Leaf order) of a results file's position entry."""
-    return (
-        round_id,
-        entry["account"],
-        bytes.fromhex(entry["model_id"][2:]),
-        int(entry["stake"]),
-        int(entry["reward"]),
-        int(entry["burn"]),
-        bytes.fromhex(entry["predictions_hash"][2:]),
-    )
 
 
 def compute_results(inputs: RoundInputs, progress: Callable[[str], None] | None = None) -> Results:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from oracle.market import Market, MarketSpec
 from oracle.market.generator import SECRET_BYTES
-from oracle.resolver.manifest import ManifestError, canonical_json, load_document
+from oracle.protocol.manifest import ManifestError, canonical_json, load_document
 from oracle.scoring.bounded import read_bounded
 
 SECRET_FORMAT = "tournament-round-secret-v1"

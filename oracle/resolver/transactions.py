@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from oracle.errors import TournamentError
-from oracle.resolver.context import OracleContext, crash_point
+from oracle.faults import crash_point
+from oracle.resolver.context import OracleContext
 
 RECEIPT_TIMEOUT_SECONDS = 300
 

@@ -22,8 +22,8 @@ from typing import Any
 
 from oracle.chain.events import Status
 from oracle.errors import TournamentError, shortened
+from oracle.protocol.manifest import ManifestError, RoundManifest, load_json
 from oracle.resolver.context import OracleContext
-from oracle.resolver.manifest import ManifestError, RoundManifest, load_json
 from oracle.resolver.pipeline import manifest_of, round_inputs
 from oracle.resolver.results import compute_results
 from oracle.resolver.synthetic import RoundSecret, regeneration_mismatch, secret_commitment

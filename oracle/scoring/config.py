@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from oracle.errors import ScoringInputError
-from oracle.jsonfile import read_object
+from oracle.files import read_object
 from oracle.scoring.metrics import MAX_FILTERED_RATIO
 from oracle.scoring.payouts import PayoutRule
 from oracle.scoring.tc import PortfolioConfig

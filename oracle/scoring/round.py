@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from oracle.chain.token import UNIT
 from oracle.errors import RoundInputError, ScoringInputError
+from oracle.protocol.units import UNIT
 from oracle.scoring import metrics
 from oracle.scoring.config import ScoringConfig
 from oracle.scoring.payouts import (

@@ -24,11 +24,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from oracle.chain.commitments import model_id_of
 from oracle.chain.events import Status
 from oracle.errors import TournamentError, one_line, shortened
+from oracle.protocol.commitments import model_id_of
+from oracle.protocol.manifest import RoundManifest
 from oracle.resolver.context import OracleContext
-from oracle.resolver.manifest import RoundManifest
 from oracle.resolver.pipeline import Intake
 from oracle.service.render import STATIC, Pages
 from oracle.service.schema import (

@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from oracle.chain.token import MAX_SUPPLY, UNIT
+from oracle.protocol.units import MAX_SUPPLY, UNIT
 from oracle.service import plots
 from oracle.service.views import TournamentView
 
@@ -205,7 +205,7 @@ def _supply_plot(series: list[tuple[int, int]]) -> str:
 
 def write_round_report(view: TournamentView, round_id: int, path: Path) -> Path:
     """Save round ``round_id``'s page as one self-contained HTML file at ``path``."""
-    from oracle.store.local import write_atomically
+    from oracle.files import write_atomically
 
     html = Pages(view, standalone=True).round(round_id)
     write_atomically(Path(path), html.encode(), mode=0o644)  # a report is for anyone to read

@@ -10,13 +10,13 @@ from typing import Annotated, Any, Literal, get_type_hints
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from oracle.chain.commitments import NAME_PATTERN
+from oracle.protocol.commitments import NAME_PATTERN
 from oracle.service.views import AMOUNT_FIELDS, RoundSummary
 
 #: The patterns the service enforces, as the schema states them.
 HASH_PATTERN = r"^0x[0-9a-fA-F]{64}$"
 ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
-#: A model by id, or by name (see :data:`~oracle.chain.commitments.NAME_PATTERN`).
+#: A model by id, or by name (see :data:`~oracle.protocol.commitments.NAME_PATTERN`).
 MODEL_PATTERN = NAME_PATTERN
 MODEL_REF_PATTERN = r"^(0x[0-9a-fA-F]{64}|" + NAME_PATTERN[1:-1] + r")$"
 MAX_ROUND = 2**63 - 1

@@ -20,13 +20,13 @@ from typing import Any, TypeVar
 
 from eth_utils import is_hex_address, to_checksum_address
 
-from oracle.chain.commitments import model_id_of
 from oracle.chain.events import RoundInfo, Status
-from oracle.chain.token import MAX_SUPPLY
 from oracle.errors import TournamentError
+from oracle.protocol.commitments import model_id_of
+from oracle.protocol.manifest import RoundManifest, load_json
+from oracle.protocol.units import MAX_SUPPLY
 from oracle.resolver import keeper
 from oracle.resolver.context import OracleContext
-from oracle.resolver.manifest import RoundManifest, load_json
 from oracle.resolver.pipeline import manifest_of, published
 from oracle.resolver.results import ZERO32
 
@@ -56,7 +56,7 @@ _MODEL_ID = re.compile(r"0x[0-9a-fA-F]{64}\Z")
 
 def checked_model_id(text: str) -> bytes:
     """A model id from user input: 0x and 64 hex digits, or a model name (hashed the way the
-    wallet derives ids, see :func:`~oracle.chain.commitments.model_id_of`)."""
+    wallet derives ids, see :func:`~oracle.protocol.commitments.model_id_of`)."""
     if _MODEL_ID.match(text):
         return bytes.fromhex(text[2:])
     try:

@@ -18,11 +18,12 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from oracle import settings
 from oracle.errors import TournamentError
 from oracle.service.app import ServiceLimits, create_app
 
 #: The JSON the serving command hands its worker processes.
-CONFIG_ENV = "TOURNAMENT_SERVICE_CONFIG"
+CONFIG_ENV = settings.SERVICE_CONFIG
 _connections: list[Any] = []
 
 
@@ -46,7 +47,7 @@ def create_from_environment() -> FastAPI:
     from oracle.resolver.context import OracleContext
     from oracle.store import LocalStore
 
-    raw = os.environ.get(CONFIG_ENV)
+    raw = os.environ.get(settings.SERVICE_CONFIG)
     if not raw:
         raise TournamentError(
             f"${CONFIG_ENV} is not set: start workers with `ape run oracle serve`"

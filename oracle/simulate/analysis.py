@@ -17,7 +17,7 @@ from fractions import Fraction
 import numpy as np
 from scipy import stats
 
-from oracle.chain.token import MAX_SUPPLY, UNIT
+from oracle.protocol.units import MAX_SUPPLY, UNIT
 from oracle.scoring.payouts import unscaled_reward
 from oracle.simulate.engine import SCORES, RuleRun, Simulation
 from oracle.simulate.population import STRATEGIES

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from oracle.errors import TournamentError
-from oracle.jsonfile import read_object
+from oracle.files import read_object
 from oracle.market.generator import MarketSpec
 from oracle.scoring.payouts import PPM, PayoutRule
 

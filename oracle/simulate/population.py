@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from oracle.chain.token import UNIT
 from oracle.market.models import Recipe
+from oracle.protocol.units import UNIT
 from oracle.simulate.config import SimulationConfig
 
 

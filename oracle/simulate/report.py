@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from oracle import machine
-from oracle.chain.token import UNIT
+from oracle.files import write_atomically
+from oracle.protocol.units import UNIT
 from oracle.service import plots
 from oracle.service.render import STATIC, environment
 from oracle.simulate import analysis
 from oracle.simulate.engine import RuleRun, Simulation
 from oracle.simulate.population import BY_NAME
-from oracle.store.local import write_atomically
 
 #: The benchmark's goal: 200 rounds of about 40 participants, 5,000 stocks, under 2 minutes.
 GOAL_SECONDS = 120

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-from oracle.chain.hashing import keccak256
 from oracle.errors import TournamentError
+from oracle.protocol.hashing import keccak256
 
 _HASH = re.compile(r"(0x)?[0-9a-fA-F]{64}\Z")
 

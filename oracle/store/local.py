@@ -19,13 +19,13 @@ import fcntl
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from oracle import PROJECT_ROOT
+from oracle import settings
+from oracle.files import sync_folder, write_atomically
 from oracle.store.base import (
     ArtefactMissingError,
     CorruptArtefactError,
@@ -35,45 +35,11 @@ from oracle.store.base import (
 )
 
 #: Where the default store lives (default: .store/ in the repository).
-STORE_DIR_ENV = "TOURNAMENT_STORE"
 _REF_NAME = re.compile(r"^[A-Za-z0-9_.:-]+(/[A-Za-z0-9_.:-]+)*$")
 
 
 def default_store() -> LocalStore:
-    return LocalStore(Path(os.environ.get(STORE_DIR_ENV, PROJECT_ROOT / ".store")))
-
-
-def write_atomically(
-    path: Path, data: bytes, *, durable: bool = True, mode: int | None = None
-) -> None:
-    """Write ``data`` to ``path`` via a temporary file and a rename: a reader sees the old
-    bytes or the new, never a mix. ``durable`` also syncs the file and its folder to disk
-    before returning, so the new bytes survive a power cut. The file is private (0600) unless
-    ``mode`` says otherwise (0o644 for a report anyone may read)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        if mode is not None:
-            os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    if durable:
-        _sync_folder(path.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    return LocalStore(settings.store_dir())
 
 
 class LocalStore:
@@ -150,7 +116,7 @@ class LocalStore:
             os.replace(private, public)  # atomic: the entry is private or public, never half
         except OSError as err:
             raise StoreError(f"cannot publish {private}: {err.strerror or err}") from None
-        _sync_folder(public.parent)
+        sync_folder(public.parent)
 
     def put_ref(self, name: str, value: dict[str, Any], *, durable: bool = True) -> None:
         data = json.dumps(value, sort_keys=True, indent=1).encode() + b"\n"

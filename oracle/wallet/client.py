@@ -29,19 +29,20 @@ from typing import Any, TypeAlias
 
 import pandas as pd
 
+from oracle import settings
 from oracle.chain import deployments
 from oracle.chain.abi import Views
 from oracle.chain.accounts import resolve_account
-from oracle.chain.commitments import model_id_of
 from oracle.chain.deploy import TOURNAMENT_CONTRACT
 from oracle.chain.events import RoundInfo, Status, TournamentReader
-from oracle.chain.merkle import LEAF_ENCODING, leaf_hash, verify
 from oracle.chain.permit import sign_permit_with
-from oracle.chain.token import format_amount, parse_amount
 from oracle.errors import one_line_errors
-from oracle.resolver.context import crash_point
-from oracle.resolver.manifest import RoundManifest
-from oracle.resolver.results import leaf_of
+from oracle.faults import crash_point
+from oracle.protocol.commitments import model_id_of
+from oracle.protocol.manifest import RoundManifest
+from oracle.protocol.merkle import LEAF_ENCODING, leaf_hash, verify
+from oracle.protocol.results import leaf_of
+from oracle.protocol.units import format_amount, parse_amount
 from oracle.scoring.bounded import read_bounded
 from oracle.scoring.validate import InvalidSubmissionError, Universe, read_submission
 from oracle.times import utc_time
@@ -59,9 +60,6 @@ from oracle.wallet.plan import (
 from oracle.wallet.service import ServiceClient, ServiceError
 from oracle.wallet.vault import Submission, Vault
 
-#: Where the wallet finds the oracle service unless told otherwise.
-SERVICE_ENV = "TOURNAMENT_SERVICE"
-DEFAULT_SERVICE = "http://127.0.0.1:8000"
 #: How long a signed permit stays valid (seconds of chain time).
 PERMIT_LIFETIME = 3600
 
@@ -72,7 +70,7 @@ Amount: TypeAlias = str | int | Decimal
 
 
 def default_service() -> str:
-    return os.environ.get(SERVICE_ENV, DEFAULT_SERVICE)
+    return settings.service_url()
 
 
 def tokens(amount: Amount) -> int:

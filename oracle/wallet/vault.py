@@ -26,13 +26,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from oracle.chain.commitments import commitment, model_id_of
+from oracle import settings
 from oracle.errors import TournamentError
+from oracle.files import write_atomically
+from oracle.protocol.commitments import commitment, model_id_of
 from oracle.store import content_hash
-from oracle.store.local import write_atomically
 
-#: Where the vault lives unless told otherwise.
-WALLET_DIR_ENV = "TOURNAMENT_WALLET_DIR"
 RECORD_FORMAT = "tournament-submission-v1"
 CURRENT, PENDING = "current", "pending"
 
@@ -42,7 +41,7 @@ class VaultError(TournamentError):
 
 
 def default_root() -> Path:
-    return Path(os.environ.get(WALLET_DIR_ENV, Path.home() / ".tournament"))
+    return settings.wallet_dir()
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,13 @@ import pandas as pd
 import pytest
 from eth_utils import keccak
 
-from oracle.chain.commitments import commitment, model_id_of
 from oracle.chain.events import Position
-from oracle.chain.merkle import LEAF_ENCODING, leaf_hash, verify
 from oracle.market import Market, MarketSpec, to_parquet
-from oracle.resolver.manifest import Reveal, RoundManifest, Schedule, reveals_bundle
-from oracle.resolver.results import RoundInputs, compute_results, leaf_of
+from oracle.protocol.commitments import commitment, model_id_of
+from oracle.protocol.manifest import Reveal, RoundManifest, Schedule, reveals_bundle
+from oracle.protocol.merkle import LEAF_ENCODING, leaf_hash, verify
+from oracle.protocol.results import leaf_of
+from oracle.resolver.results import RoundInputs, compute_results
 from oracle.scoring import ScoringConfig
 from oracle.store import LocalStore
 

@@ -140,7 +140,7 @@ def test_lock_exclusiveWaitsForSharedHoldersAndSharedOnesOverlap(tmp_path: Path)
 
 
 def test_writeAtomically_isPrivateUnlessAModeIsGivenAndLeavesNoTemporary(tmp_path: Path) -> None:
-    from oracle.store.local import write_atomically
+    from oracle.files import write_atomically
 
     private, public = tmp_path / "salt.json", tmp_path / "report.html"
     write_atomically(private, b"{}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from oracle.chain.commitments import commitment, model_id_of
+from oracle.protocol.commitments import commitment, model_id_of
 from oracle.store import content_hash
 from oracle.wallet import Vault, VaultError, prepare
 

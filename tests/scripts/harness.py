@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import secrets
 import subprocess
 from dataclasses import dataclass, field
@@ -18,8 +17,9 @@ import pandas as pd
 
 from oracle import PROJECT_ROOT
 from oracle.chain.abi import abi_of
-from oracle.chain.commitments import commitment, model_id_of
 from oracle.chain.devnet import free_port
+from oracle.protocol.commitments import commitment, model_id_of
+from oracle.settings import isolated_environment
 from oracle.store import LocalStore
 
 APE = PROJECT_ROOT / ".venv" / "bin" / "ape"
@@ -77,14 +77,7 @@ class Devnet:
     @classmethod
     def start(cls, folder: Path) -> Devnet:
         port = free_port()
-        env = {
-            **os.environ,
-            "TOURNAMENT_DEPLOYMENTS_DIR": str(folder / "deployments"),
-            "TOURNAMENT_DEVNET_DIR": str(folder / "devnet"),
-            "TOURNAMENT_STORE": str(folder / "store"),
-            "APE_DATA_FOLDER": str(folder / "ape"),
-            "PATH": f"{PROJECT_ROOT / 'node_modules' / '.bin'}:{os.environ['PATH']}",
-        }
+        env = isolated_environment(folder)
         net = cls(folder, port, env)
         result = net.ape("deploy")
         assert result.returncode == 0, result.stderr

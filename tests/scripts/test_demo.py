@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from oracle.chain.token import MAX_SUPPLY, parse_amount
+from oracle.protocol.units import MAX_SUPPLY, parse_amount
+from oracle.settings import DEMO_DIR
 from tests.scripts.harness import Devnet, free_port, ok
 
 pytestmark = pytest.mark.anvil
@@ -25,7 +26,7 @@ def run_demo(net: Devnet, folder: Path, *args: str) -> str:
     argv = ["--participants", "13", "--live-stocks", "600", "--port", str(free_port()),
             "--reports", str(folder / "reports"),
             "--timings", str(folder / "timings.json")]  # fmt: skip
-    env = {"TOURNAMENT_DEMO_DIR": str(folder / "demo")}
+    env = {DEMO_DIR: str(folder / "demo")}
     return ok(net.ape("demo", *argv, *args, extra_env=env))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ import pytest
 
 from oracle import PROJECT_ROOT
 from oracle.chain.devnet import rpc_call
+from oracle.settings import DEPLOYMENTS_DIR, isolated_environment
 from tests.scripts.harness import error_line, import_account
 
 pytestmark = pytest.mark.anvil
@@ -35,13 +35,7 @@ def free_port() -> int:
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     """An environment whose deployments, devnet state and ape accounts live in tmp_path."""
-    return {
-        **os.environ,
-        "TOURNAMENT_DEPLOYMENTS_DIR": str(tmp_path / "deployments"),
-        "TOURNAMENT_DEVNET_DIR": str(tmp_path / "devnet"),
-        "APE_DATA_FOLDER": str(tmp_path / "ape"),
-        "PATH": f"{PROJECT_ROOT / 'node_modules' / '.bin'}:{os.environ['PATH']}",
-    }
+    return isolated_environment(tmp_path)
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -95,7 +89,7 @@ def remote_anvil() -> Iterator[str]:
 
 
 def record(env: dict[str, str], chain_id: int) -> dict[str, object]:
-    return json.loads((Path(env["TOURNAMENT_DEPLOYMENTS_DIR"]) / f"{chain_id}.json").read_text())
+    return json.loads((Path(env[DEPLOYMENTS_DIR]) / f"{chain_id}.json").read_text())
 
 
 def test_deploy_local_startsDevnetReusesAndSurvivesRestart(
@@ -171,7 +165,7 @@ def test_faucet_local_sendsTokensAndRejectsBadInput(env: dict[str, str], devnet_
 
 def test_deploy_remote_needsAnUnlockedFundedAccount(env: dict[str, str], remote_anvil: str) -> None:
     remote = ["--network", remote_anvil]
-    records = Path(env["TOURNAMENT_DEPLOYMENTS_DIR"])
+    records = Path(env[DEPLOYMENTS_DIR])
 
     no_account = run(env, "deploy", *remote, "--yes")
     assert no_account.returncode == 1
@@ -219,4 +213,4 @@ def test_deploy_unknownNetwork_failsWithoutWriting(env: dict[str, str]) -> None:
     result = run(env, "deploy", "--network", "ethereum:nowhere")
     assert result.returncode != 0
     assert "No network in 'ethereum' named 'nowhere'" in result.stderr
-    assert not Path(env["TOURNAMENT_DEPLOYMENTS_DIR"]).exists()
+    assert not Path(env[DEPLOYMENTS_DIR]).exists()

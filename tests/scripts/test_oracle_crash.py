@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from oracle.resolver.context import FAULT_ENV
+from oracle.settings import FAULT_INJECT as FAULT_ENV
 from oracle.store import content_hash
 from tests.scripts.harness import ORACLE, Devnet, predictions_csv, stake
 

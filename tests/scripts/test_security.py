@@ -25,6 +25,7 @@ from oracle import PROJECT_ROOT
 from oracle.chain.devnet import free_port
 from oracle.market import Market, MarketSpec, to_parquet
 from oracle.scoring import numerai_corr
+from oracle.settings import DEPLOYMENTS_DIR
 from oracle.store import content_hash
 from tests.scoring.test_bounded import dictionary_bomb
 from tests.scripts.harness import (
@@ -397,7 +398,7 @@ def test_aDeadNode_isOneLineOnEverySurface(command: tuple[str, ...], tmp_path: P
     result = subprocess.run(
         [str(APE), "run", *command, "--network", url],
         cwd=PROJECT_ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300,
-        env={**os.environ, "TOURNAMENT_DEPLOYMENTS_DIR": str(tmp_path)},
+        env={**os.environ, DEPLOYMENTS_DIR: str(tmp_path)},
     )  # fmt: skip
     assert error_line(result) == (
         f"Error: cannot reach the node at {url}: check --network and that the node is running"

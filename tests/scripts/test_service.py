@@ -21,9 +21,9 @@ import numpy as np
 import pytest
 
 from oracle import PROJECT_ROOT
-from oracle.chain.commitments import model_id_of
-from oracle.chain.merkle import LEAF_ENCODING, leaf_hash, verify
-from oracle.resolver.results import leaf_of
+from oracle.protocol.commitments import model_id_of
+from oracle.protocol.merkle import LEAF_ENCODING, leaf_hash, verify
+from oracle.protocol.results import leaf_of
 from oracle.service.render import tokens
 from oracle.store import content_hash
 from tests.scripts.harness import (

@@ -17,8 +17,8 @@ import httpx
 import numpy as np
 import pytest
 
-from oracle.chain.merkle import LEAF_ENCODING, leaf_hash, verify
-from oracle.resolver.results import leaf_of
+from oracle.protocol.merkle import LEAF_ENCODING, leaf_hash, verify
+from oracle.protocol.results import leaf_of
 from oracle.store import content_hash
 from tests.scripts.harness import Devnet, Service, Submission, predictions_csv, stake_many
 

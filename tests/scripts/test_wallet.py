@@ -22,7 +22,8 @@ import pytest
 from eth_utils import keccak
 from web3.exceptions import ContractCustomError
 
-from oracle.chain.commitments import commitment, model_id_of
+from oracle.protocol.commitments import commitment, model_id_of
+from oracle.settings import FAULT_INJECT
 from oracle.store import content_hash
 from tests.scripts.harness import (
     GUARDIAN,
@@ -323,7 +324,7 @@ def test_submit_killedBetweenSavingAndSendingReusesTheSameSaltWhenRunAgain(
     argv = ("--round", "1", "--model", "second", "--predictions", str(files["random"]),
             "--stake", "12")  # fmt: skip
     before = w.nonce("bob")
-    killed = w.run("bob", "submit", *argv, env={"TOURNAMENT_FAULT_INJECT": "wallet-after-save"})
+    killed = w.run("bob", "submit", *argv, env={FAULT_INJECT: "wallet-after-save"})
     assert killed.returncode == -9, killed.stderr
     assert w.nonce("bob") == before and w.stake_of(1, "bob", "second") == 0
     pending = w.record(1, "bob", "second", "pending")

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
-from oracle.chain.token import MAX_SUPPLY
 from oracle.market.generator import MarketSpec
+from oracle.protocol.units import MAX_SUPPLY
 from oracle.scoring.payouts import PPB, PPM
 from oracle.simulate import SimulationConfig, SimulationConfigError, analysis, simulate
 from oracle.simulate.config import DEFAULT_RULES, STUDY_MARKET

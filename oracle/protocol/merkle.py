@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from oracle.chain.hashing import encode_static
-from oracle.chain.hashing import keccak256 as keccak
+from oracle.protocol.hashing import encode_static
+from oracle.protocol.hashing import keccak256 as keccak
 
 #: The leaf encoding of the tournament's resolutions (see ITournament.Leaf).
 LEAF_ENCODING: tuple[str, ...] = (

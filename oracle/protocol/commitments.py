@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from oracle.chain.hashing import encode_static, keccak256
+from oracle.protocol.hashing import encode_static, keccak256
 
 COMMITMENT_TYPES = ["uint256", "address", "uint256", "address", "bytes32", "bytes32", "bytes32"]
 
