@@ -325,7 +325,7 @@ def example_model_command(
     provider, round_id, model, stake, path, account_spec, service, wallet_dir, yes
 ):
     """Train LightGBM on the round's training data and submit its predictions."""
-    from oracle.wallet.example import example_predictions
+    from oracle.models.example import example_predictions
 
     wallet = open_wallet(provider, account_spec, service, wallet_dir, yes)
     with console.status("downloading the training and live data"):

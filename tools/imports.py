@@ -26,7 +26,8 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-def imports_of(path: Path, name: str) -> set[str]:
+def imports_of(path: Path, name: str, modules: set[str]) -> set[str]:
+    """The project modules ``path`` imports (``from pkg import sub`` names ``pkg.sub`` only)."""
     tree = ast.parse(path.read_text(), str(path))
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
     found: set[str] = set()
@@ -40,8 +41,9 @@ def imports_of(path: Path, name: str) -> set[str]:
                 target = ".".join([*base, node.module] if node.module else base)
             else:
                 target = node.module or ""
-            found.add(target)
-            found.update(f"{target}.{alias.name}" for alias in node.names)
+            for alias in node.names:
+                sub = f"{target}.{alias.name}"
+                found.add(sub if sub in modules else target)
     return {f for f in found if f.split(".")[0] == "oracle"}
 
 
@@ -51,7 +53,7 @@ def module_graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for name, path in names.items():
         targets = set()
-        for target in imports_of(path, name):
+        for target in imports_of(path, name, set(names)):
             while target and target not in names:
                 target = target.rpartition(".")[0]
             if target and target != name:
@@ -118,7 +120,7 @@ LAYERS: list[set[str]] = [
     {"oracle", "oracle.errors", "oracle.times", "oracle.files", "oracle.settings", "oracle.faults"},
     {"oracle.protocol"},
     {"oracle.scoring", "oracle.store", "oracle.chain"},
-    {"oracle.market", "oracle.plots"},
+    {"oracle.market", "oracle.pages"},
     {"oracle.models"},
     {"oracle.resolver", "oracle.wallet", "oracle.simulate"},
     {"oracle.service"},

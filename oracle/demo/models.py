@@ -1,4 +1,4 @@
-"""The demo's participants: who runs which model (:mod:`oracle.market.models`), with which
+"""The demo's participants: who runs which model (:mod:`oracle.models.zoo`), with which
 stake, and how each behaves at reveal time.
 
 The first participants cover every behaviour the demo sets out to show:
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from oracle.market.models import Recipe
+from oracle.models.zoo import Recipe
 
 NAMES = (
     "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy",

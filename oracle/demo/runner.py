@@ -32,7 +32,8 @@ from oracle.chain.events import Status
 from oracle.demo.checks import Check, Outcome, incentive_checks, outcomes
 from oracle.demo.models import HONEST, SILENT, TAMPERS, Participant, roster
 from oracle.demo.processes import DemoError, Oracle, ServiceProcess, network_args
-from oracle.market.models import Array, ModelZoo, frame, mirror
+from oracle.market.frames import Array, predictions_frame
+from oracle.models.zoo import ModelZoo, mirror
 from oracle.protocol.commitments import model_id_of
 from oracle.protocol.units import UNIT, format_amount, parse_amount
 from oracle.wallet import ServiceClient, Vault, Wallet, WalletError
@@ -331,7 +332,9 @@ class Demo:
             wallet = self.wallets[person.name]
             held = wallet.stake_of(round_id, model_id_of(spec.name))
             stake = max(parse_amount(spec.stake), held)
-            wallet.submit(round_id, spec.name, frame(live, made[spec.name]), format_amount(stake))
+            wallet.submit(
+                round_id, spec.name, predictions_frame(live, made[spec.name]), format_amount(stake)
+            )
 
         with self.phase(round_id, "submit"):
             self._each(f"{len(jobs)} submissions", jobs, submit)
@@ -354,7 +357,7 @@ class Demo:
                     )  # fmt: skip
                     if saved is None:
                         raise DemoError(f"{spec.name} has no saved submission in round {round_id}")
-                    other = predictions_bytes(frame(live, mirror(made[spec.name])))
+                    other = predictions_bytes(predictions_frame(live, mirror(made[spec.name])))
                     reply = wallet.service.reveal(
                         round_id, wallet.address, spec.name, saved.salt_bytes, other
                     )
@@ -379,7 +382,7 @@ class Demo:
             live = wallet.live_data(next_round)
             spec = self.specs[str(person.restakes)]
             values = ModelZoo(wallet.training_data(next_round)).predictions(spec, live, {})
-            wallet.submit(next_round, spec.name, frame(live, values), spec.stake)
+            wallet.submit(next_round, spec.name, predictions_frame(live, values), spec.stake)
             result = wallet.claim(round_id, restake_into=next_round, model=spec.name)
             for name, payout in result.claimed:
                 self.console.print(

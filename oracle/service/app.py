@@ -26,11 +26,12 @@ from starlette.exceptions import HTTPException
 
 from oracle.chain.events import Status
 from oracle.errors import TournamentError, one_line, shortened
+from oracle.pages.templating import STATIC
 from oracle.protocol.commitments import model_id_of
 from oracle.protocol.manifest import RoundManifest
 from oracle.resolver.context import OracleContext
 from oracle.resolver.pipeline import Intake
-from oracle.service.render import STATIC, Pages
+from oracle.service.render import Pages
 from oracle.service.schema import (
     ADDRESS_PATTERN,
     ARTEFACT_TYPES,

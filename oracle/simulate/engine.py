@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from oracle.market.frames import Array
 from oracle.market.generator import Market
-from oracle.market.models import Array, ModelZoo
+from oracle.models.zoo import ModelZoo
 from oracle.protocol.units import MAX_SUPPLY, UNIT
 from oracle.scoring import RoundData, ScoringConfig, compute_payouts, score_round
 from oracle.scoring.payouts import PPM

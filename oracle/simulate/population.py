@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from oracle.market.models import Recipe
+from oracle.models.zoo import Recipe
 from oracle.protocol.units import UNIT
 from oracle.simulate.config import SimulationConfig
 

@@ -16,9 +16,9 @@ from typing import Any
 
 from oracle import machine
 from oracle.files import write_atomically
+from oracle.pages import plots
+from oracle.pages.templating import STATIC, environment
 from oracle.protocol.units import UNIT
-from oracle.service import plots
-from oracle.service.render import STATIC, environment
 from oracle.simulate import analysis
 from oracle.simulate.engine import RuleRun, Simulation
 from oracle.simulate.population import BY_NAME

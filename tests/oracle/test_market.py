@@ -135,7 +135,7 @@ def _bayes_attacker(world: Market, spec: MarketSpec) -> Callable[[pd.DataFrame],
 
 def _trained(training: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
     """A participant's model: least squares on every feature of the round's training data."""
-    from oracle.market.models import linear_model
+    from oracle.models.zoo import linear_model
 
     return linear_model(training, 1.0, 0)
 

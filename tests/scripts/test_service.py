@@ -21,10 +21,10 @@ import numpy as np
 import pytest
 
 from oracle import PROJECT_ROOT
+from oracle.pages.templating import tokens
 from oracle.protocol.commitments import model_id_of
 from oracle.protocol.merkle import LEAF_ENCODING, leaf_hash, verify
 from oracle.protocol.results import leaf_of
-from oracle.service.render import tokens
 from oracle.store import content_hash
 from tests.scripts.harness import (
     ONE,

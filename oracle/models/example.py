@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from oracle.market.models import features_of
+from oracle.market.frames import features_of, predictions_frame, ranked
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,7 @@ def train(training: pd.DataFrame, params: TreeParams | None = None) -> object:
 def predict(booster: object, live: pd.DataFrame) -> pd.DataFrame:
     """Predictions for ``live`` (``id``, ``prediction``), ranked into (0, 1]."""
     raw = booster.predict(live[features_of(live)].to_numpy(np.float32))  # type: ignore[attr-defined]
-    ranked = pd.Series(np.asarray(raw, dtype=np.float64)).rank(pct=True, method="first")
-    return pd.DataFrame({"id": live["id"].astype(str).to_numpy(), "prediction": ranked.to_numpy()})
+    return predictions_frame(live, ranked(raw))
 
 
 def example_predictions(

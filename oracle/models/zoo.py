@@ -21,13 +21,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
-#: Predictions: one float per live id.
-Array = npt.NDArray[np.float64]
+from oracle.market.frames import Array, features_of, ranked
+
 Predictor = Callable[[pd.DataFrame], Array]
-FEATURE_PREFIX = "feature"
 
 
 @dataclass(frozen=True)
@@ -43,24 +41,10 @@ class Recipe:
     source: str | None = None
 
 
-def features_of(frame: pd.DataFrame) -> list[str]:
-    """The feature columns of a training or live frame."""
-    features = [c for c in frame.columns if str(c).startswith(FEATURE_PREFIX)]
-    if not features:
-        raise ValueError(f"no '{FEATURE_PREFIX}*' columns in the data")
-    return features
-
-
 def mirror(values: Array) -> Array:
     """Ranked predictions turned upside down: rank k of n becomes rank n - k + 1, in (0, 1]."""
     flipped: Array = 1.0 - values + 1.0 / len(values)
     return flipped
-
-
-def ranked(values: Array) -> Array:
-    """Values as percentile ranks in (0, 1], ties broken by order."""
-    out: Array = pd.Series(values).rank(pct=True, method="first").to_numpy(np.float64)
-    return out
 
 
 def linear_model(training: pd.DataFrame, fraction: float, seed: int) -> Predictor:
@@ -80,8 +64,8 @@ def linear_model(training: pd.DataFrame, fraction: float, seed: int) -> Predicto
 
 
 def _trees(training: pd.DataFrame, rounds: int, seed: int) -> Predictor:
-    # The wallet's example model; imported here so the other strategies load without it.
-    from oracle.wallet.example import TreeParams, predict, train
+    # The example model; imported here so the other strategies load without LightGBM.
+    from oracle.models.example import TreeParams, predict, train
 
     booster = train(training, TreeParams(rounds=rounds, seed=seed))
     return lambda live: predict(booster, live)["prediction"].to_numpy(np.float64)
@@ -129,8 +113,3 @@ class ModelZoo:
                 live[features_of(live)[0]].to_numpy(np.float64) + 1e-9 * rng.random(len(live))
             )
         raise ValueError(f"unknown strategy {recipe.strategy!r}")
-
-
-def frame(live: pd.DataFrame, values: Array) -> pd.DataFrame:
-    """A predictions frame (``id``, ``prediction``) for ``live``."""
-    return pd.DataFrame({"id": live["id"].astype(str).to_numpy(), "prediction": values})
