@@ -51,17 +51,17 @@ simulate: setup ## the incentive study: 200 rounds of strategies under 4 payout 
 	$(PY) -m oracle.simulate --rounds $(SIM_ROUNDS)
 
 demo-reset: ## stop the devnet and forget its chain, store, deployment, demo wallets and reports
-	@if [ -x $(PY) ]; then $(PY) -m oracle.chain.devnet stop || true; fi
+	@if [ -x $(PY) ]; then $(PY) -m oracle.cli.devnet stop || true; fi
 	rm -rf .devnet .store .demo reports deployments/31337.json
 
 serve: setup ## the oracle service (API, reveal intake, leaderboard) for the local devnet on 127.0.0.1:8000
 	$(APE) run oracle serve
 
 devnet: setup ## start the persistent local devnet (anvil) in the background
-	$(PY) -m oracle.chain.devnet start
+	$(PY) -m oracle.cli.devnet start
 
 devnet-stop: ## stop the local devnet (its state is kept)
-	$(PY) -m oracle.chain.devnet stop
+	$(PY) -m oracle.cli.devnet stop
 
 deploy: setup ## deploy to the local devnet (reuses an existing deployment)
 	$(APE) run deploy

@@ -55,7 +55,7 @@ def play(name: str, participants: int, folder: Path) -> dict[str, Any]:
         run = subprocess.run(argv, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
     finally:
         subprocess.run(
-            [str(PYTHON), "-m", "oracle.chain.devnet", "stop", "--port", str(port)],
+            [str(PYTHON), "-m", "oracle.cli.devnet", "stop", "--port", str(port)],
             env=env, capture_output=True, check=False,
         )  # fmt: skip
     wall = time.perf_counter() - started

@@ -21,8 +21,9 @@ from rich.table import Table
 
 from oracle.chain.accounts import LOCAL_ROLE_INDEX, is_local_chain, test_account
 from oracle.chain.deploy import Roles, deploy
-from oracle.cli import DevnetCommand
-from oracle.errors import NetworkError, cli_errors
+from oracle.cli.boundary import cli_errors
+from oracle.cli.commands import DevnetCommand
+from oracle.errors import NetworkError
 from oracle.files import write_atomically
 from oracle.protocol.units import UNIT
 

@@ -20,8 +20,9 @@ from oracle.chain.deploy import (
     deploy,
 )
 from oracle.chain.deployments import record_path
-from oracle.cli import DevnetCommand, account_option, yes_option
-from oracle.errors import cli_errors
+from oracle.cli.boundary import cli_errors
+from oracle.cli.commands import DevnetCommand
+from oracle.cli.options import account_option, yes_option
 
 
 @click.command(cls=DevnetCommand)
@@ -41,7 +42,7 @@ from oracle.errors import cli_errors
     "unsettled stakes are refunded in full",
 )
 @click.option("--force", is_flag=True, help="deploy again even if a live deployment is recorded")
-@yes_option
+@yes_option()
 @cli_errors
 def cli(
     provider,

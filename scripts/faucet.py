@@ -8,8 +8,9 @@ import click
 from oracle.chain import deployments
 from oracle.chain.accounts import checked_address, is_local_chain
 from oracle.chain.token import token_contract
-from oracle.cli import DevnetCommand
-from oracle.errors import AccountError, NetworkError, cli_errors
+from oracle.cli.boundary import cli_errors
+from oracle.cli.commands import DevnetCommand
+from oracle.errors import AccountError, NetworkError
 from oracle.protocol.units import format_amount, parse_amount
 
 #: Ether the faucet gives an address that has none, for its transactions' gas.

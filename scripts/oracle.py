@@ -18,8 +18,10 @@ from rich.progress import Progress
 from rich.table import Table
 
 from oracle.chain.accounts import resolve_account
-from oracle.cli import DevnetCommand, account_option
-from oracle.errors import TournamentError, cli_errors
+from oracle.cli.boundary import cli_errors
+from oracle.cli.commands import DevnetCommand
+from oracle.cli.options import DURATION, account_option, round_option, store_option
+from oracle.errors import TournamentError
 from oracle.market import MarketSpec
 from oracle.protocol.manifest import Schedule
 from oracle.protocol.units import format_amount, parse_amount
@@ -31,30 +33,6 @@ from oracle.store import LocalStore, default_store
 from oracle.times import utc_time
 
 console = Console(stderr=True)
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
-
-
-def duration(text: str) -> int:
-    """Seconds from ``90``, ``90s``, ``15m``, ``2h`` or ``3d``."""
-    text = text.strip().lower()
-    unit = UNITS.get(text[-1:])
-    number = text[:-1] if unit else text
-    if not number.isdigit():
-        raise click.BadParameter(f"'{text}' is not a duration: write it like 90s, 15m, 2h or 3d")
-    return int(number) * (unit or 1)
-
-
-def store_option(func):
-    return click.option(
-        "--store",
-        "store_path",
-        type=click.Path(path_type=Path, file_okay=False),
-        default=None,
-        help="artefact store folder (default: $TOURNAMENT_STORE or .store/)",
-    )(func)
-
-
-round_option = click.option("--round", "round_id", type=click.IntRange(min=1), required=True)
 
 
 def context(provider, store_path: Path | None) -> OracleContext:
@@ -109,15 +87,20 @@ def _secret_from(path: Path) -> bytes:
 )
 @click.option("--budget", default="1000", show_default=True, help="reward budget in tokens")
 @click.option("--min-stake", default="1", show_default=True, help="smallest stake in tokens")
-@click.option("--close-in", default="1h", show_default=True, help="staking window")
-@click.option("--reveal-window", default="1h", show_default=True, help="reveals after close")
+@click.option("--close-in", type=DURATION, default="1h", show_default=True, help="staking window")
+@click.option(
+    "--reveal-window", type=DURATION, default="1h", show_default=True, help="reveals after close"
+)
 @click.option(
     "--resolve-window",
+    type=DURATION,
     default="7d",
     show_default=True,
     help="time after the reveal deadline by which the round must be resolved",
 )
-@click.option("--challenge", default="1d", show_default=True, help="challenge period")
+@click.option(
+    "--challenge", type=DURATION, default="1d", show_default=True, help="challenge period"
+)
 @account_option("operator")
 @click.option(
     "--treasury-account",
@@ -150,10 +133,9 @@ def open_round_command(
     operator = resolve_account(account_spec, "operator", provider)
     treasury = resolve_account(treasury_account, "treasury", provider)
     now = ctx.now()
-    close = now + duration(close_in)
-    deadline = close + duration(reveal_window)
-    challenge_s = duration(challenge)
-    schedule = Schedule(close, deadline, deadline, deadline + duration(resolve_window), challenge_s)
+    close = now + close_in
+    deadline = close + reveal_window
+    schedule = Schedule(close, deadline, deadline, deadline + resolve_window, challenge)
     config = ScoringConfig.load(config_path) if config_path else ScoringConfig()
     spec = MarketSpec(seed=seed, live_stocks=live_stocks)
     with console.status("opening a round") as status:

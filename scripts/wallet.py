@@ -17,11 +17,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from oracle.cli import DevnetCommand
-from oracle.errors import cli_errors
+from oracle.cli.boundary import cli_errors
+from oracle.cli.commands import DevnetCommand
+from oracle.cli.options import account_option, round_option, some_round_option, yes_option
+from oracle.errors import WalletError
 from oracle.files import write_atomically
 from oracle.protocol.units import format_amount
-from oracle.wallet import Plan, Wallet, WalletError
+from oracle.wallet import Plan, Wallet
 from oracle.wallet.client import default_service, utc_time
 from oracle.wallet.vault import Vault
 
@@ -59,13 +61,7 @@ def wallet_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--account, --service, --wallet-dir and --yes, shared by every command."""
     for option in reversed(
         [
-            click.option(
-                "--account",
-                "account_spec",
-                required=True,
-                metavar="ALIAS|test:N",
-                help="ape account alias, or test:N for development account N on the devnet",
-            ),
+            account_option("participant", required=True),
             click.option(
                 "--service",
                 default=None,
@@ -79,7 +75,7 @@ def wallet_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 help="where salts and files are saved (default: $TOURNAMENT_WALLET_DIR or "
                 "~/.tournament)",
             ),
-            click.option("--yes", "-y", is_flag=True, help="send without asking"),
+            yes_option("send without asking"),
         ]
     ):
         func = option(func)
@@ -98,9 +94,6 @@ def open_wallet(
         Vault(wallet_dir) if wallet_dir else None,
         confirm=confirm_on_terminal(provider, yes),
     )
-
-
-round_option = click.option("--round", "round_id", type=click.IntRange(min=1), required=True)
 
 
 def say_sent(sent: list[Any]) -> None:
@@ -130,7 +123,7 @@ def balance_command(provider, account_spec, service, wallet_dir, yes):
 
 
 @cli.command("models", cls=DevnetCommand)
-@click.option("--round", "round_id", type=click.IntRange(min=1), default=None, help="one round")
+@some_round_option
 @wallet_options
 @cli_errors
 def models_command(provider, round_id, account_spec, service, wallet_dir, yes):

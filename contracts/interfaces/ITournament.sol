@@ -126,7 +126,7 @@ interface ITournament {
     /// @notice The resolution deadline of `round` passed at `resolveBy`.
     error ResolutionDeadlinePassed(uint256 round, uint256 resolveBy);
     /// @notice Refunds of `round` are not open: it is not cancelled, and they open only after
-    /// `opensAfter` (its `resolveBy`, or `settleBy` once finalised).
+    /// `opensAfter` (the round's resolveBy, or its settleBy once finalised).
     error RefundsNotOpen(uint256 round, uint256 opensAfter);
     /// @notice The proof does not prove the leaf against the round's root.
     error InvalidProof(uint256 round, address account, bytes32 modelId);
@@ -142,7 +142,7 @@ interface ITournament {
     error LengthMismatch();
     /// @notice Claims of `round` closed at `settleBy`: unsettled positions are refunded instead.
     error SettlementClosed(uint256 round, uint256 settleBy);
-    /// @notice The settlement period must be positive.
+    /// @notice The settlement period must be from 1 second to 2^32 - 1 seconds.
     error InvalidSettlementPeriod();
 
     // ---------------------------------------------------------------- events

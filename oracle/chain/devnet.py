@@ -1,6 +1,6 @@
 """The persistent local devnet: one anvil in the background whose state survives restarts.
 
-``python -m oracle.chain.devnet start|stop|status`` (``make devnet`` / ``make devnet-stop``).
+``python -m oracle.cli.devnet start|stop|status`` (``make devnet`` / ``make devnet-stop``).
 The node listens on ``127.0.0.1:8545`` (the ``foundry.host`` of ape-config.yaml), uses anvil's
 default mnemonic and chain id 31337, and keeps its whole state in ``.devnet/state.json``: anvil
 writes it every few seconds and on a clean stop, and loads it on the next start.
@@ -14,16 +14,17 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
 import click
 
 from oracle import PROJECT_ROOT, settings
-from oracle.errors import DevnetError, cli_errors
+from oracle.errors import DevnetError
 
 DEVNET_HOST = "127.0.0.1"
 DEVNET_PORT = 8545
@@ -215,53 +216,20 @@ def stop(devnet: Devnet) -> bool:
     return True
 
 
-port_option = click.option(
-    "--port", type=int, default=DEVNET_PORT, show_default=True, help="port on 127.0.0.1"
-)
+def ensure_devnet(provider: Any) -> None:
+    """Start the persistent devnet first when ``provider`` (not yet connected) points at it."""
+    devnet = devnet_for(provider) if provider is not None else None
+    if devnet is not None:
+        start(devnet)
 
 
-@click.group()
-def cli() -> None:
-    """Manage the persistent local devnet (anvil on 127.0.0.1:8545)."""
-
-
-@cli.command("start")
-@port_option
-@cli_errors
-def start_command(port: int) -> None:
-    """Start the devnet in the background (no-op if it already runs)."""
-    devnet = Devnet(port=port)
-    if not start(devnet):
-        click.echo(f"devnet already running at {devnet.url}")
-
-
-@cli.command("stop")
-@port_option
-@cli_errors
-def stop_command(port: int) -> None:
-    """Stop the devnet; its state stays in .devnet/state.json for the next start."""
-    devnet = Devnet(port=port)
-    if stop(devnet):
-        click.echo(f"devnet stopped (state kept in {devnet.state_file})")
-    else:
-        click.echo("devnet was not running")
-
-
-@cli.command("status")
-@port_option
-@cli_errors
-def status_command(port: int) -> None:
-    """Say whether the devnet runs, and its chain id and block number."""
-    devnet = Devnet(port=port)
-    if not is_listening(devnet.host, devnet.port):
-        click.echo(f"devnet not running (start it with `make devnet`); state: {devnet.state_file}")
-        sys.exit(1)
-    block = rpc_call(devnet.url, "eth_blockNumber")
-    number = int(block, 16) if isinstance(block, str) else block
-    click.echo(
-        f"devnet running at {devnet.url}: chain id {chain_id_at(devnet.url)}, block {number}"
-    )
-
-
-if __name__ == "__main__":
-    cli()
+def devnet_for(provider: Any) -> Devnet | None:
+    """The devnet a local foundry provider points at (loopback host), else None."""
+    if getattr(provider, "name", None) != "foundry":
+        return None
+    if getattr(getattr(provider, "network", None), "name", None) != "local":
+        return None
+    url = urlparse(str(getattr(provider, "uri", "")))
+    if url.hostname not in {"127.0.0.1", "localhost"} or url.port is None:
+        return None
+    return Devnet(port=url.port)

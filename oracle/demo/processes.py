@@ -14,13 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from oracle import PROJECT_ROOT
-from oracle.errors import TournamentError, one_line
+from oracle.errors import DemoError, one_line
 
 APE_LOG = re.compile(r"^(DEBUG|INFO|SUCCESS|WARNING|ERROR):\s")
-
-
-class DemoError(TournamentError):
-    """A step of the demo failed; the message names the step and its error line."""
 
 
 def ape_executable() -> str:

@@ -31,12 +31,13 @@ from oracle.chain.devnet import free_port, port_is_free
 from oracle.chain.events import Status
 from oracle.demo.checks import Check, Outcome, incentive_checks, outcomes
 from oracle.demo.models import HONEST, SILENT, TAMPERS, Participant, roster
-from oracle.demo.processes import DemoError, Oracle, ServiceProcess, network_args
+from oracle.demo.processes import Oracle, ServiceProcess, network_args
+from oracle.errors import DemoError, WalletError
 from oracle.market.frames import Array, predictions_frame
 from oracle.models.zoo import ModelZoo, mirror
 from oracle.protocol.commitments import model_id_of
 from oracle.protocol.units import UNIT, format_amount, parse_amount
-from oracle.wallet import ServiceClient, Vault, Wallet, WalletError
+from oracle.wallet import ServiceClient, Vault, Wallet
 from oracle.wallet.client import predictions_bytes
 
 #: Tokens and ether each participant holds at the start of a run (topped up from the

@@ -10,15 +10,11 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from oracle.errors import TournamentError
+from oracle.errors import ManifestError
 
 MANIFEST_FORMAT = "tournament-round-manifest-v1"
 REVEALS_FORMAT = "tournament-reveals-v1"
 ROUND_KINDS = ("classic", "signals")
-
-
-class ManifestError(TournamentError):
-    """A manifest or another round artefact is malformed."""
 
 
 def canonical_json(value: Any) -> bytes:

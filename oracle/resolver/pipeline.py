@@ -15,7 +15,14 @@ from typing import Any
 from eth_utils import to_checksum_address
 
 from oracle.chain.events import Position, RoundInfo, Status
-from oracle.errors import TournamentError, shortened
+from oracle.errors import (
+    CommitmentMismatchError,
+    IncompleteLogsError,
+    RoundDataError,
+    RoundStateError,
+    TournamentError,
+    shortened,
+)
 from oracle.faults import crash_point
 from oracle.market import Market, MarketSpec, to_parquet
 from oracle.protocol.manifest import (
@@ -45,10 +52,6 @@ from oracle.times import utc_time
 
 Say = Callable[[str], None]
 ACCEPTED, REJECTED = "accepted", "rejected"
-
-
-class RoundStateError(TournamentError):
-    """The round is not in a state that allows this step (yet, or any more)."""
 
 
 def _quiet(_message: str) -> None:
@@ -159,12 +162,12 @@ def _own_live_data(path: Path) -> bytes:
     try:
         data = Path(path).read_bytes()
     except OSError as err:
-        raise TournamentError(f"cannot read {path}: {err.strerror or err}") from None
+        raise RoundDataError(f"cannot read {path}: {err.strerror or err}") from None
     frame = read_frame(data, f"live data {path}")
     if frame.index.has_duplicates:
-        raise TournamentError(f"live data {path} repeats ids: give each id once")
+        raise RoundDataError(f"live data {path} repeats ids: give each id once")
     if len(frame) < 2:
-        raise TournamentError(f"live data {path} needs at least 2 ids")
+        raise RoundDataError(f"live data {path} needs at least 2 ids")
     return data
 
 
@@ -451,7 +454,7 @@ def _publish(ctx: OracleContext, round_id: int, targets_file: Path | None, say: 
         try:
             targets = Path(targets_file).read_bytes()
         except OSError as err:
-            raise TournamentError(f"cannot read {targets_file}: {err.strerror or err}") from None
+            raise RoundDataError(f"cannot read {targets_file}: {err.strerror or err}") from None
     elif manifest.targets_commitment is not None:
         targets = ctx.store.get(manifest.targets_commitment)
     else:
@@ -460,14 +463,14 @@ def _publish(ctx: OracleContext, round_id: int, targets_file: Path | None, say: 
         )
     targets_hash = content_hash(targets)
     if manifest.targets_commitment is not None and targets_hash != manifest.targets_commitment:
-        raise TournamentError(
+        raise CommitmentMismatchError(
             f"the targets hash to {targets_hash}, not the {manifest.targets_commitment} the "
             f"round's manifest committed to"
         )
     frame = read_frame(targets, "targets")
     universe = read_frame(ctx.store.get(manifest.live_data), "live data").index
     if not frame.index.equals(universe) or "target" not in frame.columns:
-        raise TournamentError(
+        raise RoundDataError(
             "the targets need an id column with exactly the live data's ids, in its order, "
             "and a target column"
         )
@@ -504,7 +507,7 @@ def round_inputs(
     manifest = manifest_of(ctx, info, public_only=public_only)
     config_hash = "0x" + info.scoring_config_hash.hex()
     if manifest.scoring_config != config_hash:
-        raise TournamentError(
+        raise CommitmentMismatchError(
             f"the manifest names scoring config {manifest.scoring_config}, the chain {config_hash}"
         )
     return RoundInputs(
@@ -569,7 +572,7 @@ def resolve(
     )
     staked = sum(p.stake for p in inputs.positions)
     if staked != info.total_staked:
-        raise TournamentError(
+        raise IncompleteLogsError(
             f"the positions from the chain's events add up to {staked}, but the round records "
             f"{info.total_staked}: is the node missing logs?"
         )

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from oracle.chain.events import Position
-from oracle.errors import TournamentError
+from oracle.errors import CorruptArtefactError, InvalidSubmissionError, ResultsError, StoreError
 from oracle.protocol.commitments import commitment
 from oracle.protocol.manifest import Reveal, RoundManifest, canonical_json
 from oracle.protocol.merkle import LEAF_ENCODING, StandardMerkleTree
@@ -42,14 +42,10 @@ from oracle.scoring.bounded import read_bounded
 from oracle.scoring.config import load_config_bytes
 from oracle.scoring.round import combined_scores
 from oracle.scoring.transforms import DEFAULT_CHUNK, deterministic
-from oracle.scoring.validate import InvalidSubmissionError, Universe, read_submission
-from oracle.store import CorruptArtefactError, StoreError, content_hash
+from oracle.scoring.validate import Universe, read_submission
+from oracle.store import content_hash
 
 ZERO32 = b"\x00" * 32
-
-
-class ResultsError(TournamentError):
-    """A round cannot be resolved from its artefacts (a round-level cause, not one position's)."""
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from typing import Any
 
 import pandas as pd
 
+from oracle.errors import ManifestError
 from oracle.market import Market, MarketSpec
 from oracle.market.generator import SECRET_BYTES
-from oracle.protocol.manifest import ManifestError, canonical_json, load_document
+from oracle.protocol.manifest import canonical_json, load_document
 from oracle.scoring.bounded import read_bounded
 
 SECRET_FORMAT = "tournament-round-secret-v1"

@@ -11,15 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from oracle.errors import TournamentError
+from oracle.errors import TournamentError, TransactionFailedError
 from oracle.faults import crash_point
 from oracle.resolver.context import OracleContext
 
 RECEIPT_TIMEOUT_SECONDS = 300
-
-
-class TransactionFailedError(TournamentError):
-    """A journalled transaction was mined but reverted."""
 
 
 def _receipt(web3: Any, tx_hash: str) -> Any | None:

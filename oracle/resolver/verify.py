@@ -21,13 +21,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from oracle.chain.events import Status
-from oracle.errors import TournamentError, shortened
-from oracle.protocol.manifest import ManifestError, RoundManifest, load_json
+from oracle.errors import (
+    ArtefactMissingError,
+    CorruptArtefactError,
+    ManifestError,
+    StoreError,
+    TournamentError,
+    shortened,
+)
+from oracle.protocol.manifest import RoundManifest, load_json
 from oracle.resolver.context import OracleContext
 from oracle.resolver.pipeline import manifest_of, round_inputs
 from oracle.resolver.results import compute_results
 from oracle.resolver.synthetic import RoundSecret, regeneration_mismatch, secret_commitment
-from oracle.store import ArtefactMissingError, CorruptArtefactError, StoreError, content_hash
+from oracle.store import content_hash
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from oracle.errors import ScoringInputError, first_line, shortened
+from oracle.errors import InvalidSubmissionError, ScoringInputError, first_line, shortened
 from oracle.scoring.bounded import MAX_TEXT_BYTES, read_bounded
 from oracle.scoring.transforms import chunks
 
@@ -48,10 +48,6 @@ PREDICTION_COLUMN = "prediction"
 #: The other name numerai-tools accepts for the predictions column.
 ALT_PREDICTION_COLUMN = "probability"
 _PARQUET_MAGIC = b"PAR1"
-
-
-class InvalidSubmissionError(ScoringInputError):
-    """A predictions file that cannot be scored; the message is the rejection reason."""
 
 
 class Universe:

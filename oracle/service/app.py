@@ -25,7 +25,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from oracle.chain.events import Status
-from oracle.errors import TournamentError, one_line, shortened
+from oracle.errors import (
+    ArtefactMissingError,
+    NotFoundError,
+    NotReadyError,
+    TournamentError,
+    one_line,
+    shortened,
+)
 from oracle.pages.templating import STATIC
 from oracle.protocol.commitments import model_id_of
 from oracle.protocol.manifest import RoundManifest
@@ -55,14 +62,8 @@ from oracle.service.schema import (
 )
 from oracle.service.security import SecurityHeaders, add_docs
 from oracle.service.uploads import BodyLimit, read_upload
-from oracle.service.views import (
-    NotFoundError,
-    NotReadyError,
-    TournamentView,
-    checked_account,
-    checked_model_id,
-)
-from oracle.store import ArtefactMissingError, content_hash, normalise_hash
+from oracle.service.views import TournamentView, checked_account, checked_model_id
+from oracle.store import content_hash, normalise_hash
 
 API = "/api/v1"
 T = TypeVar("T")

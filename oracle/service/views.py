@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from eth_utils import is_hex_address, to_checksum_address
 
 from oracle.chain.events import RoundInfo, Status
-from oracle.errors import TournamentError
+from oracle.errors import NotFoundError, NotReadyError, TournamentError
 from oracle.protocol.commitments import model_id_of
 from oracle.protocol.manifest import RoundManifest, load_json
 from oracle.protocol.units import MAX_SUPPLY
@@ -33,15 +33,6 @@ from oracle.resolver.results import ZERO32
 T = TypeVar("T")
 #: The store's log of model names, as participants declare them with their reveals.
 NAMES_LOG = "model-names"
-
-
-class NotFoundError(TournamentError):
-    """The round, account, model or artefact asked for does not exist (yet)."""
-
-
-class NotReadyError(TournamentError):
-    """What was asked for exists only in a later phase of the round (say, results before the
-    resolution is posted)."""
 
 
 def checked_account(text: str) -> str:

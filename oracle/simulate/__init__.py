@@ -9,7 +9,8 @@ profit. It needs no chain: the payouts are the oracle's own integer arithmetic.
 - :mod:`~oracle.simulate.report`: the JSON results and the HTML page.
 """
 
-from oracle.simulate.config import NamedRule, SimulationConfig, SimulationConfigError
+from oracle.errors import SimulationConfigError
+from oracle.simulate.config import NamedRule, SimulationConfig
 from oracle.simulate.engine import Simulation, simulate
 
 __all__ = ["NamedRule", "Simulation", "SimulationConfig", "SimulationConfigError", "simulate"]

@@ -17,14 +17,10 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from oracle.errors import TournamentError
+from oracle.errors import SimulationConfigError, TournamentError
 from oracle.files import read_object
 from oracle.market.generator import MarketSpec
 from oracle.scoring.payouts import PPM, PayoutRule
-
-
-class SimulationConfigError(TournamentError):
-    """A simulation config or option cannot be used as given."""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from oracle.errors import SimulationConfigError
 from oracle.market.frames import Array
 from oracle.market.generator import Market
 from oracle.models.zoo import ModelZoo
@@ -34,7 +35,7 @@ from oracle.scoring import RoundData, ScoringConfig, compute_payouts, score_roun
 from oracle.scoring.payouts import PPM
 from oracle.scoring.round import combined_scores
 from oracle.scoring.transforms import deterministic
-from oracle.simulate.config import NamedRule, SimulationConfig, SimulationConfigError
+from oracle.simulate.config import NamedRule, SimulationConfig
 from oracle.simulate.population import Position, population
 
 #: The scores kept for the report (rule-independent, from the reference rule's stakes).

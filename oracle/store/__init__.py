@@ -1,14 +1,8 @@
 """Content-addressed artefact store: put and get by keccak256 of the bytes, integrity checked
 on every read, atomic writes; plus small mutable records ("refs") for the oracle's journal."""
 
-from oracle.store.base import (
-    ArtefactMissingError,
-    ArtefactStore,
-    CorruptArtefactError,
-    StoreError,
-    content_hash,
-    normalise_hash,
-)
+from oracle.errors import ArtefactMissingError, CorruptArtefactError, StoreError
+from oracle.store.base import ArtefactStore, content_hash, normalise_hash
 from oracle.store.local import LocalStore, default_store
 
 __all__ = [

@@ -8,22 +8,10 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-from oracle.errors import TournamentError
+from oracle.errors import StoreError
 from oracle.protocol.hashing import keccak256
 
 _HASH = re.compile(r"(0x)?[0-9a-fA-F]{64}\Z")
-
-
-class StoreError(TournamentError):
-    """The artefact store cannot serve or keep an artefact."""
-
-
-class ArtefactMissingError(StoreError):
-    """No artefact with this content hash is in the store (or it is not public yet)."""
-
-
-class CorruptArtefactError(StoreError):
-    """An entry's bytes no longer hash to its name: it is reported, never served."""
 
 
 def content_hash(data: bytes) -> str:

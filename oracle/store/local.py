@@ -25,14 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from oracle import settings
+from oracle.errors import ArtefactMissingError, CorruptArtefactError, StoreError
 from oracle.files import sync_folder, write_atomically
-from oracle.store.base import (
-    ArtefactMissingError,
-    CorruptArtefactError,
-    StoreError,
-    content_hash,
-    normalise_hash,
-)
+from oracle.store.base import content_hash, normalise_hash
 
 #: Where the default store lives (default: .store/ in the repository).
 _REF_NAME = re.compile(r"^[A-Za-z0-9_.:-]+(/[A-Za-z0-9_.:-]+)*$")

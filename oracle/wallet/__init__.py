@@ -2,6 +2,7 @@
 oracle service, and the vault that saves every salt and predictions file before a stake is
 sent. ``ape run wallet`` (scripts/wallet.py) is a thin command line over the client."""
 
+from oracle.errors import NotConfirmedError, ServiceError, VaultError, WalletError
 from oracle.wallet.client import (
     Balance,
     ClaimResult,
@@ -12,9 +13,9 @@ from oracle.wallet.client import (
     SubmitResult,
     Wallet,
 )
-from oracle.wallet.plan import NotConfirmedError, Plan, Sent, Step, WalletError
-from oracle.wallet.service import ServiceClient, ServiceError
-from oracle.wallet.vault import Submission, Vault, VaultError, prepare
+from oracle.wallet.plan import Plan, Sent, Step
+from oracle.wallet.service import ServiceClient
+from oracle.wallet.vault import Submission, Vault, prepare
 
 __all__ = [
     "Balance",

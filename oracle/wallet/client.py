@@ -36,7 +36,8 @@ from oracle.chain.accounts import resolve_account
 from oracle.chain.deploy import TOURNAMENT_CONTRACT
 from oracle.chain.events import RoundInfo, Status, TournamentReader
 from oracle.chain.permit import sign_permit_with
-from oracle.errors import one_line_errors
+from oracle.chain.reverts import one_line_errors
+from oracle.errors import InvalidSubmissionError, NotConfirmedError, ServiceError, WalletError
 from oracle.faults import crash_point
 from oracle.protocol.commitments import model_id_of
 from oracle.protocol.manifest import RoundManifest
@@ -44,20 +45,10 @@ from oracle.protocol.merkle import LEAF_ENCODING, leaf_hash, verify
 from oracle.protocol.results import leaf_of
 from oracle.protocol.units import format_amount, parse_amount
 from oracle.scoring.bounded import read_bounded
-from oracle.scoring.validate import InvalidSubmissionError, Universe, read_submission
+from oracle.scoring.validate import Universe, read_submission
 from oracle.times import utc_time
-from oracle.wallet.plan import (
-    Confirm,
-    NotConfirmedError,
-    Plan,
-    Sent,
-    Step,
-    WalletError,
-    always,
-    estimate,
-    send,
-)
-from oracle.wallet.service import ServiceClient, ServiceError
+from oracle.wallet.plan import Confirm, Plan, Sent, Step, always, estimate, send
+from oracle.wallet.service import ServiceClient
 from oracle.wallet.vault import Submission, Vault
 
 #: How long a signed permit stays valid (seconds of chain time).
@@ -230,7 +221,7 @@ class Wallet:
         ``APE_ACCOUNTS_<alias>_PASSPHRASE``), or ``test:N`` on a local chain."""
         from ape import networks
 
-        from oracle.cli import ensure_devnet
+        from oracle.chain.devnet import ensure_devnet
 
         choice = networks.parse_network_choice(network, provider_settings=provider_settings or {})
         ensure_devnet(getattr(choice, "_provider", None))

@@ -7,15 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from oracle.errors import TournamentError
-
-
-class WalletError(TournamentError):
-    """The wallet refuses a request: the message says why and what to do."""
-
-
-class NotConfirmedError(WalletError):
-    """The user declined the plan: nothing was sent."""
+from oracle.errors import WalletError
 
 
 @dataclass(frozen=True)
@@ -64,7 +56,8 @@ def estimate(contract: Any, method: str, args: tuple[Any, ...], sender: Any) -> 
     for refusing it (a one-line :class:`WalletError`)."""
     from ape.exceptions import ApeException
 
-    from oracle.errors import explain_revert, one_line
+    from oracle.chain.reverts import explain_revert
+    from oracle.errors import one_line
 
     try:
         return int(getattr(contract, method).estimate_gas_cost(*args, sender=sender))

@@ -7,21 +7,10 @@ from typing import Any
 
 import httpx
 
-from oracle.errors import TournamentError
+from oracle.errors import ServiceError
 from oracle.store import content_hash
 
 API = "/api/v1"
-
-
-class ServiceError(TournamentError):
-    """The service cannot be reached, or refused the request (its one-line reason)."""
-
-    def __init__(
-        self, message: str, status: int | None = None, facts: dict[str, Any] | None = None
-    ):
-        super().__init__(message)
-        self.status = status
-        self.facts = facts or {}
 
 
 class ServiceClient:

@@ -27,17 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from oracle import settings
-from oracle.errors import TournamentError
+from oracle.errors import VaultError
 from oracle.files import write_atomically
 from oracle.protocol.commitments import commitment, model_id_of
 from oracle.store import content_hash
 
 RECORD_FORMAT = "tournament-submission-v1"
 CURRENT, PENDING = "current", "pending"
-
-
-class VaultError(TournamentError):
-    """The wallet's folder cannot be read or written, or holds something unexpected."""
 
 
 def default_root() -> Path:

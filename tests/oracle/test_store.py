@@ -11,13 +11,8 @@ from pathlib import Path
 import pytest
 from eth_utils import keccak
 
-from oracle.store import (
-    ArtefactMissingError,
-    CorruptArtefactError,
-    LocalStore,
-    StoreError,
-    content_hash,
-)
+from oracle.errors import ArtefactMissingError, CorruptArtefactError, StoreError
+from oracle.store import LocalStore, content_hash
 
 
 def test_put_namesArtefactByKeccakOfItsBytes(tmp_path: Path) -> None:

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from oracle.errors import InvalidSubmissionError
 from oracle.market import to_parquet
-from oracle.scoring.validate import InvalidSubmissionError, Universe, read_submission
+from oracle.scoring.validate import Universe, read_submission
 
 IDS = ["a", "NA", "None", "null", "n5"]
 UNIVERSE = Universe(IDS)

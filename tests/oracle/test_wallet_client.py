@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oracle.errors import TournamentError
+from oracle.errors import TournamentError, WalletError
 from oracle.market import MarketSpec
 from oracle.market.generator import Market
 from oracle.models.example import TreeParams, example_predictions
 from oracle.scoring.validate import read_submission
 from oracle.wallet.client import predictions_bytes, tokens
-from oracle.wallet.plan import Plan, Step, WalletError
+from oracle.wallet.plan import Plan, Step
 
 
 def test_predictionsBytes_writesAFrameAsParquetTheValidatorReads() -> None:

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from oracle.errors import VaultError
 from oracle.protocol.commitments import commitment, model_id_of
 from oracle.store import content_hash
-from oracle.wallet import Vault, VaultError, prepare
+from oracle.wallet import Vault, prepare
 
 CHAIN, TOURNAMENT, ACCOUNT = (
     31337,

@@ -14,10 +14,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from oracle import PROJECT_ROOT
-from oracle.errors import ScoringInputError
+from oracle.errors import InvalidSubmissionError, ScoringInputError
 from oracle.scoring.bounded import MAX_TEXT_BYTES, read_bounded
 from oracle.scoring.io import load_predictions, load_targets
-from oracle.scoring.validate import InvalidSubmissionError, Universe, read_submission
+from oracle.scoring.validate import Universe, read_submission
 
 UNIVERSE = Universe([f"n{i:015d}" for i in range(5000)])
 
@@ -70,7 +70,8 @@ def test_bomb_isRefusedWithOneLine(bomb: bytes, reason: str) -> None:
 _PEAK = """
 import resource, sys
 from pathlib import Path
-from oracle.scoring.validate import InvalidSubmissionError, Universe, read_submission
+from oracle.scoring.validate import Universe, read_submission
+from oracle.errors import InvalidSubmissionError
 universe = Universe([f"n{i:015d}" for i in range(100_000)])
 data = Path(sys.argv[1]).read_bytes()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -85,7 +85,7 @@ class Devnet:
 
     def stop(self) -> None:
         subprocess.run(
-            [str(PYTHON), "-m", "oracle.chain.devnet", "stop", "--port", str(self.port)],
+            [str(PYTHON), "-m", "oracle.cli.devnet", "stop", "--port", str(self.port)],
             env=self.env,
             check=False,
             capture_output=True,

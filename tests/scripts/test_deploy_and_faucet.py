@@ -61,7 +61,7 @@ def devnet_port(env: dict[str, str]) -> Iterator[int]:
     port = free_port()
     yield port
     subprocess.run(
-        [str(PYTHON), "-m", "oracle.chain.devnet", "stop", "--port", str(port)],
+        [str(PYTHON), "-m", "oracle.cli.devnet", "stop", "--port", str(port)],
         env=env,
         check=False,
     )
@@ -112,7 +112,7 @@ def test_deploy_local_startsDevnetReusesAndSurvivesRestart(
     assert record(env, 31337) == data
 
     stop = subprocess.run(
-        [str(PYTHON), "-m", "oracle.chain.devnet", "stop", "--port", str(devnet_port)],
+        [str(PYTHON), "-m", "oracle.cli.devnet", "stop", "--port", str(devnet_port)],
         env=env,
         capture_output=True,
         text=True,

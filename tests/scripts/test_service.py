@@ -568,7 +568,8 @@ def test_browser_staticReportOpensFromDiskWithNoServer(
 def test_walletClient_readsRoundsAndResultsAndSaysWhatTheServiceRefused(
     service: Service, resolved: dict[str, Any]
 ) -> None:
-    from oracle.wallet.service import ServiceClient, ServiceError
+    from oracle.errors import ServiceError
+    from oracle.wallet.service import ServiceClient
 
     sub: Submission = resolved["subs"]["alice-linear"]
     with ServiceClient(service.url) as client:

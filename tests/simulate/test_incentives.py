@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
+from oracle.errors import SimulationConfigError
 from oracle.market.generator import MarketSpec
 from oracle.protocol.units import MAX_SUPPLY
 from oracle.scoring.payouts import PPB, PPM
-from oracle.simulate import SimulationConfig, SimulationConfigError, analysis, simulate
+from oracle.simulate import SimulationConfig, analysis, simulate
 from oracle.simulate.config import DEFAULT_RULES, STUDY_MARKET
 from oracle.simulate.engine import RuleRun, Simulation
 from oracle.simulate.report import digest, document, page
