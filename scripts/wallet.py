@@ -23,8 +23,9 @@ from oracle.cli.options import account_option, round_option, some_round_option, 
 from oracle.errors import WalletError
 from oracle.files import write_atomically
 from oracle.protocol.units import format_amount
+from oracle.times import utc_time
 from oracle.wallet import Plan, Wallet
-from oracle.wallet.client import default_service, utc_time
+from oracle.wallet.client import default_service
 from oracle.wallet.vault import Vault
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)

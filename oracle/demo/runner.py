@@ -38,7 +38,7 @@ from oracle.models.zoo import ModelZoo, mirror
 from oracle.protocol.commitments import model_id_of
 from oracle.protocol.units import UNIT, format_amount, parse_amount
 from oracle.wallet import ServiceClient, Vault, Wallet
-from oracle.wallet.client import predictions_bytes
+from oracle.wallet.inputs import predictions_bytes
 
 #: Tokens and ether each participant holds at the start of a run (topped up from the
 #: treasury and the deployer).

@@ -16,7 +16,7 @@ from oracle.market import MarketSpec
 from oracle.market.generator import Market
 from oracle.models.example import TreeParams, example_predictions
 from oracle.scoring.validate import read_submission
-from oracle.wallet.client import predictions_bytes, tokens
+from oracle.wallet.inputs import predictions_bytes, tokens
 from oracle.wallet.plan import Plan, Step
 
 
