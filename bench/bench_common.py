@@ -67,8 +67,9 @@ def open_synthetic_round(url: str, folder: Path) -> BenchRound:
 
     from oracle.chain.abi import abi_of
     from oracle.chain.deploy import Roles, deploy
+    from oracle.market import MarketSpec
     from oracle.protocol.manifest import Schedule
-    from oracle.resolver import pipeline
+    from oracle.resolver import opening, synthetic
     from oracle.resolver.context import OracleContext
     from oracle.store import LocalStore
 
@@ -93,8 +94,9 @@ def open_synthetic_round(url: str, folder: Path) -> BenchRound:
         )
         say("opening a round of 5,000 stocks")
         one = 10**18
-        opened = pipeline.open_round(
-            ctx, dev[2], dev[1], schedule=schedule, budget=50_000 * one, min_stake=one
+        artefacts = synthetic.draw_round(opening.next_round_id(ctx), MarketSpec())
+        opened = opening.open_round(
+            ctx, dev[2], dev[1], artefacts, schedule=schedule, budget=50_000 * one, min_stake=one
         )
         ids = pd.read_parquet(io.BytesIO(store.get(opened.manifest.live_data)))["id"].tolist()
 

@@ -58,8 +58,8 @@ def main() -> None:
 
     from oracle.market import to_parquet
     from oracle.protocol.commitments import commitment, model_id_of
-    from oracle.resolver import pipeline
     from oracle.resolver.context import OracleContext
+    from oracle.resolver.intake import Intake
     from oracle.store import LocalStore, content_hash
 
     folder = Path(tempfile.mkdtemp(prefix="bench-oracle-"))
@@ -107,7 +107,7 @@ def main() -> None:
         ) as provider:
             ctx = OracleContext.connect(provider, store)
             started = time.perf_counter()
-            intake = pipeline.Intake(ctx, round_id)
+            intake = Intake(ctx, round_id)
             accepted = sum(intake.take(*r).accepted for r in reveals)
             intake_s = time.perf_counter() - started
         say(f"{accepted:,} reveals accepted in {intake_s:.0f} s")

@@ -7,10 +7,8 @@ Every command reads the tournament from the chain and its artefacts from the sto
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
@@ -25,8 +23,9 @@ from oracle.errors import TournamentError
 from oracle.market import MarketSpec
 from oracle.protocol.manifest import Schedule
 from oracle.protocol.units import format_amount, parse_amount
-from oracle.resolver import keeper, pipeline
+from oracle.resolver import keeper, opening, pipeline, synthetic
 from oracle.resolver.context import OracleContext
+from oracle.resolver.intake import Intake, publish_targets
 from oracle.resolver.verify import verify_round
 from oracle.scoring import ScoringConfig
 from oracle.store import LocalStore, default_store
@@ -138,20 +137,27 @@ def open_round_command(
     schedule = Schedule(close, deadline, deadline, deadline + resolve_window, challenge)
     config = ScoringConfig.load(config_path) if config_path else ScoringConfig()
     spec = MarketSpec(seed=seed, live_stocks=live_stocks)
+    schedule.check(now)
     with console.status("opening a round") as status:
-        opened = pipeline.open_round(
+        say = status.update
+        if live_data is not None:
+            say(f"reading the live data {live_data}")
+            artefacts = opening.own_live_data(live_data)
+        else:
+            secret = _secret_from(secret_file) if secret_file else None
+            round_id = opening.next_round_id(ctx)
+            artefacts = synthetic.draw_round(round_id, spec, kind, secret, say=say)
+        opened = opening.open_round(
             ctx,
             operator,
             treasury,
+            artefacts,
             schedule=schedule,
             budget=parse_amount(budget),
             min_stake=parse_amount(min_stake),
             config=config,
             kind=kind,
-            market=None if live_data else spec,
-            live_data=live_data,
-            secret=_secret_from(secret_file) if secret_file else None,
-            say=lambda msg: status.update(msg),
+            say=say,
         )
     m = opened.manifest
     click.echo(
@@ -176,14 +182,14 @@ def intake_command(provider, reveals, store_path):
     each; exits 1 if any was rejected."""
     ctx = context(provider, store_path)
     rejected = 0
-    sessions: dict[int, pipeline.Intake] = {}
+    sessions: dict[int, Intake] = {}
     for path in reveals:
         try:
             record = json.loads(path.read_text())
             round_id = int(record["round"])
             predictions = (path.parent / record["predictions"]).read_bytes()
             if round_id not in sessions:
-                sessions[round_id] = pipeline.Intake(ctx, round_id)
+                sessions[round_id] = Intake(ctx, round_id)
             session = sessions[round_id]
             result = session.take(
                 str(record["account"]),
@@ -215,7 +221,7 @@ def intake_command(provider, reveals, store_path):
 def publish_targets_command(provider, round_id, targets, store_path):
     """After the reveal deadline: publish the reveals and the targets together."""
     ctx = context(provider, store_path)
-    done = pipeline.publish_targets(ctx, round_id, targets, say=console.print)
+    done = publish_targets(ctx, round_id, targets, say=console.print)
     click.echo(f"round {round_id}: targets {done.targets}, reveals {done.reveals}")
 
 
@@ -443,15 +449,10 @@ def serve_command(
 ):
     """Serve the API (/api/v1, described at /docs) and the leaderboard pages. Holds no key:
     it reads the chain and the store, and takes reveals through the intake."""
-    import socket
-
-    import uvicorn
-
-    from oracle.service import ServiceLimits, create_app
+    from oracle.service.server import serve
+    from oracle.service.state import ServiceLimits
 
     ctx = context(provider, store_path)
-    if not isinstance(ctx.store, LocalStore):
-        raise TournamentError("the service needs a local store")
     limits = ServiceLimits(
         int(max_upload_mb * 1024 * 1024),
         max_ids,
@@ -461,41 +462,23 @@ def serve_command(
         idle_timeout=min(10.0, upload_timeout),
         max_uploads=max_concurrent_uploads,
     )
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as err:
-            raise TournamentError(
-                f"cannot listen on {host}:{port} ({err.strerror}): stop what uses it or pass --port"
-            ) from None
-    click.echo(
-        f"serving chain {ctx.chain_id}'s tournament {ctx.tournament} on http://{host}:{port} "
-        f"(pages at /, API at /api/v1, its docs at /docs); Ctrl-C stops",
-        err=True,
-    )
-    options: dict[str, Any] = {
-        "host": host,
-        "port": port,
-        "loop": "uvloop",
-        "http": "httptools",
-        "log_level": "warning",
-        "access_log": access_log,
-    }
-    if workers == 1:
-        uvicorn.run(create_app(ctx, limits), **options)
-        return
-    import sys
 
-    from oracle import PROJECT_ROOT
-    from oracle.service.workers import CONFIG_ENV, worker_config
+    def ready() -> None:
+        click.echo(
+            f"serving chain {ctx.chain_id}'s tournament {ctx.tournament} on http://{host}:{port} "
+            f"(pages at /, API at /api/v1, its docs at /docs); Ctrl-C stops",
+            err=True,
+        )
 
-    os.environ[CONFIG_ENV] = worker_config(provider, ctx.store.root, limits)
-    # The workers are new interpreters: they find this package the way this one did.
-    if str(PROJECT_ROOT) not in sys.path:
-        sys.path.insert(0, str(PROJECT_ROOT))
-    uvicorn.run(
-        "oracle.service.workers:create_from_environment", factory=True, workers=workers, **options
+    serve(
+        ctx,
+        provider,
+        limits,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        ready=ready,
     )
 
 

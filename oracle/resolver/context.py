@@ -3,12 +3,14 @@ and the artefact store; plus the names of the oracle's records in the store."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from oracle.chain import deployments
 from oracle.chain.deploy import TOURNAMENT_CONTRACT
-from oracle.chain.events import TournamentReader
+from oracle.chain.events import RoundInfo, TournamentReader
+from oracle.protocol.manifest import RoundManifest
 from oracle.store import ArtefactStore, default_store
 
 
@@ -44,3 +46,16 @@ class OracleContext:
     def now(self) -> int:
         """Chain time: the latest block's timestamp (the clock every deadline is checked by)."""
         return self.reader.latest_timestamp()
+
+
+def manifest_of(ctx: OracleContext, info: RoundInfo, *, public_only: bool = False) -> RoundManifest:
+    """The round's manifest from the store, as the chain's ``liveDataHash`` names it."""
+    return RoundManifest.from_bytes(ctx.store.get(info.live_data_hash, public_only=public_only))
+
+
+#: Progress lines for a person (a spinner's text, a log).
+Say = Callable[[str], None]
+
+
+def quiet(_message: str) -> None:
+    """A :data:`Say` that says nothing."""

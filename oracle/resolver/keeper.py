@@ -12,18 +12,9 @@ from typing import Any
 
 from oracle.chain.events import RoundInfo, Status
 from oracle.errors import TournamentError
-from oracle.resolver.context import OracleContext
-from oracle.resolver.pipeline import (
-    ACCEPTED,
-    REJECTED,
-    finalize,
-    manifest_of,
-    publish_targets,
-    published,
-    resolve,
-    reveal_records,
-    settle,
-)
+from oracle.resolver.context import OracleContext, manifest_of
+from oracle.resolver.intake import ACCEPTED, REJECTED, publish_targets, published, reveal_records
+from oracle.resolver.pipeline import finalize, resolve, settle
 
 #: Actions the keeper can take, in round order.
 PUBLISH, RESOLVE, FINALIZE, SETTLE = "publish-targets", "resolve", "finalize", "settle"

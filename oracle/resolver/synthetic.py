@@ -11,16 +11,19 @@ compares them with the published artefacts.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from oracle.errors import ManifestError
-from oracle.market import Market, MarketSpec
+from oracle.market import Market, MarketSpec, to_parquet
 from oracle.market.generator import SECRET_BYTES
 from oracle.protocol.manifest import canonical_json, load_document
 from oracle.scoring.bounded import read_bounded
+
+Say = Callable[[str], None]
 
 SECRET_FORMAT = "tournament-round-secret-v1"
 
@@ -54,6 +57,52 @@ class RoundSecret:
         if len(secret) != SECRET_BYTES:
             raise ManifestError(f"the round secret must have {SECRET_BYTES} bytes")
         return cls(round_number, secret)
+
+
+@dataclass(frozen=True)
+class RoundArtefacts:
+    """What a round is opened with: its live data, and for a synthetic round the targets, the
+    training data, the secret they were drawn with and the market they were drawn from."""
+
+    live: bytes
+    targets: bytes | None = None
+    training: bytes | None = None
+    secret: RoundSecret | None = None
+    spec: MarketSpec | None = None
+
+    @property
+    def round_number(self) -> int | None:
+        return None if self.secret is None else self.secret.round_number
+
+    def market_info(self, secret_hash: str | None) -> dict[str, Any] | None:
+        """The manifest's ``market`` entry (None for an operator's own data)."""
+        if self.spec is None or self.secret is None:
+            return None
+        return {
+            "spec": self.spec.to_dict(),
+            "round_number": self.secret.round_number,
+            "secret_commitment": secret_hash,
+        }
+
+
+def draw_round(
+    round_id: int,
+    spec: MarketSpec,
+    kind: str = "classic",
+    secret: bytes | None = None,
+    say: Say | None = None,
+) -> RoundArtefacts:
+    """Round ``round_id`` of the synthetic market ``spec``: its world, training data, live era
+    and targets drawn with a round secret (a fresh one from the OS's CSPRNG unless ``secret``
+    gives its 32 bytes), which like the targets stays private until the reveal deadline."""
+    tell = say or (lambda _msg: None)
+    drawn_with = RoundSecret.new(round_id) if secret is None else RoundSecret(round_id, secret)
+    world = Market(spec, drawn_with.secret)
+    tell(f"generating round {round_id}'s live era ({spec.live_stocks:,} stocks)")
+    drawn = world.draw(kind, round_id)
+    live, targets = to_parquet(drawn.live), to_parquet(drawn.targets)
+    tell("generating the training data")
+    return RoundArtefacts(live, targets, to_parquet(world.training()), drawn_with, spec)
 
 
 def secret_commitment(market: dict[str, Any] | None) -> str | None:

@@ -30,8 +30,8 @@ from oracle.errors import (
     shortened,
 )
 from oracle.protocol.manifest import RoundManifest, load_json
-from oracle.resolver.context import OracleContext
-from oracle.resolver.pipeline import manifest_of, round_inputs
+from oracle.resolver.context import OracleContext, manifest_of
+from oracle.resolver.pipeline import round_inputs
 from oracle.resolver.results import compute_results
 from oracle.resolver.synthetic import RoundSecret, regeneration_mismatch, secret_commitment
 from oracle.store import content_hash

@@ -26,8 +26,8 @@ from oracle.protocol.commitments import model_id_of
 from oracle.protocol.manifest import RoundManifest, load_json
 from oracle.protocol.units import MAX_SUPPLY
 from oracle.resolver import keeper
-from oracle.resolver.context import OracleContext
-from oracle.resolver.pipeline import manifest_of, published
+from oracle.resolver.context import OracleContext, manifest_of
+from oracle.resolver.intake import published
 from oracle.resolver.results import ZERO32
 
 T = TypeVar("T")

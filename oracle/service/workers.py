@@ -20,20 +20,20 @@ from fastapi import FastAPI
 
 from oracle import settings
 from oracle.errors import TournamentError
-from oracle.service.app import ServiceLimits, create_app
+from oracle.service.app import create_app
+from oracle.service.state import ServiceLimits
 
 #: The JSON the serving command hands its worker processes.
-CONFIG_ENV = settings.SERVICE_CONFIG
 _connections: list[Any] = []
 
 
 def worker_config(provider: Any, store: Path, limits: ServiceLimits) -> str:
     """What a worker needs to connect as the serving command did."""
-    settings = {"host": provider.http_uri} if getattr(provider, "http_uri", None) else {}
+    host = {"host": provider.http_uri} if getattr(provider, "http_uri", None) else {}
     return json.dumps(
         {
             "network": provider.network_choice,
-            "provider_settings": settings,
+            "provider_settings": host,
             "store": str(store),
             "limits": asdict(limits),
         }
@@ -50,7 +50,7 @@ def create_from_environment() -> FastAPI:
     raw = os.environ.get(settings.SERVICE_CONFIG)
     if not raw:
         raise TournamentError(
-            f"${CONFIG_ENV} is not set: start workers with `ape run oracle serve`"
+            f"${settings.SERVICE_CONFIG} is not set: start workers with `ape run oracle serve`"
         )
     config = json.loads(raw)
     connection = networks.parse_network_choice(

@@ -1,0 +1,128 @@
+"""Opening a round: its artefacts into the store, its manifest committing to them, the round on
+chain, and its budget funded.
+
+The artefacts come from the caller: a synthetic round's from
+:func:`oracle.resolver.synthetic.draw_round`, an operator's own live data from
+:func:`own_live_data`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from oracle.errors import RoundDataError
+from oracle.protocol.manifest import RoundManifest, Schedule
+from oracle.resolver.context import OracleContext, Say, quiet
+from oracle.resolver.results import read_frame
+from oracle.resolver.synthetic import RoundArtefacts
+from oracle.scoring import ScoringConfig
+
+
+@dataclass(frozen=True)
+class OpenedRound:
+    round_id: int
+    manifest_hash: str
+    manifest: RoundManifest
+    budget: int
+
+
+def next_round_id(ctx: OracleContext) -> int:
+    """The id the next opened round will get (a synthetic round is drawn for it)."""
+    return int(ctx.contract.nextRound())
+
+
+def own_live_data(path: Path) -> RoundArtefacts:
+    """An operator's live data file (parquet, an ``id`` column and features), as stored; its
+    targets come at the reveal deadline (``publish-targets --targets FILE``)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        raise RoundDataError(f"cannot read {path}: {err.strerror or err}") from None
+    frame = read_frame(data, f"live data {path}")
+    if frame.index.has_duplicates:
+        raise RoundDataError(f"live data {path} repeats ids: give each id once")
+    if len(frame) < 2:
+        raise RoundDataError(f"live data {path} needs at least 2 ids")
+    return RoundArtefacts(live=data)
+
+
+def open_round(
+    ctx: OracleContext,
+    operator: Any,
+    treasury: Any,
+    artefacts: RoundArtefacts,
+    *,
+    schedule: Schedule,
+    budget: int,
+    min_stake: int,
+    config: ScoringConfig | None = None,
+    kind: str = "classic",
+    say: Say = quiet,
+) -> OpenedRound:
+    """Write the round's artefacts and manifest to the store, open it on chain and fund it.
+
+    The targets and the round secret (when the artefacts have them) are stored private; the
+    manifest commits to both, and ``publish_targets`` publishes them at the reveal deadline.
+    """
+    config = config or ScoringConfig()
+    schedule.check(ctx.now())
+    store = ctx.store
+    secret_hash = targets_hash = training_hash = None
+    if artefacts.secret is not None:
+        secret_hash = store.put(artefacts.secret.to_bytes(), public=False)
+    if artefacts.targets is not None:
+        targets_hash = store.put(artefacts.targets, public=False)
+    if artefacts.training is not None:
+        training_hash = store.put(artefacts.training)
+    market_info = artefacts.market_info(secret_hash)
+    manifest = RoundManifest(
+        kind=kind,
+        chain_id=ctx.chain_id,
+        tournament=ctx.tournament,
+        live_data=store.put(artefacts.live),
+        scoring_config=store.put(config.to_json().encode()),
+        universe=len(read_frame(artefacts.live, "live data")),
+        schedule=schedule,
+        clip_ppm=config.payout.clip_ppm,
+        min_stake=min_stake,
+        targets_commitment=targets_hash,
+        training_data=training_hash,
+        market=market_info,
+    )
+    manifest_hash = store.put(manifest.to_bytes())
+    params = (
+        schedule.close_time,
+        schedule.resolve_after,
+        schedule.resolve_by,
+        schedule.challenge_period,
+        config.payout.clip_ppm,
+        min_stake,
+        bytes.fromhex(manifest_hash[2:]),
+        bytes.fromhex(manifest.scoring_config[2:]),
+    )
+    round_id = artefacts.round_number
+    if round_id is None:
+        round_id = next_round_id(ctx)
+    say(f"opening round {round_id} on chain")
+    receipt = ctx.contract.openRound(params, sender=operator)
+    opened = [e for e in receipt.events if e.event_name == "RoundOpened"]
+    round_id = int(opened[0].round) if opened else round_id
+    store.put_ref(
+        ctx.ref(round_id, "open"),
+        {"manifest": manifest_hash, "targets": targets_hash, "secret": secret_hash},
+    )
+    if budget:
+        fund_round(ctx, treasury, round_id, budget)
+    return OpenedRound(round_id, manifest_hash, manifest, budget)
+
+
+def fund_round(ctx: OracleContext, treasury: Any, round_id: int, amount: int) -> None:
+    """Move ``amount`` from the treasury into the round's budget (approving it first)."""
+    from ape import project
+
+    token = project.TournamentToken.at(ctx.contract.token())
+    if token.allowance(treasury.address, ctx.tournament) < amount:
+        token.approve(ctx.tournament, amount, sender=treasury)
+    ctx.contract.fundRound(round_id, amount, sender=treasury)

@@ -1,0 +1,71 @@
+"""The reveal intakes the service keeps, one per round taking reveals, each with a chain clock
+that is cheap inside the reveal window and exact near its edges."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from oracle.chain.events import Status
+from oracle.errors import TournamentError, one_line
+from oracle.protocol.manifest import RoundManifest
+from oracle.resolver.context import OracleContext
+from oracle.resolver.intake import Intake
+from oracle.service.views import TournamentView
+
+log = logging.getLogger("oracle.service")
+#: Seconds from close and from the reveal deadline within which chain time is read afresh
+#: for every reveal (a block on a real chain moves time by seconds, never by a minute).
+WINDOW_EDGE = 60
+
+
+class Intakes:
+    """The intake of each round asked for, made once (a broken one is made again next time)."""
+
+    def __init__(self, ctx: OracleContext, view: TournamentView) -> None:
+        self.ctx = ctx
+        self.view = view
+        self._intakes: dict[int, Intake] = {}
+        self._lock = threading.Lock()
+
+    def window_clock(self, manifest: RoundManifest) -> Callable[[], int]:
+        """Chain time for the intake: a read at most half a second old while the round is
+        well inside its reveal window (one read serves a burst of reveals), and a fresh read
+        within a minute of either edge, so close and the deadline are judged exactly."""
+        opens, closes = manifest.schedule.close_time, manifest.schedule.reveal_deadline
+        view, ctx = self.view, self.ctx
+
+        def clock() -> int:
+            now = view.now()
+            if opens + WINDOW_EDGE <= now <= closes - WINDOW_EDGE:
+                return now
+            return ctx.now()
+
+        return clock
+
+    def of(self, round_id: int) -> Intake:
+        """The intake of ``round_id`` (a 404 for a round that does not exist)."""
+        with self._lock:
+            intake = self._intakes.get(round_id)
+            if intake is None:
+                self.view.info(round_id)
+                clock = self.window_clock(self.view.manifest(round_id))
+                intake = Intake(self.ctx, round_id, clock=clock)
+                if intake.error is None:
+                    self._intakes[round_id] = intake
+            return intake
+
+    def warm(self) -> None:
+        """Read the positions of every round taking reveals now, before the first arrives."""
+        view = self.view
+        try:
+            now = view.now()
+            for round_id in view.round_ids():
+                info = view.info(round_id)
+                if info.status != Status.PENDING or now < info.close_time:
+                    continue
+                if now <= view.manifest(round_id).schedule.reveal_deadline:
+                    self.of(round_id).preload()
+        except TournamentError as err:
+            log.warning("could not preload the rounds taking reveals: %s", one_line(str(err)))
