@@ -31,12 +31,11 @@ setup: ## install the venv, npm packages and solc shim (idempotent)
 test: setup ## run every test: shim and scoring, forge tests, gas snapshot check, ape pytest
 	@$(MAKE) --no-print-directory test-unit test-forge gas-check test-python
 
-test-unit: setup ## tests that need no chain: the solc shim, scoring, market, store, validator, results, incentives
-	$(BIN)/pytest -q -p no:ape_test -p no:cacheprovider tests/tools tests/scoring tests/oracle tests/simulate
+test-unit: setup ## tests that need no chain (not marked chain): scoring, market, store, results, wallet vault, study
+	$(BIN)/pytest tests -m 'not chain' -q -p no:ape_test -p no:cacheprovider
 
-test-python: setup ## ape pytest on the in-process chain, plus the scripts on real anvils
-	$(APE) test tests --ignore tests/tools --ignore tests/scoring --ignore tests/oracle --ignore tests/simulate --network ethereum:local:test \
-		-q -p no:cacheprovider
+test-python: setup ## the tests marked chain: ape's in-process chain, and the commands on real anvils
+	$(APE) test tests -m chain --network ethereum:local:test -q -p no:cacheprovider
 
 test-forge: setup
 	$(FORGE) test

@@ -1,16 +1,16 @@
-"""Fixtures for the ape tests on the in-process chain: role-named accounts and fresh deployments."""
+"""Fixtures: role-named accounts and fresh deployments on ape's in-process chain, and a deployed
+anvil per module (``net``) for the tests that drive the commands. Every test that needs a chain
+is marked ``chain`` (``make test-unit`` runs the others, ``make test-python`` these)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.tournament_helpers import SETTLEMENT
-
-TOKEN_NAME = "Tournament Token"
-TOKEN_SYMBOL = "TNMR"
-CAP = 11_000_000 * 10**18
+from tests.helpers.harness import Devnet
+from tests.helpers.tournament import SETTLEMENT, TOKEN_NAME, TOKEN_SYMBOL
 
 
 @pytest.fixture(scope="session")
@@ -80,3 +80,35 @@ def tournament(
         token.approve(contract, 2**256 - 1, sender=who)
     token.approve(contract, 2**256 - 1, sender=treasury)
     return contract
+
+
+@pytest.fixture(scope="module")
+def net(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Devnet]:
+    """A fresh anvil with the contracts deployed, its own store and records; stopped after."""
+    devnet = Devnet.start(tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1]))
+    yield devnet
+    devnet.stop()
+
+
+#: Fixtures that only exist with a chain: a test that asks for one must be marked ``chain``.
+CHAIN_FIXTURES = frozenset(
+    {"accounts", "chain", "project", "networks", "net", "token", "tournament", "deployer"}
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse a test that needs a chain but is not marked ``chain`` (it would run in
+    ``make test-unit``, which must need no chain)."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if CHAIN_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("chain") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            f"{len(unmarked)} test(s) use a chain fixture without the chain marker, e.g. "
+            f"{unmarked[0]}: add `pytestmark = pytest.mark.chain` to the module"
+        )

@@ -30,7 +30,7 @@ class Pages:
         self.view = view
         self.standalone = standalone
         self.base_url = base_url.rstrip("/") if base_url else None
-        self.env = environment()
+        self.env = environment(TEMPLATES)
 
     def link(self, path: str) -> str | None:
         if not self.standalone:

@@ -18,37 +18,9 @@ from oracle.errors import InvalidSubmissionError, ScoringInputError
 from oracle.scoring.bounded import MAX_TEXT_BYTES, read_bounded
 from oracle.scoring.io import load_predictions, load_targets
 from oracle.scoring.validate import Universe, read_submission
+from tests.helpers.bombs import dictionary_bomb, nested_bomb, plain_bomb
 
 UNIVERSE = Universe([f"n{i:015d}" for i in range(5000)])
-
-
-def dictionary_bomb(rows: int = 100_000, id_length: int = 4000) -> bytes:
-    """One long id repeated ``rows`` times, dictionary-encoded: tiny on disk, ``rows x
-    id_length`` bytes once decoded."""
-    ids = pa.DictionaryArray.from_arrays(
-        pa.array(np.zeros(rows, dtype=np.int32)), pa.array(["x" * id_length])
-    )
-    table = pa.table({"id": ids, "prediction": pa.array(np.full(rows, 0.5))})
-    out = io.BytesIO()
-    pq.write_table(table, out, compression="zstd")
-    return out.getvalue()
-
-
-def plain_bomb(rows: int = 100_000, id_length: int = 4000) -> bytes:
-    """Distinct long ids that compress well, plain-encoded."""
-    ids = pa.array([("a" * (id_length - 10)) + f"{i:010d}" for i in range(rows)])
-    out = io.BytesIO()
-    table = pa.table({"id": ids, "prediction": np.linspace(0, 1, rows)})
-    pq.write_table(table, out, compression="zstd", use_dictionary=False)
-    return out.getvalue()
-
-
-def nested_bomb() -> bytes:
-    """One row whose id is a list of a million values."""
-    table = pa.table({"id": pa.array([["x"] * 1_000_000]), "prediction": pa.array([0.5])})
-    out = io.BytesIO()
-    pq.write_table(table, out, compression="zstd")
-    return out.getvalue()
 
 
 @pytest.mark.parametrize(
@@ -71,6 +43,7 @@ _PEAK = """
 import resource, sys
 from pathlib import Path
 from oracle.scoring.validate import Universe, read_submission
+from tests.helpers.bombs import dictionary_bomb, nested_bomb, plain_bomb
 from oracle.errors import InvalidSubmissionError
 universe = Universe([f"n{i:015d}" for i in range(100_000)])
 data = Path(sys.argv[1]).read_bytes()

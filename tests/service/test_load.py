@@ -20,9 +20,9 @@ import pytest
 from oracle.protocol.merkle import LEAF_ENCODING, leaf_hash, verify
 from oracle.protocol.results import leaf_of
 from oracle.store import content_hash
-from tests.scripts.harness import Devnet, Service, Submission, predictions_csv, stake_many
+from tests.helpers.harness import Devnet, Service, Submission, predictions_csv, stake_many
 
-pytestmark = pytest.mark.anvil
+pytestmark = [pytest.mark.chain, pytest.mark.anvil]
 ACCOUNTS, MODELS, IDS, CLIENTS = 50, 20, 300, 50
 READS = 10_000
 

@@ -25,7 +25,7 @@ from web3.exceptions import ContractCustomError
 from oracle.protocol.commitments import commitment, model_id_of
 from oracle.settings import FAULT_INJECT
 from oracle.store import content_hash
-from tests.scripts.harness import (
+from tests.helpers.harness import (
     GUARDIAN,
     ONE,
     PYTHON,
@@ -39,7 +39,7 @@ from tests.scripts.harness import (
     predictions_csv,
 )
 
-pytestmark = pytest.mark.anvil
+pytestmark = [pytest.mark.chain, pytest.mark.anvil]
 IDS = 400
 PASSPHRASE = "dave's passphrase"
 DAVE_KEY = "0x" + "d" * 64

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from oracle import PROJECT_ROOT
-from tests.scripts.harness import (
+from tests.helpers.harness import (
     GUARDIAN,
     ONE,
     Devnet,
@@ -27,7 +27,7 @@ from tests.scripts.harness import (
     stake,
 )
 
-pytestmark = pytest.mark.anvil
+pytestmark = [pytest.mark.chain, pytest.mark.anvil]
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ import ape
 import pytest
 
 from oracle.protocol.merkle import LEAF_ENCODING, leaf_hash
-from tests.reverts import reverts
-from tests.test_token import sign_permit
-from tests.tournament_helpers import (
+from tests.helpers.permits import sign_permit
+from tests.helpers.reverts import reverts
+from tests.helpers.tournament import (
     DAY,
     ONE,
     PPM,
@@ -27,6 +27,8 @@ from tests.tournament_helpers import (
     totals,
     warp,
 )
+
+pytestmark = pytest.mark.chain
 
 PENDING, POSTED, FINALIZED, CANCELLED = range(4)
 C1 = b"\xc1" * 32

@@ -27,8 +27,8 @@ from oracle.market import Market, MarketSpec, to_parquet
 from oracle.scoring import numerai_corr
 from oracle.settings import DEPLOYMENTS_DIR
 from oracle.store import content_hash
-from tests.scoring.test_bounded import dictionary_bomb
-from tests.scripts.harness import (
+from tests.helpers.bombs import dictionary_bomb
+from tests.helpers.harness import (
     APE,
     Devnet,
     Service,
@@ -38,7 +38,7 @@ from tests.scripts.harness import (
     stake,
 )
 
-pytestmark = pytest.mark.anvil
+pytestmark = [pytest.mark.chain, pytest.mark.anvil]
 #: Large enough that one round's CORR tells a trained model from chance (standard error 0.014).
 IDS = 5000
 

@@ -13,9 +13,9 @@ import pytest
 
 from oracle.settings import FAULT_INJECT as FAULT_ENV
 from oracle.store import content_hash
-from tests.scripts.harness import ORACLE, Devnet, predictions_csv, stake
+from tests.helpers.harness import ORACLE, Devnet, predictions_csv, stake
 
-pytestmark = pytest.mark.anvil
+pytestmark = [pytest.mark.chain, pytest.mark.anvil]
 
 
 def store_is_whole(folder: Path) -> None:

@@ -13,9 +13,9 @@ import pytest
 
 from oracle.protocol.units import MAX_SUPPLY, parse_amount
 from oracle.settings import DEMO_DIR
-from tests.scripts.harness import Devnet, free_port, ok
+from tests.helpers.harness import Devnet, free_port, ok
 
-pytestmark = pytest.mark.anvil
+pytestmark = [pytest.mark.chain, pytest.mark.anvil]
 SUMMARY = re.compile(
     r"^round (\d+): (\d+) models, reward ([0-9.]+) NMR, burned ([0-9.]+) NMR, "
     r"supply ([0-9.]+) NMR, root (0x[0-9a-f]{64})$"

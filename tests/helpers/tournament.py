@@ -17,6 +17,9 @@ PPM = 1_000_000
 HOUR = 3600
 DAY = 24 * HOUR
 #: The tests' settlement period: leaves stay claimable 14 days after the resolution deadline.
+TOKEN_NAME = "Tournament Token"
+TOKEN_SYMBOL = "TNMR"
+CAP = 11_000_000 * 10**18
 SETTLEMENT = 14 * DAY
 
 

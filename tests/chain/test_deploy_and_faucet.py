@@ -13,9 +13,9 @@ import pytest
 from oracle import PROJECT_ROOT
 from oracle.chain.devnet import rpc_call
 from oracle.settings import DEPLOYMENTS_DIR, isolated_environment
-from tests.scripts.harness import error_line, import_account
+from tests.helpers.harness import error_line, import_account
 
-pytestmark = pytest.mark.anvil
+pytestmark = [pytest.mark.chain, pytest.mark.anvil]
 
 ANVIL = PROJECT_ROOT / "node_modules" / ".bin" / "anvil"
 APE = PROJECT_ROOT / ".venv" / "bin" / "ape"

@@ -9,27 +9,13 @@ import pytest
 from eth_account import Account
 
 from oracle.chain import permit
-from tests.conftest import CAP, TOKEN_NAME, TOKEN_SYMBOL
-from tests.reverts import reverts
+from tests.helpers.permits import sign_permit
+from tests.helpers.reverts import reverts
+from tests.helpers.tournament import CAP, TOKEN_NAME, TOKEN_SYMBOL
+
+pytestmark = pytest.mark.chain
 
 ONE = 10**18
-
-
-def sign_permit(
-    token: Any, key: bytes, owner: str, spender: str, value: int, nonce: int, deadline: int
-) -> tuple[int, bytes, bytes]:
-    """An EIP-2612 permit signed with eth-account over the token's EIP-712 domain."""
-    return permit.sign_permit(
-        token_name=TOKEN_NAME,
-        token_address=str(token.address),
-        chain_id=ape.chain.chain_id,
-        key=key,
-        owner=owner,
-        spender=spender,
-        value=value,
-        nonce=nonce,
-        deadline=deadline,
-    )
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ import pytest
 from ape.exceptions import CustomError
 
 from oracle.chain.reverts import ACTIONS, LIBRARY_HINTS, explain_revert, notices
-from tests.tournament_helpers import ONE, model, open_round, warp
+from tests.helpers.tournament import ONE, model, open_round, warp
+
+pytestmark = pytest.mark.chain
 
 
 def caught(call: Any) -> CustomError:

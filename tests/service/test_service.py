@@ -26,7 +26,7 @@ from oracle.protocol.commitments import model_id_of
 from oracle.protocol.merkle import LEAF_ENCODING, leaf_hash, verify
 from oracle.protocol.results import leaf_of
 from oracle.store import content_hash
-from tests.scripts.harness import (
+from tests.helpers.harness import (
     ONE,
     Devnet,
     Service,
@@ -37,7 +37,7 @@ from tests.scripts.harness import (
     stake,
 )
 
-pytestmark = pytest.mark.anvil
+pytestmark = [pytest.mark.chain, pytest.mark.anvil]
 IDS = 400
 
 
