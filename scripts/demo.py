@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -31,7 +32,7 @@ console = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 
-def deploy_or_reuse(provider) -> None:
+def deploy_or_reuse(provider: Any) -> None:
     deployer = test_account(LOCAL_ROLE_INDEX["deployer"])
     roles = Roles(
         *(
@@ -47,7 +48,7 @@ def deploy_or_reuse(provider) -> None:
         console.print(f"  {name}: {rec.address}")
 
 
-def leaderboard(outcome) -> Table:
+def leaderboard(outcome: Any) -> Table:
     table = Table(title=f"round {outcome.round}", title_justify="left")
     for column in ("model", "stake", "CORR", "MMC", "TC", "payout", "burn", "status"):
         table.add_column(column, justify="left" if column in ("model", "status") else "right")
@@ -84,9 +85,17 @@ def leaderboard(outcome) -> Table:
 @click.option("--keep-serving", is_flag=True, help="leave the service running until Ctrl-C")
 @cli_errors
 def cli(
-    provider, rounds, participants, kind, live_stocks, budget, port, timings, reports,
-    keep_serving,
-):  # fmt: skip
+    provider: Any,
+    rounds: Any,
+    participants: Any,
+    kind: Any,
+    live_stocks: Any,
+    budget: Any,
+    port: Any,
+    timings: Any,
+    reports: Any,
+    keep_serving: Any,
+) -> None:
     """Play whole tournament rounds on the local devnet and report them."""
     from ape.logging import logger
 

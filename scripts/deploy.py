@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from oracle.chain.accounts import (
@@ -45,18 +47,18 @@ from oracle.cli.options import account_option, yes_option
 @yes_option()
 @cli_errors
 def cli(
-    provider,
-    account_spec,
-    treasury,
-    operator,
-    oracle,
-    guardian,
-    token_name,
-    token_symbol,
-    settlement_days,
-    force,
-    yes,
-):
+    provider: Any,
+    account_spec: Any,
+    treasury: Any,
+    operator: Any,
+    oracle: Any,
+    guardian: Any,
+    token_name: Any,
+    token_symbol: Any,
+    settlement_days: Any,
+    force: Any,
+    yes: Any,
+) -> Any:
     """Deploy the token and the tournament, wired together, and record the addresses.
 
     Role addresses default to the development accounts on local chains and to the deployer
@@ -65,7 +67,7 @@ def cli(
     deployer = resolve_account(account_spec, "deployer", provider)
     local = is_local_chain(provider)
 
-    def role(given, name):
+    def role(given: Any, name: Any) -> Any:
         if given is not None:
             return checked_address(given, f"--{name}")
         return str(test_account(LOCAL_ROLE_INDEX[name]).address) if local else str(deployer.address)

@@ -3,6 +3,8 @@ one ether for gas to an address that holds none."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from oracle.chain import deployments
@@ -21,7 +23,7 @@ GAS_ETHER = 10**18
 @click.argument("address")
 @click.argument("amount")
 @cli_errors
-def cli(provider, address, amount):
+def cli(provider: Any, address: Any, amount: Any) -> None:
     """Send AMOUNT tokens (e.g. 1000 or 2.5) from the treasury to ADDRESS, and one ether for
     gas if it holds none."""
     from ape import accounts

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -34,14 +35,14 @@ from oracle.times import utc_time
 console = Console(stderr=True)
 
 
-def context(provider, store_path: Path | None) -> OracleContext:
+def context(provider: Any, store_path: Path | None) -> OracleContext:
     store = LocalStore(store_path) if store_path else default_store()
     store.sweep()
     return OracleContext.connect(provider, store)
 
 
 @click.group()
-def cli():
+def cli() -> None:
     """Run tournament rounds: open, intake reveals, publish targets, resolve, finalize, settle,
     verify, status, the keeper loop, the service and round reports."""
 
@@ -110,23 +111,23 @@ def _secret_from(path: Path) -> bytes:
 @store_option
 @cli_errors
 def open_round_command(
-    provider,
-    kind,
-    seed,
-    live_stocks,
-    live_data,
-    secret_file,
-    config_path,
-    budget,
-    min_stake,
-    close_in,
-    reveal_window,
-    resolve_window,
-    challenge,
-    account_spec,
-    treasury_account,
-    store_path,
-):
+    provider: Any,
+    kind: Any,
+    seed: Any,
+    live_stocks: Any,
+    live_data: Any,
+    secret_file: Any,
+    config_path: Any,
+    budget: Any,
+    min_stake: Any,
+    close_in: Any,
+    reveal_window: Any,
+    resolve_window: Any,
+    challenge: Any,
+    account_spec: Any,
+    treasury_account: Any,
+    store_path: Any,
+) -> None:
     """Write the round's manifest and data to the store, open it on chain, fund its budget."""
     ctx = context(provider, store_path)
     operator = resolve_account(account_spec, "operator", provider)
@@ -176,7 +177,7 @@ def open_round_command(
 @click.argument("reveals", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
 @store_option
 @cli_errors
-def intake_command(provider, reveals, store_path):
+def intake_command(provider: Any, reveals: Any, store_path: Any) -> None:
     """Take reveals: each REVEAL is a JSON file {round, account, model_id, salt, predictions}
     whose predictions path is relative to it. Prints accepted or rejected with the reason for
     each; exits 1 if any was rejected."""
@@ -218,7 +219,7 @@ def intake_command(provider, reveals, store_path):
 )
 @store_option
 @cli_errors
-def publish_targets_command(provider, round_id, targets, store_path):
+def publish_targets_command(provider: Any, round_id: Any, targets: Any, store_path: Any) -> None:
     """After the reveal deadline: publish the reveals and the targets together."""
     ctx = context(provider, store_path)
     done = publish_targets(ctx, round_id, targets, say=console.print)
@@ -230,7 +231,7 @@ def publish_targets_command(provider, round_id, targets, store_path):
 @account_option("oracle")
 @store_option
 @cli_errors
-def resolve_command(provider, round_id, account_spec, store_path):
+def resolve_command(provider: Any, round_id: Any, account_spec: Any, store_path: Any) -> None:
     """Score the round, store the results file and post the root (once)."""
     ctx = context(provider, store_path)
     oracle_account = resolve_account(account_spec, "oracle", provider)
@@ -258,7 +259,7 @@ def resolve_command(provider, round_id, account_spec, store_path):
 @account_option("finalizer (anyone)")
 @store_option
 @cli_errors
-def finalize_command(provider, round_id, account_spec, store_path):
+def finalize_command(provider: Any, round_id: Any, account_spec: Any, store_path: Any) -> None:
     """Finalise a posted round after its challenge window."""
     ctx = context(provider, store_path)
     account = resolve_account(account_spec, "oracle", provider)
@@ -277,7 +278,9 @@ def finalize_command(provider, round_id, account_spec, store_path):
 @account_option("settler (anyone)")
 @store_option
 @cli_errors
-def settle_command(provider, round_id, batch, account_spec, store_path):
+def settle_command(
+    provider: Any, round_id: Any, batch: Any, account_spec: Any, store_path: Any
+) -> None:
     """Claim every unsettled leaf on behalf of its owner, in batches."""
     ctx = context(provider, store_path)
     account = resolve_account(account_spec, "oracle", provider)
@@ -299,7 +302,7 @@ def settle_command(provider, round_id, batch, account_spec, store_path):
 @round_option
 @store_option
 @cli_errors
-def verify_command(provider, round_id, store_path):
+def verify_command(provider: Any, round_id: Any, store_path: Any) -> None:
     """Recompute a round from public artefacts and the chain; print OK and the root, or the
     first difference (and exit 1)."""
     ctx = context(provider, store_path)
@@ -313,7 +316,7 @@ def verify_command(provider, round_id, store_path):
 @cli.command("status", cls=DevnetCommand)
 @store_option
 @cli_errors
-def status_command(provider, store_path):
+def status_command(provider: Any, store_path: Any) -> None:
     """Every round: phase, counts, totals and the next action due."""
     ctx = context(provider, store_path)
     now = ctx.now()
@@ -366,7 +369,9 @@ def status_command(provider, store_path):
 @account_option("oracle")
 @store_option
 @cli_errors
-def run_command(provider, once, interval, account_spec, store_path):
+def run_command(
+    provider: Any, once: Any, interval: Any, account_spec: Any, store_path: Any
+) -> None:
     """The keeper: publish, resolve, finalize and settle every round as each becomes due."""
     ctx = context(provider, store_path)
     oracle_account = resolve_account(account_spec, "oracle", provider)
@@ -434,19 +439,19 @@ def run_command(provider, once, interval, account_spec, store_path):
 @store_option
 @cli_errors
 def serve_command(
-    provider,
-    host,
-    port,
-    max_upload_mb,
-    max_ids,
-    cors_origins,
-    threads,
-    workers,
-    upload_timeout,
-    max_concurrent_uploads,
-    access_log,
-    store_path,
-):
+    provider: Any,
+    host: Any,
+    port: Any,
+    max_upload_mb: Any,
+    max_ids: Any,
+    cors_origins: Any,
+    threads: Any,
+    workers: Any,
+    upload_timeout: Any,
+    max_concurrent_uploads: Any,
+    access_log: Any,
+    store_path: Any,
+) -> None:
     """Serve the API (/api/v1, described at /docs) and the leaderboard pages. Holds no key:
     it reads the chain and the store, and takes reveals through the intake."""
     from oracle.service.server import serve
@@ -492,7 +497,7 @@ def serve_command(
 )
 @store_option
 @cli_errors
-def report_command(provider, round_id, out, store_path):
+def report_command(provider: Any, round_id: Any, out: Any, store_path: Any) -> None:
     """Save a round's leaderboard page as one self-contained HTML file (opens with no server)."""
     from oracle import PROJECT_ROOT
     from oracle.service import TournamentView, write_round_report

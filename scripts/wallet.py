@@ -60,25 +60,24 @@ def confirm_on_terminal(provider: Any, yes: bool) -> Callable[[Plan], bool]:
 
 def wallet_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--account, --service, --wallet-dir and --yes, shared by every command."""
-    for option in reversed(
-        [
-            account_option("participant", required=True),
-            click.option(
-                "--service",
-                default=None,
-                metavar="URL",
-                help=f"oracle service (default: $TOURNAMENT_SERVICE or {default_service()})",
-            ),
-            click.option(
-                "--wallet-dir",
-                type=click.Path(path_type=Path, file_okay=False),
-                default=None,
-                help="where salts and files are saved (default: $TOURNAMENT_WALLET_DIR or "
-                "~/.tournament)",
-            ),
-            yes_option("send without asking"),
-        ]
-    ):
+    options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
+        account_option("participant", required=True),
+        click.option(
+            "--service",
+            default=None,
+            metavar="URL",
+            help=f"oracle service (default: $TOURNAMENT_SERVICE or {default_service()})",
+        ),
+        click.option(
+            "--wallet-dir",
+            type=click.Path(path_type=Path, file_okay=False),
+            default=None,
+            help="where salts and files are saved (default: $TOURNAMENT_WALLET_DIR or "
+            "~/.tournament)",
+        ),
+        yes_option("send without asking"),
+    ]
+    for option in reversed(options):
         func = option(func)
     return func
 
@@ -114,7 +113,9 @@ def cli() -> None:
 @cli.command("balance", cls=DevnetCommand)
 @wallet_options
 @cli_errors
-def balance_command(provider, account_spec, service, wallet_dir, yes):
+def balance_command(
+    provider: Any, account_spec: Any, service: Any, wallet_dir: Any, yes: Any
+) -> None:
     """Tokens and ether held, and tokens at stake."""
     b = open_wallet(provider, account_spec, service, wallet_dir, yes).balance()
     out.print(f"account {b.address}")
@@ -127,7 +128,9 @@ def balance_command(provider, account_spec, service, wallet_dir, yes):
 @some_round_option
 @wallet_options
 @cli_errors
-def models_command(provider, round_id, account_spec, service, wallet_dir, yes):
+def models_command(
+    provider: Any, round_id: Any, account_spec: Any, service: Any, wallet_dir: Any, yes: Any
+) -> None:
     """My models and their stakes, per round. A model's id is keccak256("model:" + name)."""
     rows = open_wallet(provider, account_spec, service, wallet_dir, yes).models(round_id)
     if not rows:
@@ -163,7 +166,16 @@ def models_command(provider, round_id, account_spec, service, wallet_dir, yes):
 )
 @wallet_options
 @cli_errors
-def data_command(provider, round_id, training, path, account_spec, service, wallet_dir, yes):
+def data_command(
+    provider: Any,
+    round_id: Any,
+    training: Any,
+    path: Any,
+    account_spec: Any,
+    service: Any,
+    wallet_dir: Any,
+    yes: Any,
+) -> None:
     """Download a round's live data (or training data), checked against the chain."""
     wallet = open_wallet(provider, account_spec, service, wallet_dir, yes)
     data = wallet.download(round_id, training=training)
@@ -187,8 +199,16 @@ def data_command(provider, round_id, training, path, account_spec, service, wall
 @wallet_options
 @cli_errors
 def submit_command(
-    provider, round_id, model, predictions, stake, account_spec, service, wallet_dir, yes
-):
+    provider: Any,
+    round_id: Any,
+    model: Any,
+    predictions: Any,
+    stake: Any,
+    account_spec: Any,
+    service: Any,
+    wallet_dir: Any,
+    yes: Any,
+) -> None:
     """Validate, save the file and a fresh salt, then stake with the commitment."""
     wallet = open_wallet(provider, account_spec, service, wallet_dir, yes)
     result = wallet.submit(round_id, model, predictions, stake)
@@ -211,7 +231,9 @@ def say_submitted(wallet: Wallet, result: Any) -> None:
 @round_option
 @wallet_options
 @cli_errors
-def reveal_command(provider, round_id, account_spec, service, wallet_dir, yes):
+def reveal_command(
+    provider: Any, round_id: Any, account_spec: Any, service: Any, wallet_dir: Any, yes: Any
+) -> None:
     """After close, send every model's file and salt to the service (safe to repeat)."""
     answers = open_wallet(provider, account_spec, service, wallet_dir, yes).reveal(round_id)
     for a in answers:
@@ -226,7 +248,9 @@ def reveal_command(provider, round_id, account_spec, service, wallet_dir, yes):
 @round_option
 @wallet_options
 @cli_errors
-def status_command(provider, round_id, account_spec, service, wallet_dir, yes):
+def status_command(
+    provider: Any, round_id: Any, account_spec: Any, service: Any, wallet_dir: Any, yes: Any
+) -> None:
     """The round's phase, and my positions with their scores, reward and burn."""
     st = open_wallet(provider, account_spec, service, wallet_dir, yes).status(round_id)
     out.print(
@@ -270,8 +294,16 @@ def status_command(provider, round_id, account_spec, service, wallet_dir, yes):
 @wallet_options
 @cli_errors
 def claim_command(
-    provider, round_id, model, restake_into, predictions, account_spec, service, wallet_dir, yes
-):
+    provider: Any,
+    round_id: Any,
+    model: Any,
+    restake_into: Any,
+    predictions: Any,
+    account_spec: Any,
+    service: Any,
+    wallet_dir: Any,
+    yes: Any,
+) -> None:
     """Claim a finalized round's payouts, with the service's proofs checked on the way."""
     wallet = open_wallet(provider, account_spec, service, wallet_dir, yes)
     result = wallet.claim(round_id, restake_into=restake_into, model=model, predictions=predictions)
@@ -285,7 +317,9 @@ def claim_command(
 @round_option
 @wallet_options
 @cli_errors
-def refund_command(provider, round_id, account_spec, service, wallet_dir, yes):
+def refund_command(
+    provider: Any, round_id: Any, account_spec: Any, service: Any, wallet_dir: Any, yes: Any
+) -> None:
     """Take back every stake of a cancelled or timed-out round."""
     say_sent(open_wallet(provider, account_spec, service, wallet_dir, yes).refund(round_id))
 
@@ -296,7 +330,16 @@ def refund_command(provider, round_id, account_spec, service, wallet_dir, yes):
 @click.option("--amount", default=None, help="tokens to take out (default: the whole stake)")
 @wallet_options
 @cli_errors
-def withdraw_command(provider, round_id, model, amount, account_spec, service, wallet_dir, yes):
+def withdraw_command(
+    provider: Any,
+    round_id: Any,
+    model: Any,
+    amount: Any,
+    account_spec: Any,
+    service: Any,
+    wallet_dir: Any,
+    yes: Any,
+) -> None:
     """Before close, take tokens out of a model's stake."""
     wallet = open_wallet(provider, account_spec, service, wallet_dir, yes)
     say_sent(wallet.withdraw(round_id, model, amount))
@@ -316,8 +359,16 @@ def withdraw_command(provider, round_id, model, amount, account_spec, service, w
 @wallet_options
 @cli_errors
 def example_model_command(
-    provider, round_id, model, stake, path, account_spec, service, wallet_dir, yes
-):
+    provider: Any,
+    round_id: Any,
+    model: Any,
+    stake: Any,
+    path: Any,
+    account_spec: Any,
+    service: Any,
+    wallet_dir: Any,
+    yes: Any,
+) -> None:
     """Train LightGBM on the round's training data and submit its predictions."""
     from oracle.models.example import example_predictions
 
