@@ -175,5 +175,42 @@ class Leaves(BaseModel):
 
 #: The results file and the tree as JSON objects (their format is in docs/oracle.md).
 JSON_OBJECT: dict[str, Any] = {"type": "object"}
+
+
+class TreeValue(BaseModel):
+    #: The leaf's values in the leaf encoding's order (integers as decimal strings or numbers).
+    value: list[str | int]
+    treeIndex: int  # noqa: N815 - @openzeppelin/merkle-tree's field name
+
+
+class MerkleTreeDump(BaseModel):
+    """A round's tree in @openzeppelin/merkle-tree's JSON format ("standard-v1")."""
+
+    format: str
+    leafEncoding: list[str]  # noqa: N815 - @openzeppelin/merkle-tree's field name
+    tree: list[str]
+    values: list[TreeValue]
+
+
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON schema with its ``$defs`` written in place, for a response that is
+    described but not built by a model (its references would not resolve in the document)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    inlined: dict[str, Any] = resolve(schema)
+    return inlined
+
+
 PARQUET = "application/vnd.apache.parquet"
 ARTEFACT_TYPES = (PARQUET, "application/json", "text/csv", "application/octet-stream")

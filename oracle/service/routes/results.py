@@ -13,11 +13,13 @@ from oracle.service.schema import (
     JSON_OBJECT,
     Account,
     Leaves,
+    MerkleTreeDump,
     ModelHistory,
     ModelRef,
     RoundId,
     content,
     errors,
+    inline_schema,
 )
 from oracle.service.state import API, State, parsed
 from oracle.service.views import checked_account, checked_model_id
@@ -50,7 +52,7 @@ async def results(round_id: RoundId, state: State) -> Response:
 @router.get(
     "/rounds/{round_id}/tree",
     responses={
-        **content(("application/json",), "the Merkle tree", JSON_OBJECT),
+        **content(("application/json",), "the Merkle tree", inline_schema(MerkleTreeDump)),
         **errors(404, 409, 422, 503),
     },
 )
