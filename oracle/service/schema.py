@@ -192,6 +192,31 @@ class MerkleTreeDump(BaseModel):
     values: list[TreeValue]
 
 
+class Rejection(BaseModel):
+    account: str
+    model_id: str
+    reason: str
+
+
+class ResultsFile(BaseModel):
+    """A round's results file (docs/oracle.md): its inputs' hashes, the engine and payout rule
+    it was scored with, the totals, one entry per position, the rejections and the tree."""
+
+    format: str
+    chain_id: int
+    tournament: str
+    round: int
+    inputs: dict[str, str | None]
+    engine: dict[str, int]
+    payout_rule: dict[str, int | str]
+    totals: dict[str, int | str]
+    root: str
+    #: One entry per position at close (account, model_id, stake, reward, burn, status, ...).
+    positions: list[dict[str, Any]]
+    rejections: list[Rejection]
+    tree: MerkleTreeDump
+
+
 def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
     """``model``'s JSON schema with its ``$defs`` written in place, for a response that is
     described but not built by a model (its references would not resolve in the document)."""

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from oracle.scoring.__main__ import cli
-from tests.scoring.conftest import PROJECT, load_case
+from tests.helpers.reference import PROJECT, load_case
 
 
 def run(*args: str) -> tuple[int, str]:

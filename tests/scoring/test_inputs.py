@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from oracle.scoring.__main__ import cli
-from tests.scoring.conftest import PROJECT
+from tests.helpers.reference import PROJECT
 
 N = 40
 IDS = [f"id{i:03d}" for i in range(N)]

@@ -14,7 +14,7 @@ import pytest
 from oracle.scoring import metrics
 from oracle.scoring.round import score_round
 from oracle.scoring.transforms import tie_kept_rank
-from tests.scoring.conftest import CASES, Case, load_case
+from tests.helpers.reference import CASES, Case, load_case
 
 TOLERANCE = 1e-9
 

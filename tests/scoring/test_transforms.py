@@ -23,7 +23,7 @@ from oracle.scoring.transforms import (
     twice_ranks,
     twice_tie_kept_rank,
 )
-from tests.scoring.conftest import load_case
+from tests.helpers.reference import load_case
 
 values = st.one_of(
     st.integers(-3, 3).map(float),  # many ties

@@ -10,12 +10,12 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from oracle.service.schema import (
-    JSON_OBJECT,
     Account,
     Leaves,
     MerkleTreeDump,
     ModelHistory,
     ModelRef,
+    ResultsFile,
     RoundId,
     content,
     errors,
@@ -31,7 +31,7 @@ router = APIRouter(prefix=API, tags=["results"])
     "/rounds/{round_id}/results",
     response_class=Response,
     responses={
-        **content(("application/json",), "the results file", JSON_OBJECT),
+        **content(("application/json",), "the results file", inline_schema(ResultsFile)),
         **errors(404, 409, 422, 503),
     },
 )
