@@ -23,9 +23,9 @@ from oracle.cli.options import account_option, round_option, some_round_option, 
 from oracle.errors import WalletError
 from oracle.files import write_atomically
 from oracle.protocol.units import format_amount
+from oracle.settings import service_url
 from oracle.times import utc_time
 from oracle.wallet import Plan, Wallet
-from oracle.wallet.client import default_service
 from oracle.wallet.vault import Vault
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -66,7 +66,7 @@ def wallet_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--service",
             default=None,
             metavar="URL",
-            help=f"oracle service (default: $TOURNAMENT_SERVICE or {default_service()})",
+            help=f"oracle service (default: $TOURNAMENT_SERVICE or {service_url()})",
         ),
         click.option(
             "--wallet-dir",

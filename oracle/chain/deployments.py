@@ -11,11 +11,6 @@ from oracle import settings
 from oracle.errors import DeploymentError
 
 
-def deployments_dir() -> Path:
-    """Where deployment records live (``$TOURNAMENT_DEPLOYMENTS_DIR`` or deployments/)."""
-    return settings.deployments_dir()
-
-
 @dataclass
 class ContractRecord:
     """One deployed contract: where it is and how it got there."""
@@ -68,7 +63,7 @@ class Deployment:
 
 
 def record_path(chain_id: int) -> Path:
-    return deployments_dir() / f"{chain_id}.json"
+    return settings.deployments_dir() / f"{chain_id}.json"
 
 
 def load(chain_id: int) -> Deployment | None:

@@ -37,11 +37,6 @@ DEVNET_MNEMONIC = "test test test test test test test test test test test junk"
 #: participants' transaction rate (3.3 against 4.3 stakes per second, `make bench-e2e`).
 STATE_INTERVAL_SECONDS = 10
 START_TIMEOUT_SECONDS = 30.0
-#: Where the devnet keeps state, pid and log (default: .devnet/ in the repository).
-
-
-def default_folder() -> Path:
-    return settings.devnet_dir()
 
 
 @dataclass(frozen=True)
@@ -50,7 +45,8 @@ class Devnet:
 
     host: str = DEVNET_HOST
     port: int = DEVNET_PORT
-    folder: Path = field(default_factory=default_folder)
+    #: Where the devnet keeps state, pid and log ($TOURNAMENT_DEVNET_DIR or .devnet/).
+    folder: Path = field(default_factory=settings.devnet_dir)
     chain_id: int = DEVNET_CHAIN_ID
 
     @property

@@ -48,11 +48,6 @@ PARTICIPANT_ETHER = 10**18
 WALLET_CLAIMS_UP_TO = 50
 
 
-def demo_folder() -> Path:
-    """Where the demo keeps its participants' wallets: ``$TOURNAMENT_DEMO_DIR`` or .demo/."""
-    return settings.demo_dir()
-
-
 @dataclass(frozen=True)
 class DemoOptions:
     rounds: int = 1
@@ -60,8 +55,8 @@ class DemoOptions:
     kind: str = "classic"
     live_stocks: int = 5000
     budget: str = "1000"
-    #: The participants' wallet folder.
-    folder: Path = field(default_factory=lambda: demo_folder())
+    #: Where the demo keeps its participants' wallets ($TOURNAMENT_DEMO_DIR or .demo/).
+    folder: Path = field(default_factory=settings.demo_dir)
     reports: Path = PROJECT_ROOT / "reports"
     service_port: int | None = None
 

@@ -11,7 +11,6 @@ compares them with the published artefacts.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +20,8 @@ from oracle.errors import ManifestError
 from oracle.market import Market, MarketSpec, to_parquet
 from oracle.market.generator import SECRET_BYTES
 from oracle.protocol.manifest import canonical_json, load_document
+from oracle.resolver.context import Say, quiet
 from oracle.scoring.bounded import read_bounded
-
-Say = Callable[[str], None]
 
 SECRET_FORMAT = "tournament-round-secret-v1"
 
@@ -90,18 +88,17 @@ def draw_round(
     spec: MarketSpec,
     kind: str = "classic",
     secret: bytes | None = None,
-    say: Say | None = None,
+    say: Say = quiet,
 ) -> RoundArtefacts:
     """Round ``round_id`` of the synthetic market ``spec``: its world, training data, live era
     and targets drawn with a round secret (a fresh one from the OS's CSPRNG unless ``secret``
     gives its 32 bytes), which like the targets stays private until the reveal deadline."""
-    tell = say or (lambda _msg: None)
     drawn_with = RoundSecret.new(round_id) if secret is None else RoundSecret(round_id, secret)
     world = Market(spec, drawn_with.secret)
-    tell(f"generating round {round_id}'s live era ({spec.live_stocks:,} stocks)")
+    say(f"generating round {round_id}'s live era ({spec.live_stocks:,} stocks)")
     drawn = world.draw(kind, round_id)
     live, targets = to_parquet(drawn.live), to_parquet(drawn.targets)
-    tell("generating the training data")
+    say("generating the training data")
     return RoundArtefacts(live, targets, to_parquet(world.training()), drawn_with, spec)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from oracle import PROJECT_ROOT, settings
@@ -35,10 +36,10 @@ def serve(
     port: int,
     workers: int = 1,
     access_log: bool = False,
-    ready: Any = None,
+    ready: Callable[[], None] | None = None,
 ) -> None:
-    """Serve ``ctx``'s tournament on ``host:port`` until stopped. ``ready`` (a callable) is told
-    once the port is known to be free. With ``workers`` > 1, that many processes share the
+    """Serve ``ctx``'s tournament on ``host:port`` until stopped. ``ready`` is called once the
+    port is known to be free. With ``workers`` > 1, that many processes share the
     port, each connected as this one is (:mod:`oracle.service.workers`)."""
     import uvicorn
 

@@ -28,7 +28,6 @@ from typing import Any
 
 import pandas as pd
 
-from oracle import settings
 from oracle.chain.abi import Views
 from oracle.chain.accounts import resolve_account
 from oracle.chain.events import RoundInfo, TournamentReader
@@ -49,10 +48,6 @@ from oracle.wallet.inputs import Amount, Predictions, data_frame, predictions_by
 from oracle.wallet.plan import Confirm, Sent, always
 from oracle.wallet.service import ServiceClient
 from oracle.wallet.vault import Vault
-
-
-def default_service() -> str:
-    return settings.service_url()
 
 
 class Wallet:

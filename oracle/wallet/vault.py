@@ -36,10 +36,6 @@ RECORD_FORMAT = "tournament-submission-v1"
 CURRENT, PENDING = "current", "pending"
 
 
-def default_root() -> Path:
-    return settings.wallet_dir()
-
-
 @dataclass(frozen=True)
 class Submission:
     """One committed predictions file: what the stake's commitment binds and the reveal sends."""
@@ -104,7 +100,7 @@ class Vault:
     """Saved submissions, by chain, tournament, round, account and model."""
 
     def __init__(self, root: Path | None = None) -> None:
-        self.root = Path(root) if root is not None else default_root()
+        self.root = Path(root) if root is not None else settings.wallet_dir()
 
     def folder(
         self, chain_id: int, tournament: str, round_id: int, account: str, model: str
