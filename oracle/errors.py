@@ -35,6 +35,21 @@ class NetworkError(TournamentError):
     """The command is not allowed on the selected network."""
 
 
+class RpcUnavailableError(TournamentError):
+    """The node did not answer (rate-limited, failing, unreachable, slow) after retries; the
+    message names the node and what it did."""
+
+
+class RpcRefusedError(TournamentError):
+    """The node answered a request with a JSON-RPC error."""
+
+    def __init__(self, method: str, code: int, message: str) -> None:
+        super().__init__(f"the node refused {method} (code {code}): {message}")
+        self.method = method
+        self.code = code
+        self.message = message
+
+
 class TransactionFailedError(TournamentError):
     """A journalled transaction was mined but reverted."""
 

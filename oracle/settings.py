@@ -31,7 +31,20 @@ FAULT_INJECT = "TOURNAMENT_FAULT_INJECT"
 #: ape's own data folder (accounts, caches).
 APE_DATA_FOLDER = "APE_DATA_FOLDER"
 
+#: Tries per request to a node, and seconds each may take (see :mod:`oracle.chain.rpc`).
+RPC_ATTEMPTS = "TOURNAMENT_RPC_ATTEMPTS"
+RPC_TIMEOUT = "TOURNAMENT_RPC_TIMEOUT"
+#: The widest block range one ``eth_getLogs`` asks for (see :mod:`oracle.chain.logs`).
+LOG_RANGE = "TOURNAMENT_LOG_RANGE"
+#: How many blocks deep an event must be before anything acts on it (``--confirmations``).
+CONFIRMATIONS = "TOURNAMENT_CONFIRMATIONS"
+
 DEFAULT_SERVICE_URL = "http://127.0.0.1:8000"
+DEFAULT_RPC_ATTEMPTS = 8
+DEFAULT_RPC_TIMEOUT = 30.0
+DEFAULT_LOG_RANGE = 2000
+#: Confirmations on a chain that is not a development chain (development chains: 0).
+DEFAULT_CONFIRMATIONS = 3
 
 
 def passphrase_variable(alias: str) -> str:
@@ -76,6 +89,43 @@ def service_url() -> str:
 def fault() -> str | None:
     """The crash point named by ``$TOURNAMENT_FAULT_INJECT``, if any."""
     return os.environ.get(FAULT_INJECT)
+
+
+def _number(variable: str, default: float, kind: type[int] | type[float], least: float) -> float:
+    text = os.environ.get(variable)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        from oracle.errors import TournamentError
+
+        raise TournamentError(f"{variable}={text!r} is not a number: unset it or fix it") from None
+    if value < least:
+        from oracle.errors import TournamentError
+
+        raise TournamentError(f"{variable}={text!r} is below {least:g}: unset it or raise it")
+    return value
+
+
+def rpc_attempts() -> int:
+    """``$TOURNAMENT_RPC_ATTEMPTS``: tries per request to a node (default 8)."""
+    return int(_number(RPC_ATTEMPTS, DEFAULT_RPC_ATTEMPTS, int, 1))
+
+
+def rpc_timeout() -> float:
+    """``$TOURNAMENT_RPC_TIMEOUT``: seconds one request to a node may take (default 30)."""
+    return float(_number(RPC_TIMEOUT, DEFAULT_RPC_TIMEOUT, float, 0.1))
+
+
+def log_range() -> int:
+    """``$TOURNAMENT_LOG_RANGE``: the widest ``eth_getLogs`` block range (default 2,000)."""
+    return int(_number(LOG_RANGE, DEFAULT_LOG_RANGE, int, 1))
+
+
+def confirmations(local: bool) -> int:
+    """``$TOURNAMENT_CONFIRMATIONS``, else 0 on a development chain and 3 elsewhere."""
+    return int(_number(CONFIRMATIONS, 0 if local else DEFAULT_CONFIRMATIONS, int, 0))
 
 
 def isolated_environment(

@@ -58,13 +58,17 @@ class Views:
 
     def call(self, function: str, *args: Any) -> Any:
         """``function(*args)``'s return value (a tuple when it returns several)."""
+        from oracle.chain import rpc
+        from oracle.errors import RpcRefusedError
+
         data = self.encode(function, *args)
-        reply = self._provider.make_request(
-            "eth_call", [{"to": self.address, "data": data}, "latest"]
-        )
-        if "error" in reply:
-            raise TournamentError(
-                f"{self.name}.{function} failed at {self.address}: {reply['error']}"
+        try:
+            result = rpc.request(
+                self._provider, "eth_call", [{"to": self.address, "data": data}, "latest"]
             )
-        values = decode(self._outputs[function], bytes.fromhex(str(reply["result"])[2:]))
+        except RpcRefusedError as err:
+            raise TournamentError(
+                f"{self.name}.{function} failed at {self.address}: {err.message}"
+            ) from None
+        values = decode(self._outputs[function], bytes.fromhex(str(result)[2:]))
         return values[0] if len(values) == 1 else values

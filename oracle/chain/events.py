@@ -1,17 +1,23 @@
-"""Reading the tournament from the chain: its events (one ``eth_getLogs`` per event type and
-round, decoded against the compiled ABI) and its rounds, as plain Python values."""
+"""Reading the tournament from the chain: its events (from the :mod:`~oracle.chain.cache`,
+decoded against the compiled ABI, only those at least ``confirmations`` blocks deep) and its
+rounds, as plain Python values."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import cache, cached_property
+from pathlib import Path
 from typing import Any
 
 from eth_abi import decode
 from eth_utils import keccak, to_checksum_address
 
+from oracle import settings
+from oracle.chain import rpc
 from oracle.chain.abi import Views
+from oracle.chain.cache import EventCache, Log
+from oracle.chain.logs import block_at
 from oracle.protocol.hashing import checksummed
 
 
@@ -98,37 +104,73 @@ def event_topic(name: str) -> bytes:
     return keccak(text=f"{name}({types})")
 
 
-def _topic_of_uint(value: int) -> str:
-    return "0x" + value.to_bytes(32, "big").hex()
+def _topic_of_uint(value: int) -> bytes:
+    return value.to_bytes(32, "big")
 
 
-def _decode(name: str, log: Any) -> dict[str, Any]:
+def _decode(name: str, log: Log) -> dict[str, Any]:
     abi = _event_abis()[name]
     indexed = [i for i in abi.inputs if i.indexed]
     plain = [i for i in abi.inputs if not i.indexed]
     values: dict[str, Any] = {}
-    for item, topic in zip(indexed, log["topics"][1:], strict=True):
-        (values[str(item.name)],) = decode([str(item.canonical_type)], bytes(topic))
-    data = bytes(log["data"])
-    decoded = decode([str(i.canonical_type) for i in plain], data)
+    for item, topic in zip(indexed, log.topics[1:], strict=True):
+        (values[str(item.name)],) = decode([str(item.canonical_type)], topic)
+    decoded = decode([str(i.canonical_type) for i in plain], log.data)
     values.update({str(i.name): v for i, v in zip(plain, decoded, strict=True)})
     for key, value in values.items():
         if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
             values[key] = checksummed(value)
-    values["_block"] = int(log["blockNumber"])
-    values["_index"] = int(log["logIndex"])
-    values["_tx"] = "0x" + bytes(log["transactionHash"]).hex()
+    values["_block"] = log.block
+    values["_index"] = log.index
+    values["_tx"] = "0x" + log.tx.hex()
     return values
 
 
 class TournamentReader:
-    """Read-only access to one deployed tournament through a connected ape provider."""
+    """Read-only access to one deployed tournament through a connected ape provider.
 
-    def __init__(self, provider: Any, address: str, from_block: int = 0) -> None:
+    Events come from an :class:`~oracle.chain.cache.EventCache` (in ``cache_dir`` when given,
+    shared by every process using that folder; else in memory) and count only once they are
+    ``confirmations`` blocks deep (default: ``$TOURNAMENT_CONFIRMATIONS``, else 0 on a
+    development chain and 3 elsewhere). Views read the latest block.
+    """
+
+    def __init__(
+        self,
+        provider: Any,
+        address: str,
+        from_block: int = 0,
+        *,
+        cache_dir: Path | None = None,
+        confirmations: int | None = None,
+    ) -> None:
+        from oracle.chain.accounts import is_local_chain
+
         self.provider = provider
         self.web3 = provider.web3
         self.address = to_checksum_address(address)
         self.from_block = from_block
+        if confirmations is None:
+            confirmations = settings.confirmations(is_local_chain(provider))
+        self.confirmations = confirmations
+        chain_id = int(provider.chain_id)
+        path = None if cache_dir is None else cache_dir / f"events-{chain_id}-{self.address}.sqlite"
+        self.cache = EventCache(
+            self.web3.provider, self.address, from_block, path=path, confirmations=confirmations
+        )
+        self._safe_times: dict[int, int] = {}
+
+    def safe_block(self) -> int:
+        """The newest block whose events count (head - confirmations), after a sync."""
+        return self.cache.sync().safe
+
+    def safe_time(self) -> int:
+        """The timestamp of :meth:`safe_block`: everything before it is at depth."""
+        safe = self.safe_block()
+        if safe not in self._safe_times:
+            block = block_at(self.web3.provider, max(safe, 0))
+            self._safe_times = {safe: 0 if block is None else block.timestamp}
+        return self._safe_times[safe]
 
     @cached_property
     def contract(self) -> Any:
@@ -154,30 +196,27 @@ class TournamentReader:
         account: str | None = None,
         model_id: bytes | None = None,
     ) -> list[dict[str, Any]]:
-        """Every ``name`` event in chain order; of ``round_id`` (its first indexed topic), of
-        ``account`` and of ``model_id`` (the position events' second and third) when given."""
-        topics: list[Any] = ["0x" + event_topic(name).hex()]
-        if round_id is not None or account is not None or model_id is not None:
-            topics.append(None if round_id is None else _topic_of_uint(round_id))
-        if account is not None or model_id is not None:
-            topics.append(
-                None
-                if account is None
-                else "0x" + bytes.fromhex(account[2:]).rjust(32, b"\0").hex()
-            )
-        if model_id is not None:
-            topics.append("0x" + model_id.hex())
-        logs = self.web3.eth.get_logs(
-            {
-                "address": self.address,
-                "fromBlock": self.from_block,
-                "toBlock": "latest",
-                "topics": topics,
-            }
+        """Every ``name`` event at depth, in chain order; of ``round_id`` (its first indexed
+        topic), of ``account`` and of ``model_id`` (the position events' second and third)
+        when given."""
+        return self._events(self.safe_block(), name, round_id, account, model_id)
+
+    def _events(
+        self,
+        upto: int,
+        name: str,
+        round_id: int | None = None,
+        account: str | None = None,
+        model_id: bytes | None = None,
+    ) -> list[dict[str, Any]]:
+        logs = self.cache.query(
+            event_topic(name),
+            None if round_id is None else _topic_of_uint(round_id),
+            None if account is None else bytes.fromhex(account[2:]).rjust(32, b"\0"),
+            model_id,
+            upto=upto,
         )
-        decoded = [_decode(name, log) for log in logs]
-        decoded.sort(key=lambda e: (e["_block"], e["_index"]))
-        return decoded
+        return [_decode(name, log) for log in logs]
 
     def round_info(self, round_id: int) -> RoundInfo:
         t = self.views
@@ -234,9 +273,11 @@ class TournamentReader:
         stake: dict[tuple[str, bytes], int] = {}
         commit: dict[tuple[str, bytes], bytes] = {}
         changes: list[tuple[int, int, str, dict[str, Any]]] = []
+        upto = self.safe_block()
         for name in ("Staked", "Withdrawn", "CommitmentReplaced"):
             changes.extend(
-                (e["_block"], e["_index"], name, e) for e in self.events(name, round_id, account)
+                (e["_block"], e["_index"], name, e)
+                for e in self._events(upto, name, round_id, account)
             )
         changes.sort(key=lambda c: (c[0], c[1]))
         for _, _, name, e in changes:
@@ -256,9 +297,11 @@ class TournamentReader:
         stands now: its stake, its last commitment, and how it was settled."""
         found: dict[tuple[int, bytes], dict[str, Any]] = {}
         changes: list[tuple[int, int, str, dict[str, Any]]] = []
+        upto = self.safe_block()
         for name in ("Staked", "Withdrawn", "CommitmentReplaced", "Claimed", "Refunded"):
             changes.extend(
-                (e["_block"], e["_index"], name, e) for e in self.events(name, round_id, account)
+                (e["_block"], e["_index"], name, e)
+                for e in self._events(upto, name, round_id, account)
             )
         changes.sort(key=lambda c: (c[0], c[1]))
         for _, _, name, e in changes:
@@ -283,8 +326,9 @@ class TournamentReader:
         """The last commitment ``account`` bound to ``model_id`` in ``round_id`` (empty if it
         never staked there): two log queries filtered down to the one position."""
         latest: tuple[int, int, bytes] | None = None
+        upto = self.safe_block()
         for name in ("Staked", "CommitmentReplaced"):
-            for e in self.events(name, round_id, account, model_id):
+            for e in self._events(upto, name, round_id, account, model_id):
                 at = (e["_block"], e["_index"], bytes(e["commitment"]))
                 latest = at if latest is None or at[:2] > latest[:2] else latest
         return latest[2] if latest else b""
@@ -293,13 +337,14 @@ class TournamentReader:
         """The round's budget when its standing resolution was posted (finalising empties the
         budget, and funding may continue after a post): the running total of the last
         ``RoundFunded`` before the last ``ResolutionPosted``."""
-        posts = self.events("ResolutionPosted", round_id)
+        upto = self.safe_block()
+        posts = self._events(upto, "ResolutionPosted", round_id)
         if not posts:
             return self.round_info(round_id).budget
         at = (posts[-1]["_block"], posts[-1]["_index"])
         funded = [
             int(e["budget"])
-            for e in self.events("RoundFunded", round_id)
+            for e in self._events(upto, "RoundFunded", round_id)
             if (e["_block"], e["_index"]) < at
         ]
         return funded[-1] if funded else 0
@@ -307,16 +352,19 @@ class TournamentReader:
     def settled(self, round_id: int) -> set[tuple[str, bytes]]:
         """Positions of ``round_id`` already claimed or refunded."""
         done: set[tuple[str, bytes]] = set()
+        upto = self.safe_block()
         for name in ("Claimed", "Refunded"):
-            done.update((e["account"], bytes(e["modelId"])) for e in self.events(name, round_id))
+            done.update(
+                (e["account"], bytes(e["modelId"])) for e in self._events(upto, name, round_id)
+            )
         return done
 
     def latest_timestamp(self) -> int:
         # One raw request: the oracle asks for the time on every reveal, and web3's result
         # formatting of a whole block costs more than the round trip.
-        reply = self.web3.provider.make_request("eth_getBlockByNumber", ["latest", False])
-        if "result" not in reply or not reply["result"]:
+        found = rpc.request(self.web3.provider, "eth_getBlockByNumber", ["latest", False])
+        if not found:
             from oracle.errors import TournamentError
 
-            raise TournamentError(f"the node did not return its latest block: {reply}")
-        return int(reply["result"]["timestamp"], 16)
+            raise TournamentError("the node did not return its latest block: check the node")
+        return int(found["timestamp"], 16)

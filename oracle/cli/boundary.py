@@ -23,6 +23,10 @@ def cli_errors(func: Callable[P, R]) -> Callable[P, R]:
     """
     from ape.exceptions import ApeException
 
+    from oracle.chain import rpc
+
+    transport = rpc.transport_errors()
+
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
@@ -31,5 +35,7 @@ def cli_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise click.ClickException(one_line(str(err))) from err
         except ApeException as err:
             raise click.ClickException(ape_error_line(err)) from err
+        except transport as err:
+            raise click.ClickException(rpc.describe(err, None)) from err
 
     return wrapper

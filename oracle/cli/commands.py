@@ -8,8 +8,9 @@ import click
 from ape.cli import ConnectedProviderCommand
 from ape.cli.commands import parse_network
 
+from oracle.chain import rpc
 from oracle.chain.devnet import ensure_devnet
-from oracle.errors import one_line
+from oracle.errors import RpcUnavailableError, one_line
 
 
 class DevnetCommand(ConnectedProviderCommand):
@@ -18,6 +19,9 @@ class DevnetCommand(ConnectedProviderCommand):
     When the selected network is the local foundry provider pointed at the devnet's address,
     the persistent devnet is started first (as ``make devnet`` would), so ape connects to it
     instead of spawning an anvil whose state vanishes when the command ends.
+
+    The connection is made through :func:`oracle.chain.rpc.connect`: a node that rate-limits
+    or fails now and then is retried, and one that stays down is named in one line.
     """
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -26,7 +30,11 @@ class DevnetCommand(ConnectedProviderCommand):
         provider = getattr(parse_network(ctx), "_provider", None)
         ensure_devnet(provider)
         try:
+            if provider is not None:
+                rpc.connect(provider)
             return super().invoke(ctx)
+        except RpcUnavailableError as err:
+            raise click.ClickException(str(err)) from None
         except ProviderError as err:
             # Connecting failed (a command's own failures are answered by cli_errors).
             where = getattr(provider, "uri", None) or "the selected network"

@@ -24,12 +24,27 @@ class OracleContext:
     chain_id: int
 
     @classmethod
-    def connect(cls, provider: Any, store: ArtefactStore | None = None) -> OracleContext:
+    def connect(
+        cls,
+        provider: Any,
+        store: ArtefactStore | None = None,
+        *,
+        confirmations: int | None = None,
+    ) -> OracleContext:
+        """The tournament of this chain's deployment record; its events cached in the store's
+        ``chain/`` folder and counted at ``confirmations`` depth (see
+        :class:`~oracle.chain.events.TournamentReader`)."""
         deployment = deployments.require(provider.chain_id)
+        store = store or default_store()
+        root = getattr(store, "root", None)
         reader = TournamentReader(
-            provider, deployment.address_of(TOURNAMENT_CONTRACT), from_block=deployment.block
+            provider,
+            deployment.address_of(TOURNAMENT_CONTRACT),
+            from_block=deployment.block,
+            cache_dir=None if root is None else root / "chain",
+            confirmations=confirmations,
         )
-        return cls(provider, reader, store or default_store(), int(provider.chain_id))
+        return cls(provider, reader, store, int(provider.chain_id))
 
     @property
     def tournament(self) -> str:

@@ -73,7 +73,9 @@ class WalletContext:
                     f"no tournament contract at {address} on chain {self.chain_id}: "
                     "check --network (on the devnet, run `make deploy`)"
                 )
-            self._reader = TournamentReader(self.provider, address, from_block=block)
+            self._reader = TournamentReader(
+                self.provider, address, from_block=block, cache_dir=self.vault.root / "chain"
+            )
         return self._reader
 
     @property
