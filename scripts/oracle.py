@@ -92,6 +92,13 @@ def _secret_from(path: Path) -> bytes:
     "--reveal-window", type=DURATION, default="1h", show_default=True, help="reveals after close"
 )
 @click.option(
+    "--resolve-after",
+    type=DURATION,
+    default="0s",
+    show_default=True,
+    help="time after the reveal deadline before the resolution may be posted",
+)
+@click.option(
     "--resolve-window",
     type=DURATION,
     default="7d",
@@ -122,20 +129,26 @@ def open_round_command(
     min_stake: Any,
     close_in: Any,
     reveal_window: Any,
+    resolve_after: Any,
     resolve_window: Any,
     challenge: Any,
     account_spec: Any,
     treasury_account: Any,
     store_path: Any,
 ) -> None:
-    """Write the round's manifest and data to the store, open it on chain, fund its budget."""
+    """Write the round's manifest and data to the store, open it on chain, fund its budget.
+
+    The windows count from when the round lands: the chain time plus the blocks its
+    transaction and the confirmations take, at the chain's recent block time."""
     ctx = context(provider, store_path)
     operator = resolve_account(account_spec, "operator", provider)
     treasury = resolve_account(treasury_account, "treasury", provider)
     now = ctx.now()
-    close = now + close_in
+    close = opening.landing_time(ctx) + close_in
     deadline = close + reveal_window
-    schedule = Schedule(close, deadline, deadline, deadline + resolve_window, challenge)
+    schedule = Schedule(
+        close, deadline, deadline + resolve_after, deadline + resolve_window, challenge
+    )
     config = ScoringConfig.load(config_path) if config_path else ScoringConfig()
     spec = MarketSpec(seed=seed, live_stocks=live_stocks)
     schedule.check(now)
@@ -169,8 +182,11 @@ def open_round_command(
     click.echo(f"  live data {m.live_data}; training data {m.training_data or '-'}")
     click.echo(
         f"  close {utc_time(m.schedule.close_time)}, reveal deadline "
-        f"{utc_time(m.schedule.reveal_deadline)}, resolve by {utc_time(m.schedule.resolve_by)}"
+        f"{utc_time(m.schedule.reveal_deadline)}, resolve after "
+        f"{utc_time(m.schedule.resolve_after)}, resolve by {utc_time(m.schedule.resolve_by)}"
     )
+    left = m.schedule.close_time - ctx.now()
+    click.echo(f"  staking open for {left} s more (asked for {close_in} s)")
 
 
 @cli.command("intake", cls=DevnetCommand)
@@ -366,21 +382,66 @@ def status_command(provider: Any, store_path: Any) -> None:
     show_default=True,
     help="seconds between passes",
 )
+@click.option(
+    "--settle-after",
+    type=DURATION,
+    default="0s",
+    show_default=True,
+    help="time after a round's challenge period during which stakers claim for themselves "
+    "before the keeper settles the remaining leaves",
+)
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="serve /metrics (Prometheus) and /healthz on this port",
+)
+@click.option(
+    "--metrics-host", default="127.0.0.1", show_default=True, help="address of --metrics-port"
+)
 @account_option("oracle")
 @store_option
 @cli_errors
 def run_command(
-    provider: Any, once: Any, interval: Any, account_spec: Any, store_path: Any
+    provider: Any,
+    once: Any,
+    interval: Any,
+    settle_after: Any,
+    metrics_port: Any,
+    metrics_host: Any,
+    account_spec: Any,
+    store_path: Any,
 ) -> None:
-    """The keeper: publish, resolve, finalize and settle every round as each becomes due."""
+    """The keeper: publish, resolve, finalize and settle every round as each becomes due.
+
+    Runs until SIGTERM or Ctrl-C (the step in progress is finished first), logging each line
+    with its UTC time; a failed pass is logged and tried again at the next interval.
+    """
+    from oracle.resolver import daemon
+
+    daemon.utc_logging()
     ctx = context(provider, store_path)
     oracle_account = resolve_account(account_spec, "oracle", provider)
-    while True:
-        for line in keeper.run_once(ctx, oracle_account, say=lambda msg: None):
-            click.echo(line)
-        if once:
-            return
-        time.sleep(interval)
+    state = daemon.KeeperState(interval=float(interval), settle_after=int(settle_after))
+    stopper = daemon.Stopper()
+    stopper.install()
+    if metrics_port is not None:
+        server = daemon.serve_metrics(state, metrics_host, metrics_port)
+        daemon.log.info(
+            "metrics on http://%s:%d/metrics, health on /healthz",
+            metrics_host,
+            server.server_address[1],
+        )
+    daemon.log.info(
+        "keeping tournament %s on chain %d (%d confirmation(s)), a pass every %ds",
+        ctx.tournament,
+        ctx.chain_id,
+        ctx.reader.confirmations,
+        interval,
+    )
+    failed = daemon.keep(ctx, oracle_account, state, stopper, once=once)
+    if failed:
+        raise TournamentError(f"the pass failed: {state.last_error}")
 
 
 @cli.command("serve", cls=DevnetCommand)

@@ -164,6 +164,20 @@ class TournamentReader:
         """The newest block whose events count (head - confirmations), after a sync."""
         return self.cache.sync().safe
 
+    def deep_past(self, timestamp: int) -> bool:
+        """True once a block after ``timestamp`` is ``confirmations`` deep: every event up to
+        ``timestamp`` is then final enough to act on (a round's stakes, once past its close)."""
+        return self.safe_time() > timestamp
+
+    def depth_line(self, what: str, timestamp: int) -> str:
+        """Why an action waits for :meth:`deep_past`, in one line."""
+        from oracle.times import utc_time
+
+        return (
+            f"{what} ({utc_time(timestamp)}) is not yet {self.confirmations} block(s) deep: "
+            "try again in a few blocks"
+        )
+
     def safe_time(self) -> int:
         """The timestamp of :meth:`safe_block`: everything before it is at depth."""
         safe = self.safe_block()
@@ -349,10 +363,12 @@ class TournamentReader:
         ]
         return funded[-1] if funded else 0
 
-    def settled(self, round_id: int) -> set[tuple[str, bytes]]:
-        """Positions of ``round_id`` already claimed or refunded."""
+    def settled(self, round_id: int, *, at_head: bool = False) -> set[tuple[str, bytes]]:
+        """Positions of ``round_id`` already claimed or refunded (at depth, or with
+        ``at_head`` as of the newest block: what a transaction sent now must not repeat)."""
         done: set[tuple[str, bytes]] = set()
-        upto = self.safe_block()
+        report = self.cache.sync()
+        upto = report.head.number if at_head else report.safe
         for name in ("Claimed", "Refunded"):
             done.update(
                 (e["account"], bytes(e["modelId"])) for e in self._events(upto, name, round_id)

@@ -73,6 +73,18 @@ def latest_block(provider: Any) -> Block:
     return head
 
 
+def block_interval(provider: Any, span: int = 64) -> float:
+    """The chain's recent seconds per block (the mean over the last ``span`` blocks; 1 on a
+    chain too young to tell)."""
+    head = latest_block(provider)
+    if head.number < 1:
+        return 1.0
+    past = block_at(provider, max(0, head.number - span))
+    if past is None or past.number == head.number:
+        return 1.0
+    return max(0.0, (head.timestamp - past.timestamp) / (head.number - past.number))
+
+
 class PagedLogs:
     """Every log of one contract over a block range, asked for in pages the node accepts."""
 

@@ -241,6 +241,7 @@ def connect(provider: Any, policy: RetryPolicy | None = None) -> None:
     ape's connect is tried again on a passing failure, and the connection is then
     :func:`harden`-ed."""
     from ape.exceptions import ProviderError
+    from web3.exceptions import CannotHandleRequest
 
     policy = policy or RetryPolicy.from_environment()
     uri = node_uri(provider)
@@ -248,7 +249,13 @@ def connect(provider: Any, policy: RetryPolicy | None = None) -> None:
         harden(provider, policy)
         return
     probe(uri, policy)
-    passing: tuple[type[BaseException], ...] = (ProviderError, *transport_errors())
+    # ape's connect asks through web3's AutoProvider, whose 429 surfaces as "no node found"
+    # (ProviderError) or "could not discover provider" (CannotHandleRequest).
+    passing: tuple[type[BaseException], ...] = (
+        ProviderError,
+        CannotHandleRequest,
+        *transport_errors(),
+    )
     for attempt in range(policy.attempts):
         try:
             provider.connect()

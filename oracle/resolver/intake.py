@@ -18,6 +18,7 @@ from eth_utils import to_checksum_address
 from oracle.chain.events import Position, Status
 from oracle.errors import (
     CommitmentMismatchError,
+    NotReadyError,
     RoundDataError,
     RoundStateError,
     TournamentError,
@@ -84,9 +85,15 @@ class Intake:
 
     @property
     def positions(self) -> dict[tuple[str, bytes], Position]:
-        # Read after close only, when staking can no longer change them.
+        # Read after close only, when staking can no longer change them, and only once the
+        # close is at depth (a reorg can no longer change them either).
         with self._loading:
             if self._positions is None:
+                reader = self.ctx.reader
+                if not reader.deep_past(self.info.close_time):
+                    raise NotReadyError(
+                        reader.depth_line(f"round {self.round_id}'s close", self.info.close_time)
+                    )
                 self._positions = {p.key: p for p in self.ctx.reader.positions(self.round_id)}
             return self._positions
 

@@ -6,12 +6,13 @@ round (publish, resolve, finalize, settle); ``ape run oracle run`` repeats it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from oracle.chain.events import RoundInfo, Status
-from oracle.errors import TournamentError
+from oracle.errors import TournamentError, first_line, one_line
 from oracle.resolver.context import OracleContext, manifest_of
 from oracle.resolver.intake import ACCEPTED, REJECTED, publish_targets, published, reveal_records
 from oracle.resolver.pipeline import finalize, resolve, settle
@@ -37,7 +38,12 @@ class RoundStatus:
     due: int | None
 
 
-def round_status(ctx: OracleContext, round_id: int, now: int | None = None) -> RoundStatus:
+def round_status(
+    ctx: OracleContext, round_id: int, now: int | None = None, settle_after: int = 0
+) -> RoundStatus:
+    """Where ``round_id`` stands at chain time ``now``; its leaves are due for settling
+    ``settle_after`` seconds after its challenge period ends (time for stakers to claim
+    themselves)."""
     info = ctx.reader.round_info(round_id)
     now = ctx.now() if now is None else now
     positions = ctx.reader.positions(round_id)
@@ -45,7 +51,7 @@ def round_status(ctx: OracleContext, round_id: int, now: int | None = None) -> R
     accepted = sum(1 for r in reveals if r.status == ACCEPTED)
     rejected = sum(1 for r in reveals if r.status == REJECTED)
     settled = len(ctx.reader.settled(round_id)) if info.status != Status.PENDING else 0
-    phase, action, due = _phase(ctx, info, now, len(positions), settled)
+    phase, action, due = _phase(ctx, info, now, len(positions), settled, settle_after)
     return RoundStatus(
         round_id,
         phase,
@@ -63,7 +69,7 @@ def round_status(ctx: OracleContext, round_id: int, now: int | None = None) -> R
 
 
 def _phase(
-    ctx: OracleContext, info: RoundInfo, now: int, positions: int, settled: int
+    ctx: OracleContext, info: RoundInfo, now: int, positions: int, settled: int, settle_after: int
 ) -> tuple[str, str, int | None]:
     if info.status == Status.CANCELLED:
         return "cancelled", "refunds are open", None
@@ -73,7 +79,11 @@ def _phase(
             return "settled", "nothing", None
         if now > info.settle_by:
             return "past settlement", f"{unsettled} unsettled position(s) can take refunds", None
-        return "finalized", f"settle {unsettled} leaf(s)", now
+        return (
+            "finalized",
+            f"settle {unsettled} leaf(s)",
+            max(now, info.challenge_ends + settle_after),
+        )
     if now > info.resolve_by:
         return "timed out", "stakers can take refunds", None
     if info.status == Status.POSTED:
@@ -91,26 +101,36 @@ def _phase(
     return "scoring", RESOLVE, max(now, info.resolve_after)
 
 
-def all_status(ctx: OracleContext) -> list[RoundStatus]:
+def all_status(ctx: OracleContext, settle_after: int = 0) -> list[RoundStatus]:
     now = ctx.now()
-    return [round_status(ctx, r, now) for r in ctx.reader.round_ids()]
+    return [round_status(ctx, r, now, settle_after) for r in ctx.reader.round_ids()]
 
 
 def run_once(
     ctx: OracleContext,
     oracle_account: Any,
     say: Callable[[str], None],
+    stopped: threading.Event | None = None,
+    settle_after: int = 0,
 ) -> list[str]:
     """Do every step that is due now, for every round; returns what was done.
 
-    One round's failure is reported and does not stop the others.
+    One round's failure (a refusal, the node failing, anything) is reported as
+    ``round N: <step> failed: <why>`` and does not stop the others. With ``stopped`` set, no
+    further round is begun.
     """
     done: list[str] = []
     now = ctx.now()
-    for status in all_status(ctx):
+    for status in all_status(ctx, settle_after):
         r = status.round_id
         if status.due is None or status.due > now:
             continue
+        if stopped is not None and stopped.is_set():
+            break
+        if status.next_action in (PUBLISH, RESOLVE):
+            info = ctx.reader.round_info(r)
+            if not ctx.reader.deep_past(info.close_time):
+                continue  # the round's stakes are not final yet: a later pass acts
         try:
             if status.next_action == PUBLISH:
                 info = ctx.reader.round_info(r)
@@ -131,5 +151,9 @@ def run_once(
                     "transaction(s)"
                 )
         except TournamentError as err:
-            done.append(f"round {r}: {status.next_action} failed: {err}")
+            done.append(f"round {r}: {status.next_action} failed: {one_line(str(err))}")
+        except Exception as err:  # a bug or a library's surprise must not stop the others
+            done.append(
+                f"round {r}: {status.next_action} failed: {type(err).__name__}: {first_line(err)}"
+            )
     return done

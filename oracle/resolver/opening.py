@@ -28,6 +28,19 @@ class OpenedRound:
     budget: int
 
 
+def landing_time(ctx: OracleContext) -> int:
+    """When a round opened now will be seen open: the chain time plus a block for its
+    transaction to be included and ``confirmations`` more before readers count it, at the
+    chain's recent block time. Windows are counted from here, so a slow or confirmation-heavy
+    network does not eat into them."""
+    import math
+
+    from oracle.chain.logs import block_interval
+
+    blocks = 1 + ctx.reader.confirmations
+    return ctx.now() + math.ceil(blocks * block_interval(ctx.provider.web3.provider))
+
+
 def next_round_id(ctx: OracleContext) -> int:
     """The id the next opened round will get (a synthetic round is drawn for it)."""
     return int(ctx.contract.nextRound())

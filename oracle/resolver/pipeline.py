@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from eth_utils import keccak
+
 from oracle.chain.events import RoundInfo, Status
 from oracle.errors import (
     CommitmentMismatchError,
@@ -108,6 +110,8 @@ def resolve(ctx: OracleContext, oracle_account: Any, round_id: int, say: Say = q
             f"round {round_id} can no longer be resolved (deadline {utc_time(info.resolve_by)}): "
             "stakers take refunds"
         )
+    if not ctx.reader.deep_past(info.close_time):
+        raise RoundStateError(ctx.reader.depth_line(f"round {round_id}'s close", info.close_time))
     done = published(ctx, round_id) or publish_targets(ctx, round_id, say=say)
     inputs = round_inputs(
         ctx, info, done.targets, done.reveals, public_only=False, budget=info.budget
@@ -172,7 +176,7 @@ def finalize(ctx: OracleContext, account: Any, round_id: int) -> bool:
             f"round {round_id}'s challenge window is open until {utc_time(info.challenge_ends)} "
             f"(it is {utc_time(now)})"
         )
-    ctx.contract.finalize(round_id, sender=account)
+    send_once(ctx, ctx.ref(round_id, "finalize"), account, ctx.contract.finalize, (round_id,))
     return True
 
 
@@ -198,7 +202,9 @@ def settle(
     if info.status != Status.FINALIZED:
         raise RoundStateError(f"round {round_id} is not finalised: nothing to settle yet")
     document = results_of(ctx, info)
-    done = ctx.reader.settled(round_id)
+    # Settled as of the head, not the confirmation depth: a claim just made must not be
+    # claimed again (a batch holding a settled leaf would revert whole).
+    done = ctx.reader.settled(round_id, at_head=True)
     pending = []
     for entry in document["positions"]:
         leaf = leaf_of(round_id, entry)
@@ -212,11 +218,17 @@ def settle(
     transactions = gas = settled = 0
     for start in range(0, len(pending), batch):
         part = pending[start : start + batch]
-        receipt = ctx.contract.claimMany(
-            [leaf for leaf, _ in part], [proof for _, proof in part], sender=account
+        keys = b"".join(bytes.fromhex(leaf[1][2:]) + bytes(leaf[2]) for leaf, _ in part)
+        tx_hash = send_once(
+            ctx,
+            ctx.ref(round_id, f"settle-{keccak(keys).hex()[:16]}"),
+            account,
+            ctx.contract.claimMany,
+            ([leaf for leaf, _ in part], [proof for _, proof in part]),
         )
+        receipt = ctx.provider.web3.eth.get_transaction_receipt(tx_hash)
         transactions += 1
-        gas += int(receipt.gas_used)
+        gas += int(receipt["gasUsed"])
         settled += len(part)
         if on_batch:
             on_batch(settled, len(pending))

@@ -9,6 +9,7 @@ carry the same nonce, the chain can never include two of them.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from oracle.errors import TournamentError, TransactionFailedError
@@ -16,6 +17,9 @@ from oracle.faults import crash_point
 from oracle.resolver.context import OracleContext
 
 RECEIPT_TIMEOUT_SECONDS = 300
+
+#: Broadcasts of this process: "first" sends and "again" (the same bytes re-sent).
+STATS: Counter[str] = Counter()
 
 
 def _receipt(web3: Any, tx_hash: str) -> Any | None:
@@ -43,6 +47,7 @@ def send_once(
     """Send ``method(*args)`` from ``account`` once under the journal name; return its hash."""
     web3 = ctx.provider.web3
     entry = ctx.store.get_ref(journal)
+    fresh = entry is None
     if entry is None:
         txn = method.as_transaction(*args, sender=account)
         signed = account.sign_transaction(txn)
@@ -62,6 +67,7 @@ def send_once(
             ctx.store.delete_ref(journal)
             return send_once(ctx, journal, account, method, args)
         web3.eth.send_raw_transaction(bytes.fromhex(entry["raw"][2:]))
+        STATS["first" if fresh else "again"] += 1
         crash_point("after-broadcast")
     if receipt is None:
         receipt = web3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT_SECONDS)

@@ -14,6 +14,7 @@ from oracle.errors import (
     ArtefactMissingError,
     NotFoundError,
     NotReadyError,
+    RpcUnavailableError,
     TournamentError,
     one_line,
     shortened,
@@ -28,6 +29,8 @@ def status_of(err: TournamentError) -> int:
         return 404
     if isinstance(err, NotReadyError):
         return 409
+    if isinstance(err, RpcUnavailableError):
+        return 503  # the node is rate-limiting or down: the same request may work later
     return 500  # a server-side fault (a corrupt store entry, a chain that cannot be read)
 
 
@@ -78,7 +81,11 @@ async def invalid_request(request: Request, err: Exception) -> Response:
 
 async def tournament_error(request: Request, err: Exception) -> Response:
     assert isinstance(err, TournamentError)
-    return error_response(request, status_of(err), str(err))
+    status = status_of(err)
+    response = error_response(request, status, str(err))
+    if status == 503:
+        response.headers["Retry-After"] = "5"
+    return response
 
 
 async def unexpected(request: Request, err: Exception) -> Response:

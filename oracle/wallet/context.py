@@ -23,6 +23,9 @@ from oracle.wallet.plan import Confirm, Plan, Sent, Step, always, estimate, send
 from oracle.wallet.service import ServiceClient
 from oracle.wallet.vault import Submission, Vault
 
+#: Seconds the wallet waits for a deadline to sink to the confirmation depth.
+DEPTH_WAIT = 180.0
+
 
 class WalletContext:
     """One account on the tournament of the connected chain (see :class:`~oracle.wallet.Wallet`
@@ -106,6 +109,17 @@ class WalletContext:
 
     def now(self) -> int:
         return self.reader.latest_timestamp()
+
+    def wait_deep_past(self, timestamp: int, what: str, timeout: float = DEPTH_WAIT) -> None:
+        """Wait (at most ``timeout`` seconds) until the chain is ``confirmations`` blocks past
+        ``timestamp``, so what happened before it can no longer be reorged away."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while not self.reader.deep_past(timestamp):
+            if time.monotonic() > deadline:
+                raise WalletError(self.reader.depth_line(what, timestamp))
+            time.sleep(1.0)
 
     def round_info(self, round_id: int) -> RoundInfo:
         return self.reader.round_info(round_id)

@@ -156,6 +156,7 @@ def reveal(ctx: WalletContext, round_id: int) -> list[RevealAnswer]:
             f"round {round_id} is open for staking until {utc_time(info.close_time)} (chain "
             f"time {utc_time(now)}): reveal after close"
         )
+    ctx.wait_deep_past(info.close_time, f"round {round_id}'s close")
     service = ctx.checked_service()
     names = ctx.names(round_id)
     answers = []
