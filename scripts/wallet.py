@@ -141,7 +141,7 @@ def models_command(
         state = (
             f"{r.settled} {format_amount(r.payout)}"
             if r.settled
-            else ("staked" if r.stake else "withdrawn")
+            else ("staked" if r.stake else ("not on chain" if r.note else "withdrawn"))
         )
         table.add_row(
             str(r.round),
@@ -152,6 +152,9 @@ def models_command(
             "yes" if r.saved else "no",
         )
     out.print(table)
+    for r in rows:
+        if r.note:
+            out.print(f"! round {r.round} {r.model or r.model_id}: {r.note}")
 
 
 @cli.command("data", cls=DevnetCommand)

@@ -30,6 +30,8 @@ class ModelPosition:
     payout: int
     #: Whether the vault holds the file and salt of the commitment the chain holds.
     saved: bool
+    #: What needs doing, when the vault and the chain disagree ("" when they agree).
+    note: str = ""
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,24 @@ class WalletContext:
     def now(self) -> int:
         return self.reader.latest_timestamp()
 
+    def wait_for_commitment(
+        self, round_id: int, model_id: bytes, commit: bytes, model: str, timeout: float = DEPTH_WAIT
+    ) -> None:
+        """Wait until the chain holds ``commit`` for ``model_id`` at the confirmation depth;
+        one line saying how to re-send if it does not within ``timeout`` seconds."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while self.reader.commitment_of(round_id, self.address, model_id) != commit:
+            if time.monotonic() > deadline:
+                raise WalletError(
+                    f"the stake of {model} in round {round_id} is not on chain "
+                    f"{self.reader.confirmations} block(s) deep after {timeout:.0f} s (a reorg may "
+                    "have dropped it): the file and salt are kept; run the same `wallet submit` "
+                    "again to re-send it"
+                )
+            time.sleep(0.5 if self.reader.confirmations else 0.05)
+
     def wait_deep_past(self, timestamp: int, what: str, timeout: float = DEPTH_WAIT) -> None:
         """Wait (at most ``timeout`` seconds) until the chain is ``confirmations`` blocks past
         ``timestamp``, so what happened before it can no longer be reorged away."""

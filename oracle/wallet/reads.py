@@ -27,7 +27,9 @@ def models(ctx: WalletContext, round_id: int | None = None) -> list[ModelPositio
     name when the vault knows it and whether the vault can reveal it."""
     rows = []
     names_of: dict[int, dict[bytes, Submission]] = {}
+    held: set[tuple[int, bytes]] = set()
     for h in ctx.reader.holdings(ctx.address, round_id):
+        held.add((h.round_id, h.model_id))
         names = names_of.setdefault(h.round_id, ctx.names(h.round_id))
         saved = names.get(h.model_id)
         rows.append(
@@ -42,7 +44,33 @@ def models(ctx: WalletContext, round_id: int | None = None) -> list[ModelPositio
                 saved=ctx.saved_for(h.round_id, h.model_id, h.commitment, names) is not None,
             )
         )
-    return rows
+    rounds = [round_id] if round_id is not None else ctx.reader.round_ids()
+    for r in rounds:
+        for model_id, saved in names_of.get(r, ctx.names(r)).items():
+            if (r, model_id) not in held:
+                rows.append(not_on_chain(ctx, saved))
+    return sorted(rows, key=lambda row: (row.round, row.model_id))
+
+
+def not_on_chain(ctx: WalletContext, saved: Submission) -> ModelPosition:
+    """A submission the vault holds whose stake the chain does not (at the confirmation
+    depth): never sent, still being confirmed, or dropped by a reorg."""
+    depth = ctx.reader.confirmations
+    return ModelPosition(
+        round=saved.round,
+        model=saved.model,
+        model_id=saved.model_id,
+        stake=0,
+        commitment=saved.commitment,
+        settled=None,
+        payout=0,
+        saved=True,
+        note=(
+            f"saved, but its stake is not on chain ({depth} block(s) deep): if it does not "
+            f"appear within a few blocks, run `wallet submit --round {saved.round} --model "
+            f"{saved.model}` with the same file again to re-send it"
+        ),
+    )
 
 
 def status(ctx: WalletContext, round_id: int) -> RoundStatus:

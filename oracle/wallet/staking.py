@@ -95,6 +95,10 @@ def submit(
             )
         )
     sent = ctx.run(plan)
+    if units:
+        # Current only once the chain holds the commitment at the confirmation depth: until
+        # then a reorg could drop the stake, and the previous file and salt are kept.
+        ctx.wait_for_commitment(round_id, model_key, commit, model)
     ctx.vault.confirm(submission)
     return SubmitResult(submission, units, sent)
 

@@ -7,6 +7,8 @@ mode 0700 and files mode 0600::
     <chain id>/<tournament>/round-<n>/<account>/<model id>/
         current.json        the submission whose commitment the chain holds
         pending.json        a submission being sent (its stake or replacement not yet seen)
+        previous.json       the submission current.json replaced, kept in case a reorg
+                            brings its commitment back
         <hash>.<ext>        each record's predictions file, byte for byte, named by its hash
 
 A new submission is written as *pending* (its file first, then the record, each atomically)
@@ -33,7 +35,7 @@ from oracle.protocol.commitments import commitment, model_id_of
 from oracle.store import content_hash
 
 RECORD_FORMAT = "tournament-submission-v1"
-CURRENT, PENDING = "current", "pending"
+CURRENT, PENDING, PREVIOUS = "current", "pending", "previous"
 
 
 @dataclass(frozen=True)
@@ -145,8 +147,9 @@ class Vault:
         return folder
 
     def confirm(self, submission: Submission) -> None:
-        """Make ``submission`` current (the chain now holds its commitment): one atomic rename
-        of its record, then the files no record names any more are removed."""
+        """Make ``submission`` current (the chain now holds its commitment at the confirmation
+        depth): the current record becomes the previous one and the pending record current,
+        each by one atomic rename; then the files no record names any more are removed."""
         folder = self._folder_of(submission)
         current = self._read(folder, CURRENT)
         pending = self._read(folder, PENDING)
@@ -157,9 +160,12 @@ class Vault:
         if pending is None or pending.commitment != submission.commitment:
             raise VaultError(f"no pending submission with commitment {submission.commitment}")
         try:
+            if current is not None:
+                os.replace(folder / f"{CURRENT}.json", folder / f"{PREVIOUS}.json")
             os.replace(folder / f"{PENDING}.json", folder / f"{CURRENT}.json")
+            keep = {pending.predictions_file} | ({current.predictions_file} if current else set())
             for path in folder.iterdir():
-                if path.suffix != ".json" and path.name != pending.predictions_file:
+                if path.suffix != ".json" and path.name not in keep:
                     path.unlink()
         except OSError as err:
             raise VaultError(f"cannot update {folder}: {err.strerror or err}") from None
@@ -205,10 +211,11 @@ class Vault:
     def for_commitment(
         self, chain_id: int, tournament: str, round_id: int, account: str, model: str, commit: bytes
     ) -> tuple[Submission, bytes] | None:
-        """The saved submission (current or pending) whose commitment is ``commit``, with its
+        """The saved submission (current, pending or previous) whose commitment is ``commit``,
+        with its
         predictions bytes, checked against its hash; None if neither matches."""
         folder = self.folder(chain_id, tournament, round_id, account, model)
-        for which in (CURRENT, PENDING):
+        for which in (CURRENT, PENDING, PREVIOUS):
             saved = self._read(folder, which)
             if saved is None or saved.commitment_bytes != commit:
                 continue

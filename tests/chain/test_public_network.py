@@ -23,7 +23,7 @@ from tests.helpers.public import PARTICIPANTS, PublicNet
 pytestmark = [pytest.mark.chain, pytest.mark.anvil]
 
 #: Windows of the round, in seconds of chain time (a block a second).
-CLOSE_IN, REVEAL_WINDOW, CHALLENGE, SETTLE_AFTER = 60, 30, 20, 25
+CLOSE_IN, REVEAL_WINDOW, CHALLENGE, SETTLE_AFTER = 90, 30, 20, 25
 
 
 def wait_for(what: str, check: Any, timeout: float, every: float = 2.0) -> Any:
@@ -79,22 +79,24 @@ def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
                        "--settle-after", f"{SETTLE_AFTER}s")  # fmt: skip
         # The first keeper dies (SIGKILL) right after it broadcasts its first transaction.
         first = net.popen(*keeper_args, TOURNAMENT_FAULT_INJECT="after-broadcast")
-        facts["submitted"] = [
-            ok(net.ape("wallet", "example-model", "--round", "1", "--stake", "10",
-                       "--account", name, "--service", url, "--yes"))
+        processes.append(first)
+        # The participants, each on their own machine, at the same time.
+        facts["submitted"] = together(net, [
+            ("wallet", "example-model", "--round", "1", "--stake", "10", "--account", name,
+             "--service", url, "--yes")
             for name in PARTICIPANTS
-        ]  # fmt: skip
+        ])  # fmt: skip
         facts["status_before_close"] = ok(
             net.ape("wallet", "status", "--round", "1", "--account", "alice", "--service", url)
         )
         close = int(round_view(url)["close_time"])
         wait_for("close", lambda: net.now() > close, CLOSE_IN + 120)
-        facts["revealed"] = [
-            ok(net.ape("wallet", "reveal", "--round", "1", "--account", name, "--service", url,
-                       "--yes"))
+        facts["revealed"] = together(net, [
+            ("wallet", "reveal", "--round", "1", "--account", name, "--service", url, "--yes")
             for name in PARTICIPANTS
-        ]  # fmt: skip
+        ])  # fmt: skip
         first.wait(timeout=REVEAL_WINDOW + 240)
+        processes.remove(first)
         facts["first_keeper"] = (first.returncode, *first.communicate())
         second = net.popen(*keeper_args)
         processes.append(second)
@@ -114,6 +116,17 @@ def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         for process in processes:
             stop(process)
         net.stop()
+
+
+def together(net: PublicNet, commands: list[tuple[str, ...]]) -> list[str]:
+    """Run ``commands`` at once; the standard output of each, all of which must succeed."""
+    started = [net.popen(*command) for command in commands]
+    outputs = []
+    for process in started:
+        out, err = process.communicate(timeout=600)
+        assert process.returncode == 0, f"exit {process.returncode}\n{out}\n{err}"
+        outputs.append(out)
+    return outputs
 
 
 def _answers(url: str) -> bool:

@@ -238,7 +238,10 @@ def test_resubmit_replacesTheCommitmentAndTopsUpOrWithdrawsToTheNewStake(
     new = w.record(1, "bob", "noisy")
     assert new["salt"] != old["salt"]
     assert new["commitment"] == w.chain_commitment(1, "bob", "noisy")
-    assert not (w.model_folder(1, "bob", "noisy") / f"{old['predictions_hash'][2:]}.csv").exists()
+    # The replaced file and salt stay, as the previous submission, in case a reorg undoes this.
+    folder = w.model_folder(1, "bob", "noisy")
+    assert (folder / f"{old['predictions_hash'][2:]}.csv").exists()
+    assert json.loads((folder / "previous.json").read_text())["salt"] == old["salt"]
 
     # Less stake and another file: replaceCommitment, then withdraw the difference.
     tokens = w.tokens("alice")

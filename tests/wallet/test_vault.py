@@ -59,7 +59,9 @@ def test_submissionFor_sameFileAfterACrashReusesTheSaltAndCommitment(tmp_path: P
     assert other.salt != first.salt
 
 
-def test_confirm_keepsTheOldSubmissionUntilTheReplacementLands(tmp_path: Path) -> None:
+def test_confirm_keepsTheOldSubmissionUntilTheReplacementLands_thenAsPrevious(
+    tmp_path: Path,
+) -> None:
     vault = Vault(tmp_path)
     first, folder = submit(vault, FIRST)
     vault.confirm(first)
@@ -73,17 +75,26 @@ def test_confirm_keepsTheOldSubmissionUntilTheReplacementLands(tmp_path: Path) -
     vault.confirm(second)
     vault.confirm(second)  # again: nothing to do
     assert vault.current(CHAIN, TOURNAMENT, 3, ACCOUNT, "alpha") == second
-    assert (
-        vault.for_commitment(CHAIN, TOURNAMENT, 3, ACCOUNT, "alpha", first.commitment_bytes) is None
-    )
+    # The replaced one stays as the previous submission: a reorg may bring its commitment back.
+    previous = vault.for_commitment(CHAIN, TOURNAMENT, 3, ACCOUNT, "alpha", first.commitment_bytes)
+    assert previous == (first, FIRST)
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["current.json", second.predictions_file]
+        ["current.json", "previous.json", first.predictions_file, second.predictions_file]
     )
     assert [s.model for s in vault.models(CHAIN, TOURNAMENT, 3, ACCOUNT)] == ["alpha"]
     same, _ = submit(vault, SECOND)  # the same file once more: the same commitment
     assert same == second
     vault.confirm(same)
     assert vault.pending(CHAIN, TOURNAMENT, 3, ACCOUNT, "alpha") is None
+    # A third file: the second becomes the previous one, and the first is gone.
+    third, _ = submit(vault, FIRST + b"x")
+    vault.confirm(third)
+    assert (
+        vault.for_commitment(CHAIN, TOURNAMENT, 3, ACCOUNT, "alpha", first.commitment_bytes) is None
+    )
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["current.json", "previous.json", second.predictions_file, third.predictions_file]
+    )
 
 
 def test_forCommitment_refusesAFileThatNoLongerMatches(tmp_path: Path) -> None:
