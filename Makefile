@@ -16,7 +16,7 @@ FORGE := $(ROOT)/node_modules/.bin/forge
 
 .PHONY: help setup test test-python test-forge test-unit gas-check demo demo-reset devnet \
         devnet-stop deploy bench-gas fuzz lint fmt lock slither-venv clean numerai-tools-venv \
-        scoring-fixtures bench-scoring bench-oracle bench-service bench-e2e serve simulate
+        scoring-fixtures bench-scoring bench-oracle bench-service bench-e2e bench-rpc serve simulate
 
 # `make demo ROUNDS=3` plays three rounds; `make simulate SIM_ROUNDS=50` simulates fifty.
 ROUNDS ?= 1
@@ -76,6 +76,9 @@ bench-service: setup ## reveal uploads and proof look-ups per second (wrk) into 
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
 		|| { echo "error: wrk is missing: sudo apt-get install wrk" >&2; exit 1; }
 	$(PY) bench/service.py
+
+bench-rpc: setup ## JSON-RPC requests per round by actor, 10 to 1,000 positions, into bench/results/rpc.json
+	$(PY) bench/rpc.py
 
 bench-e2e: setup ## whole rounds: the demo, and 1,000 participants, into bench/results/e2e.json
 	$(PY) bench/e2e.py

@@ -60,6 +60,28 @@ def balance_command(provider: Any, address: Any, account_spec: Any) -> None:
     click.echo(f"{address}: {format_amount(tokens)} tokens, {format_amount(ether)} ether")
 
 
+def _treasury(
+    provider: Any, account_spec: Any, amount: str, verb: str
+) -> tuple[Any, Any, int, int]:
+    """The deployment's token, the treasury account, AMOUNT in units and the treasury's
+    balance; one line if the treasury holds less than AMOUNT or no ether for gas."""
+    token = token_contract(deployments.require(provider.chain_id))
+    treasury = resolve_account(account_spec, "treasury", provider)
+    units = parse_amount(amount)
+    held = int(token.balanceOf(treasury.address))
+    if held < units:
+        raise AccountError(
+            f"the treasury {treasury.address} holds {format_amount(held)} tokens, less than "
+            f"{format_amount(units)}: {verb} less"
+        )
+    require_gas_funds(treasury, provider, "treasury")
+    return token, treasury, units, held
+
+
+#: fundRound's gas when it cannot be estimated yet (before the approval it needs).
+FUND_GAS = 70_000
+
+
 @cli.command("send", cls=DevnetCommand)
 @click.argument("to")
 @click.argument("amount")
@@ -68,18 +90,8 @@ def balance_command(provider: Any, address: Any, account_spec: Any) -> None:
 @cli_errors
 def send_command(provider: Any, to: Any, amount: Any, account_spec: Any, yes: Any) -> None:
     """Send AMOUNT tokens (1000, 2.5) from the treasury to address TO."""
-    deployment = deployments.require(provider.chain_id)
-    token = token_contract(deployment)
-    treasury = resolve_account(account_spec, "treasury", provider)
     to = checked_address(to, "TO")
-    units = parse_amount(amount)
-    held = int(token.balanceOf(treasury.address))
-    if held < units:
-        raise AccountError(
-            f"the treasury {treasury.address} holds {format_amount(held)} tokens, less than "
-            f"{format_amount(units)}: send less"
-        )
-    require_gas_funds(treasury, provider, "treasury")
+    token, treasury, units, held = _treasury(provider, account_spec, amount, "send")
     gas = int(token.transfer.estimate_gas_cost(to, units, sender=treasury))
     _confirm(
         [
@@ -107,29 +119,20 @@ def fund_command(provider: Any, round_id: Any, amount: Any, account_spec: Any, y
     allowance is short)."""
     from ape import project
 
-    deployment = deployments.require(provider.chain_id)
-    token = token_contract(deployment)
-    tournament = project.Tournament.at(deployment.address_of(TOURNAMENT_CONTRACT))
-    treasury = resolve_account(account_spec, "treasury", provider)
-    units = parse_amount(amount)
-    held = int(token.balanceOf(treasury.address))
-    if held < units:
-        raise AccountError(
-            f"the treasury {treasury.address} holds {format_amount(held)} tokens, less than "
-            f"{format_amount(units)}: fund less"
-        )
-    require_gas_funds(treasury, provider, "treasury")
-    allowance = int(token.allowance(treasury.address, tournament.address))
+    token, treasury, units, _ = _treasury(provider, account_spec, amount, "fund")
+    address = deployments.require(provider.chain_id).address_of(TOURNAMENT_CONTRACT)
+    tournament = project.Tournament.at(address)
+    approve = int(token.allowance(treasury.address, address)) < units
     lines = [f"fund round {round_id} with {format_amount(units)} tokens from {treasury.address}"]
-    gas = 60_000 if allowance < units else 0
-    if allowance < units:
-        lines.append(f"  approve the tournament {tournament.address} for it first")
+    if approve:
+        lines.append(f"  approve the tournament {address} for it first")
+        gas = int(token.approve.estimate_gas_cost(address, units, sender=treasury)) + FUND_GAS
     else:
-        gas += int(tournament.fundRound.estimate_gas_cost(round_id, units, sender=treasury))
-    lines.append(_gas_line(provider, gas + (80_000 if allowance < units else 0)))
+        gas = int(tournament.fundRound.estimate_gas_cost(round_id, units, sender=treasury))
+    lines.append(_gas_line(provider, gas))
     _confirm(lines, yes)
-    if allowance < units:
-        token.approve(tournament.address, units, sender=treasury)
+    if approve:
+        token.approve(address, units, sender=treasury)
     tournament.fundRound(round_id, units, sender=treasury)
-    budget = TournamentReader(provider, tournament.address).round_info(round_id).budget
+    budget = TournamentReader(provider, address).round_info(round_id).budget
     click.echo(f"funded round {round_id}: its budget is {format_amount(budget)} tokens")

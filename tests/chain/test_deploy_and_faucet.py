@@ -1,4 +1,5 @@
-"""`ape run deploy` and `ape run faucet` as a user runs them, against real anvil nodes."""
+"""`ape run deploy`, `ape run faucet` and `ape run treasury` as a user runs them, against real
+anvil nodes."""
 
 from __future__ import annotations
 
@@ -161,6 +162,31 @@ def test_faucet_local_sendsTokensAndRejectsBadInput(env: dict[str, str], devnet_
         bad = run(env, "faucet", *args, *local_args(devnet_port))
         assert bad.returncode == 1
         assert needle in error_line(bad)
+
+
+def test_treasury_sendsAndFundsAfterAPlan_andRefusesWhatItCannotDo(
+    env: dict[str, str], devnet_port: int
+) -> None:
+    network = local_args(devnet_port)
+    assert run(env, "deploy", *network).returncode == 0
+    dead = "0x000000000000000000000000000000000000dEaD"
+    balance = run(env, "treasury", "balance", *network)
+    assert "11000000 tokens" in balance.stdout, balance.stdout + balance.stderr
+    unconfirmed = run(env, "treasury", "send", dead, "12.5", *network)
+    assert "pass --yes" in error_line(unconfirmed)
+    sent = run(env, "treasury", "send", dead, "12.5", "--yes", *network)
+    assert sent.returncode == 0, sent.stderr
+    assert "transfer 12.5 tokens" in sent.stdout and "gas about" in sent.stdout
+    assert "it holds 12.5" in sent.stdout
+    too_much = run(env, "treasury", "send", dead, "20000000", "--yes", *network)
+    assert "less than 20000000: send less" in error_line(too_much)
+    assert "is not an address" in error_line(run(env, "treasury", "send", "0x1", "1", *network))
+    opened = run(env, "oracle", "open-round", "--live-stocks", "20", *network)
+    assert opened.returncode == 0, opened.stderr
+    assert "staking open for" in opened.stdout
+    funded = run(env, "treasury", "fund", "--round", "1", "5", "--yes", *network)
+    assert funded.returncode == 0, funded.stderr
+    assert "funded round 1: its budget is 1005 tokens" in funded.stdout
 
 
 def test_deploy_remote_needsAnUnlockedFundedAccount(env: dict[str, str], remote_anvil: str) -> None:

@@ -23,7 +23,7 @@ from tests.helpers.public import PARTICIPANTS, PublicNet
 pytestmark = [pytest.mark.chain, pytest.mark.anvil]
 
 #: Windows of the round, in seconds of chain time (a block a second).
-CLOSE_IN, REVEAL_WINDOW, CHALLENGE, SETTLE_AFTER = 90, 30, 20, 25
+CLOSE_IN, REVEAL_WINDOW, CHALLENGE, SETTLE_AFTER = 90, 30, 20, 60
 
 
 def wait_for(what: str, check: Any, timeout: float, every: float = 2.0) -> Any:
@@ -102,7 +102,7 @@ def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         processes.append(second)
         wait_for(
             "finalization",
-            lambda: round_view(url)["status"] == "finalized",
+            lambda: round_view(url)["phase"] == "finalized",
             CHALLENGE + 240,
         )
         facts["claim"] = ok(net.ape("wallet", "claim", "--round", "1", "--account", "alice",
