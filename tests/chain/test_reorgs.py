@@ -133,7 +133,9 @@ def test_wallet_replacementReorgedOut_stillHoldsTheFileTheChainKept(
     assert {"current.json", "previous.json"} <= records.keys()
 
 
-def test_resolve_refusesARoundWhoseCloseIsNotYetAtDepth(net: Devnet, opened: dict[str, Any]) -> None:
+def test_resolve_refusesARoundWhoseCloseIsNotYetAtDepth(
+    net: Devnet, opened: dict[str, Any]
+) -> None:
     close = int(net.round_view(1)[0][0])
     deadline = int(net.manifest(1)["schedule"]["reveal_deadline"])
     net.travel_to(deadline + 10)  # an instant-mining devnet: one block past the deadline
