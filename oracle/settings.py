@@ -36,6 +36,10 @@ RPC_ATTEMPTS = "TOURNAMENT_RPC_ATTEMPTS"
 RPC_TIMEOUT = "TOURNAMENT_RPC_TIMEOUT"
 #: The widest block range one ``eth_getLogs`` asks for (see :mod:`oracle.chain.logs`).
 LOG_RANGE = "TOURNAMENT_LOG_RANGE"
+#: The highest total fee per gas the oracle pays, in gwei, and the seconds a transaction may
+#: wait unmined before it is replaced with higher fees (see :mod:`oracle.resolver.transactions`).
+MAX_FEE_GWEI = "TOURNAMENT_MAX_FEE_GWEI"
+STUCK_SECONDS = "TOURNAMENT_STUCK_SECONDS"
 #: How many blocks deep an event must be before anything acts on it (``--confirmations``).
 CONFIRMATIONS = "TOURNAMENT_CONFIRMATIONS"
 
@@ -43,6 +47,8 @@ DEFAULT_SERVICE_URL = "http://127.0.0.1:8000"
 DEFAULT_RPC_ATTEMPTS = 8
 DEFAULT_RPC_TIMEOUT = 30.0
 DEFAULT_LOG_RANGE = 2000
+DEFAULT_MAX_FEE_GWEI = 500
+DEFAULT_STUCK_SECONDS = 180.0
 #: Confirmations on a chain that is not a development chain (development chains: 0).
 DEFAULT_CONFIRMATIONS = 3
 
@@ -121,6 +127,17 @@ def rpc_timeout() -> float:
 def log_range() -> int:
     """``$TOURNAMENT_LOG_RANGE``: the widest ``eth_getLogs`` block range (default 2,000)."""
     return int(_number(LOG_RANGE, DEFAULT_LOG_RANGE, int, 1))
+
+
+def max_fee_gwei() -> int:
+    """``$TOURNAMENT_MAX_FEE_GWEI``: the highest fee per gas the oracle pays (default 500)."""
+    return int(_number(MAX_FEE_GWEI, DEFAULT_MAX_FEE_GWEI, int, 1))
+
+
+def stuck_seconds() -> float:
+    """``$TOURNAMENT_STUCK_SECONDS``: how long a transaction waits unmined before it is
+    replaced with higher fees (default 180)."""
+    return float(_number(STUCK_SECONDS, DEFAULT_STUCK_SECONDS, float, 1))
 
 
 def confirmations(local: bool) -> int:

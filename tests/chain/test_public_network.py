@@ -143,7 +143,7 @@ def test_publicLikeRound_isPlayedToSettlementInRealTime(played: dict[str, Any]) 
         assert "submitted example to round 1: stake 10 tokens" in out
     for out in played["revealed"]:
         assert "example: accepted" in out
-    assert "claimed" in played["claim"]
+    assert "example: " in played["claim"] and "tokens paid" in played["claim"]
     assert played["verify"].startswith("OK round 1 root 0x")
 
 

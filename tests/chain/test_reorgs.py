@@ -144,3 +144,43 @@ def test_resolve_refusesARoundWhoseCloseIsNotYetAtDepth(
         net.ape("oracle", "resolve", "--round", "1", extra_env={"TOURNAMENT_CONFIRMATIONS": "50"})
     )
     assert "is not yet 50 block(s) deep" in line, line
+
+
+def test_post_stuckUnmined_isReplacedWithHigherFees_andMinedOnce(
+    net: Devnet, opened: dict[str, Any]
+) -> None:
+    import time
+
+    oracle = net.account(3)
+    nonce = int(net.web3.eth.get_transaction_count(oracle))
+    journal = (
+        net.folder / "store" / "refs" / "rounds" / "31337" / net.tournament.address / "1"
+        / "post-0.json"
+    )  # fmt: skip
+    net.rpc("evm_setAutomine", False)  # a node whose pool is not mined: the post is stuck
+    try:
+        process = net.popen(
+            "oracle", "resolve", "--round", "1", extra_env={"TOURNAMENT_STUCK_SECONDS": "2"}
+        )
+        deadline = time.monotonic() + 180
+        first_fee = None
+        while True:
+            entry = json.loads(journal.read_text()) if journal.exists() else {"sent": []}
+            if len(entry["sent"]) == 1 and first_fee is None:
+                first_fee = int(entry["max_fee"])
+            if len(entry["sent"]) >= 2:
+                break
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "no replacement within 180 s"
+            time.sleep(0.2)
+    finally:
+        net.rpc("evm_setAutomine", True)
+    net.rpc("evm_mine")
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, out + err
+    entry = json.loads(journal.read_text())
+    assert first_fee is not None and entry["max_fee"] >= first_fee * 1.25, "it pays more"
+    assert int(net.web3.eth.get_transaction_count(oracle)) == nonce + 1, "one transaction mined"
+    receipt = net.web3.eth.get_transaction_receipt(entry["tx_hash"])
+    assert receipt["status"] == 1
+    assert net.round_view(1)[1] == 1  # POSTED
