@@ -7,6 +7,7 @@ carry on without sending anything twice."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -144,7 +145,7 @@ def test_publicLikeRound_isPlayedToSettlementInRealTime(played: dict[str, Any]) 
     for out in played["revealed"]:
         assert "example: accepted" in out
     assert "example: " in played["claim"] and "tokens paid" in played["claim"]
-    assert played["verify"].startswith("OK round 1 root 0x")
+    assert "OK round 1 root 0x" in played["verify"]
 
 
 def test_proxy_limitedLogRangesAndRateLimited_andNothingFailed(played: dict[str, Any]) -> None:
@@ -160,12 +161,13 @@ def test_keeper_killedAfterBroadcast_carriesOnAndSendsNothingTwice(
     code, out, _err = played["first_keeper"]
     assert code == -9, out
     net: PublicNet = played["net"]
-    _, log, err = played["second_keeper"]
+    log, err = played["second_keeper"]
     assert "Traceback" not in err
     assert "stopped" in log, log
-    for line in log.splitlines():
-        if "round 1:" in line:
-            assert line[:4] == "2026" or line[:2] == "20", line  # UTC-stamped lines
+    actions = [line for line in log.splitlines() if "round 1:" in line]
+    assert any("finalized" in line for line in actions), log
+    for line in actions:
+        assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (INFO|WARNING) ", line), line
     # Exactly one resolution was posted: the restarted keeper waited for the broadcast one.
     posted = _events(net, "ResolutionPosted")
     assert len(posted) == 1
