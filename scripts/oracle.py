@@ -19,12 +19,10 @@ from rich.table import Table
 from oracle.chain.accounts import resolve_account
 from oracle.cli.boundary import cli_errors
 from oracle.cli.commands import DevnetCommand
-from oracle.cli.options import DURATION, account_option, round_option, store_option
+from oracle.cli.options import DURATION, account_option, round_option, seconds_of, store_option
 from oracle.errors import TournamentError
-from oracle.market import MarketSpec
-from oracle.protocol.manifest import Schedule
 from oracle.protocol.units import format_amount, parse_amount
-from oracle.resolver import keeper, opening, pipeline, synthetic
+from oracle.resolver import keeper, opening, pipeline
 from oracle.resolver.context import OracleContext
 from oracle.resolver.intake import Intake, publish_targets
 from oracle.resolver.verify import verify_round
@@ -57,6 +55,43 @@ def _secret_from(path: Path) -> bytes:
     if len(secret) != 32:
         raise TournamentError(f"{path} must hold a 32-byte secret as 64 hex digits")
     return secret
+
+
+#: The keys of a rounds config file, and how each is read.
+_PLAN_KEYS: dict[str, Any] = {
+    "kind": str,
+    "seed": int,
+    "live_stocks": int,
+    "budget": lambda v: parse_amount(str(v)),
+    "min_stake": lambda v: parse_amount(str(v)),
+    "close_in": lambda v: seconds_of(str(v)),
+    "reveal_window": lambda v: seconds_of(str(v)),
+    "resolve_after": lambda v: seconds_of(str(v)),
+    "resolve_window": lambda v: seconds_of(str(v)),
+    "challenge": lambda v: seconds_of(str(v)),
+    "config": lambda v: ScoringConfig.load(Path(v)),
+}
+
+
+def _plan_from(path: Path | None) -> opening.RoundPlan:
+    """The rounds config file's round (open-round's defaults where it says nothing)."""
+    if path is None:
+        return opening.RoundPlan()
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        raise TournamentError(f"cannot read the rounds config {path}: {err}") from None
+    if not isinstance(raw, dict):
+        raise TournamentError(f"{path} must hold a JSON object of open-round's options")
+    unknown = sorted(set(raw) - set(_PLAN_KEYS))
+    if unknown:
+        raise TournamentError(
+            f"{path}: unknown key(s) {', '.join(unknown)}: use {', '.join(sorted(_PLAN_KEYS))}"
+        )
+    try:
+        return opening.RoundPlan(**{k: _PLAN_KEYS[k](v) for k, v in raw.items()})
+    except (TypeError, ValueError) as err:
+        raise TournamentError(f"{path}: {err}") from None
 
 
 @cli.command("open-round", cls=DevnetCommand)
@@ -143,36 +178,23 @@ def open_round_command(
     ctx = context(provider, store_path)
     operator = resolve_account(account_spec, "operator", provider)
     treasury = resolve_account(treasury_account, "treasury", provider)
-    now = ctx.now()
-    close = opening.landing_time(ctx) + close_in
-    deadline = close + reveal_window
-    schedule = Schedule(
-        close, deadline, deadline + resolve_after, deadline + resolve_window, challenge
+    plan = opening.RoundPlan(
+        kind=kind,
+        seed=seed,
+        live_stocks=live_stocks,
+        budget=parse_amount(budget),
+        min_stake=parse_amount(min_stake),
+        close_in=close_in,
+        reveal_window=reveal_window,
+        resolve_after=resolve_after,
+        resolve_window=resolve_window,
+        challenge=challenge,
+        config=ScoringConfig.load(config_path) if config_path else None,
+        secret=_secret_from(secret_file) if secret_file else None,
+        live_data=live_data,
     )
-    config = ScoringConfig.load(config_path) if config_path else ScoringConfig()
-    spec = MarketSpec(seed=seed, live_stocks=live_stocks)
-    schedule.check(now)
     with console.status("opening a round") as status:
-        say = status.update
-        if live_data is not None:
-            say(f"reading the live data {live_data}")
-            artefacts = opening.own_live_data(live_data)
-        else:
-            secret = _secret_from(secret_file) if secret_file else None
-            round_id = opening.next_round_id(ctx)
-            artefacts = synthetic.draw_round(round_id, spec, kind, secret, say=say)
-        opened = opening.open_round(
-            ctx,
-            operator,
-            treasury,
-            artefacts,
-            schedule=schedule,
-            budget=parse_amount(budget),
-            min_stake=parse_amount(min_stake),
-            config=config,
-            kind=kind,
-            say=say,
-        )
+        opened = opening.open_planned(ctx, operator, treasury, plan, say=status.update)
     m = opened.manifest
     click.echo(
         f"opened round {opened.round_id} ({kind}, {m.universe:,} ids), budget "
@@ -399,6 +421,25 @@ def status_command(provider: Any, store_path: Any) -> None:
 @click.option(
     "--metrics-host", default="127.0.0.1", show_default=True, help="address of --metrics-port"
 )
+@click.option(
+    "--open-every",
+    type=DURATION,
+    default=None,
+    help="open the next round this long after the last one (at once the first time), as "
+    "--rounds-config describes it",
+)
+@click.option(
+    "--rounds-config",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="JSON of open-round's options for --open-every (keys as the options, durations like 7d)",
+)
+@click.option(
+    "--operator-account", default=None, metavar="ALIAS|N", help="opens rounds for --open-every"
+)
+@click.option(
+    "--treasury-account", default=None, metavar="ALIAS|N", help="funds rounds for --open-every"
+)
 @account_option("oracle")
 @store_option
 @cli_errors
@@ -409,6 +450,10 @@ def run_command(
     settle_after: Any,
     metrics_port: Any,
     metrics_host: Any,
+    open_every: Any,
+    rounds_config: Any,
+    operator_account: Any,
+    treasury_account: Any,
     account_spec: Any,
     store_path: Any,
 ) -> None:
@@ -439,7 +484,16 @@ def run_command(
         ctx.reader.confirmations,
         interval,
     )
-    failed = daemon.keep(ctx, oracle_account, state, stopper, once=once)
+    before_pass = None
+    if open_every is not None:
+        plan = _plan_from(rounds_config)
+        operator = resolve_account(operator_account, "operator", provider)
+        treasury = resolve_account(treasury_account, "treasury", provider)
+
+        def before_pass() -> list[str]:
+            return opening.open_on_schedule(ctx, operator, treasury, plan, open_every)
+
+    failed = daemon.keep(ctx, oracle_account, state, stopper, once=once, before_pass=before_pass)
     if failed:
         raise TournamentError(f"the pass failed: {state.last_error}")
 

@@ -14,10 +14,12 @@ from typing import Any
 
 from oracle.errors import RoundDataError
 from oracle.protocol.manifest import RoundManifest, Schedule
+from oracle.protocol.units import UNIT
 from oracle.resolver.context import OracleContext, Say, quiet
 from oracle.resolver.results import read_frame
-from oracle.resolver.synthetic import RoundArtefacts
+from oracle.resolver.synthetic import RoundArtefacts, draw_round
 from oracle.scoring import ScoringConfig
+from oracle.times import utc_time
 
 
 @dataclass(frozen=True)
@@ -139,3 +141,99 @@ def fund_round(ctx: OracleContext, treasury: Any, round_id: int, amount: int) ->
     if token.allowance(treasury.address, ctx.tournament) < amount:
         token.approve(ctx.tournament, amount, sender=treasury)
     ctx.contract.fundRound(round_id, amount, sender=treasury)
+
+
+@dataclass(frozen=True)
+class RoundPlan:
+    """Everything ``open-round`` is told about a round: its market, money and windows
+    (seconds, counted from when the round lands; see :func:`landing_time`)."""
+
+    kind: str = "classic"
+    seed: int = 0
+    live_stocks: int = 5000
+    budget: int = 1000 * UNIT
+    min_stake: int = UNIT
+    close_in: int = 3600
+    reveal_window: int = 3600
+    resolve_after: int = 0
+    resolve_window: int = 7 * 86_400
+    challenge: int = 86_400
+    config: ScoringConfig | None = None
+    #: The round secret to draw a synthetic round with (default: a fresh one).
+    secret: bytes | None = None
+    #: The operator's own live data instead of a synthetic round.
+    live_data: Path | None = None
+
+
+def open_planned(
+    ctx: OracleContext, operator: Any, treasury: Any, plan: RoundPlan, say: Say = quiet
+) -> OpenedRound:
+    """Draw (or read) the round ``plan`` describes and open and fund it, its windows counted
+    from when it lands."""
+    from oracle.market import MarketSpec
+
+    now = ctx.now()
+    close = landing_time(ctx) + plan.close_in
+    deadline = close + plan.reveal_window
+    schedule = Schedule(
+        close,
+        deadline,
+        deadline + plan.resolve_after,
+        deadline + plan.resolve_window,
+        plan.challenge,
+    )
+    schedule.check(now)
+    if plan.live_data is not None:
+        say(f"reading the live data {plan.live_data}")
+        artefacts = own_live_data(plan.live_data)
+    else:
+        spec = MarketSpec(seed=plan.seed, live_stocks=plan.live_stocks)
+        artefacts = draw_round(next_round_id(ctx), spec, plan.kind, plan.secret, say=say)
+    return open_round(
+        ctx,
+        operator,
+        treasury,
+        artefacts,
+        schedule=schedule,
+        budget=plan.budget,
+        min_stake=plan.min_stake,
+        config=plan.config,
+        kind=plan.kind,
+        say=say,
+    )
+
+
+def open_on_schedule(
+    ctx: OracleContext,
+    operator: Any,
+    treasury: Any,
+    plan: RoundPlan,
+    every: int,
+    say: Say = quiet,
+) -> list[str]:
+    """Open the next round of ``plan`` when ``every`` seconds of chain time have passed since
+    the last one this schedule opened (at once the first time); what was done.
+
+    The schedule's record in the store names the round being opened before anything is sent,
+    so a keeper killed half-way does not open a second round on restart: it finds the round
+    on chain and funds whatever part of its budget did not arrive."""
+    name = f"rounds/{ctx.chain_id}/{ctx.tournament}/schedule"
+    record = ctx.store.get_ref(name) or {}
+    now = ctx.now()
+    opening = record.get("opening")
+    if opening is not None and next_round_id(ctx) > int(opening):
+        round_id = int(opening)
+        budget = ctx.reader.round_info(round_id).budget
+        done = [f"round {round_id}: found opened by an interrupted pass"]
+        if budget < plan.budget:
+            fund_round(ctx, treasury, round_id, plan.budget - budget)
+            done.append(f"round {round_id}: funded the rest of its budget")
+        ctx.store.put_ref(name, {"opened_at": now, "last_round": round_id})
+        return done
+    if "opened_at" in record and now < int(record["opened_at"]) + every:
+        return []
+    ctx.store.put_ref(name, {**record, "opening": next_round_id(ctx)})
+    opened = open_planned(ctx, operator, treasury, plan, say)
+    ctx.store.put_ref(name, {"opened_at": now, "last_round": opened.round_id})
+    close = utc_time(opened.manifest.schedule.close_time)
+    return [f"round {opened.round_id}: opened on schedule; staking closes {close}"]

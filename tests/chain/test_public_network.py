@@ -204,6 +204,12 @@ def test_nodeDown_givesOneLineInTheCli_and503InTheService(
         assert "is failing (HTTP 503 after retries)" in line, line
         line = error_line(net.ape("wallet", "balance", "--account", "bob", **fast))
         assert "is failing (HTTP 503 after retries)" in line, line
+        # The running service answers 503 with the reason once its short caches run out.
+        time.sleep(3)
+        reply = httpx.get(f"{played['url']}/api/v1/rounds/1", timeout=120)
+        assert reply.status_code == 503, reply.text
+        assert "is failing (HTTP 503 after retries)" in reply.json()["error"]
+        assert reply.headers.get("retry-after") == "5"
         service = net.popen("oracle", "serve", "--port", str(port := free_port()))
         try:
             # The service cannot start against a node that is down: one line, no traceback.
