@@ -19,7 +19,13 @@ from rich.table import Table
 
 from oracle.cli.boundary import cli_errors
 from oracle.cli.commands import DevnetCommand
-from oracle.cli.options import account_option, round_option, some_round_option, yes_option
+from oracle.cli.options import (
+    account_option,
+    confirmations_option,
+    round_option,
+    some_round_option,
+    yes_option,
+)
 from oracle.errors import WalletError
 from oracle.files import write_atomically
 from oracle.protocol.units import format_amount
@@ -76,6 +82,7 @@ def wallet_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "~/.tournament)",
         ),
         yes_option("send without asking"),
+        confirmations_option,
     ]
     for option in reversed(options):
         func = option(func)

@@ -74,11 +74,37 @@ some_round_option = click.option(
 
 
 def store_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--store DIR``: the operator's artefact store."""
+    """``--store DIR``: the operator's artefact store (and ``--confirmations``, which every
+    command that reads the store's tournament takes)."""
+    func = confirmations_option(func)
     return click.option(
         "--store",
         "store_path",
         type=click.Path(path_type=Path, file_okay=False),
         default=None,
         help="artefact store folder (default: $TOURNAMENT_STORE or .store/)",
+    )(func)
+
+
+def _set_confirmations(_ctx: click.Context, _param: click.Parameter, value: int | None) -> None:
+    # Every reader of the chain in this process takes its depth from the one setting.
+    if value is not None:
+        import os
+
+        from oracle import settings
+
+        os.environ[settings.CONFIRMATIONS] = str(value)
+
+
+def confirmations_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--confirmations N``: how deep an event must be before it counts (default
+    ``$TOURNAMENT_CONFIRMATIONS``, else 0 on the devnet and 3 elsewhere)."""
+    return click.option(
+        "--confirmations",
+        type=click.IntRange(min=0),
+        default=None,
+        expose_value=False,
+        callback=_set_confirmations,
+        help="blocks an event must be deep before it counts (default: "
+        "$TOURNAMENT_CONFIRMATIONS, else 0 on the devnet and 3 elsewhere)",
     )(func)
