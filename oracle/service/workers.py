@@ -44,6 +44,7 @@ def create_from_environment() -> FastAPI:
     """The app of one worker process (uvicorn's factory), from ``$TOURNAMENT_SERVICE_CONFIG``."""
     from ape import networks
 
+    from oracle.chain import rpc
     from oracle.resolver.context import OracleContext
     from oracle.store import LocalStore
 
@@ -56,9 +57,16 @@ def create_from_environment() -> FastAPI:
     connection = networks.parse_network_choice(
         config["network"], provider_settings=config["provider_settings"] or None
     )
+    chosen = getattr(connection, "_provider", None)
+    if chosen is not None:
+        rpc.connect(chosen)  # retried through a node that rate-limits, then hardened
     provider = connection.__enter__()
+    rpc.harden(provider)
     _connections.append(connection)  # connected for the life of the process
     limits = config["limits"]
     limits["cors_origins"] = tuple(limits["cors_origins"])
     ctx = OracleContext.connect(provider, LocalStore(Path(config["store"])))
+    # Requests arriving together share one look at the chain's head (the views' caches are
+    # as short).
+    ctx.reader.cache.fresh_for = 0.5
     return create_app(ctx, ServiceLimits(**limits))
