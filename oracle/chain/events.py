@@ -180,7 +180,10 @@ class TournamentReader:
 
     def safe_time(self) -> int:
         """The timestamp of :meth:`safe_block`: everything before it is at depth."""
-        safe = self.safe_block()
+        report = self.cache.sync()
+        safe = report.safe
+        if safe == report.head.number:
+            return report.head.timestamp
         if safe not in self._safe_times:
             block = block_at(self.web3.provider, max(safe, 0))
             self._safe_times = {safe: 0 if block is None else block.timestamp}
