@@ -79,6 +79,40 @@ def rpc(url: str, method: str, *params: Any) -> Any:
     return reply["result"]
 
 
+def long_running_pass(env: dict[str, str], keeper: Any, passes: int = 10) -> float:
+    """Requests per pass of one keeper process that keeps running (no start-up per pass):
+    the mean over ``passes`` passes after its first."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(APE), "run", "oracle", "run", "--interval", "1", "--account", "test:3",
+         "--metrics-port", str(port), *network(keeper)],
+        cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+    def passes_done() -> int:
+        try:
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+        except httpx.HTTPError:
+            return 0
+        for line in text.splitlines():
+            if line.startswith("tournament_keeper_passes_total "):
+                return int(float(line.split()[1]))
+        return 0
+
+    try:
+        while passes_done() < 1:
+            time.sleep(0.2)
+        before, start = sum(keeper.counts.values()), passes_done()
+        while passes_done() < start + passes:
+            time.sleep(0.2)
+        done = passes_done() - start
+        return (sum(keeper.counts.values()) - before) / done
+    finally:
+        process.terminate()
+        process.wait(60)
+
+
 def one_size(positions: int, ages: tuple[int, ...]) -> dict[str, Any]:
     from oracle.protocol.commitments import commitment, model_id_of
 
@@ -205,6 +239,7 @@ def one_size(positions: int, ages: tuple[int, ...]) -> dict[str, Any]:
             keeper.counts = Counter()
             keeper_pass()
             aged[str(age)]["steady_pass"] = sum(keeper.counts.values())
+        aged["long_running_pass"] = long_running_pass(env, keeper)
         for p in (keeper, service, wallet):
             p.stop()
         return {"positions": positions, "per_round": per_round, "by_method": by_method,
