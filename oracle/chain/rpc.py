@@ -94,7 +94,9 @@ def session(policy: RetryPolicy) -> Any:
 
     retry = _retry_class()(
         total=policy.attempts - 1,
-        connect=policy.attempts - 1,
+        # A refused connection is retried twice only: a node that is not there (a wrong port)
+        # is said so in a second, while rate limits and timeouts get every try.
+        connect=min(2, policy.attempts - 1),
         read=policy.attempts - 1,
         status=policy.attempts - 1,
         other=0,

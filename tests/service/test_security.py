@@ -401,5 +401,6 @@ def test_aDeadNode_isOneLineOnEverySurface(command: tuple[str, ...], tmp_path: P
         env={**os.environ, DEPLOYMENTS_DIR: str(tmp_path)},
     )  # fmt: skip
     assert error_line(result) == (
-        f"Error: cannot reach the node at {url}: check --network and that the node is running"
+        f"Error: the node at {url} is unreachable (connection refused or dropped after "
+        "retries): check --network and that the node is running"
     )
