@@ -26,7 +26,7 @@ from oracle.chain import rpc
 from oracle.errors import first_line
 from oracle.resolver import transactions
 from oracle.resolver.context import OracleContext
-from oracle.resolver.keeper import RoundStatus, all_status, run_once
+from oracle.resolver.keeper import RoundStatus, run_once
 
 log = logging.getLogger("oracle.keeper")
 
@@ -57,6 +57,8 @@ class KeeperState:
     last_success: float | None = None
     last_block: int = 0
     statuses: list[RoundStatus] = field(default_factory=list)
+    #: Rounds nothing more happens to, by id: not read again.
+    finished: dict[int, RoundStatus] = field(default_factory=dict)
     last_error: str = ""
 
     def healthy(self, now: float | None = None) -> bool:
@@ -213,8 +215,9 @@ def keep(
                 say=lambda _m: None,
                 stopped=stopper.event,
                 settle_after=state.settle_after,
+                finished=state.finished,
+                statuses=state.statuses,
             )
-            state.statuses = all_status(ctx, state.settle_after)
             if ctx.reader.cache.last is not None:
                 state.last_block = ctx.reader.cache.last.head.number
             failures = [line for line in lines if " failed: " in line]

@@ -101,9 +101,27 @@ def _phase(
     return "scoring", RESOLVE, max(now, info.resolve_after)
 
 
-def all_status(ctx: OracleContext, settle_after: int = 0) -> list[RoundStatus]:
+#: Phases after which nothing about a round changes for the keeper.
+FINISHED = frozenset({"settled", "cancelled"})
+
+
+def all_status(
+    ctx: OracleContext, settle_after: int = 0, finished: dict[int, RoundStatus] | None = None
+) -> list[RoundStatus]:
+    """Every round's status; a round already in ``finished`` is not read again, and one that
+    has just finished is added to it (so a long-running keeper's pass costs the live rounds'
+    reads, not the whole history's)."""
     now = ctx.now()
-    return [round_status(ctx, r, now, settle_after) for r in ctx.reader.round_ids()]
+    statuses = []
+    for r in ctx.reader.round_ids():
+        if finished is not None and r in finished:
+            statuses.append(finished[r])
+            continue
+        status = round_status(ctx, r, now, settle_after)
+        if finished is not None and status.phase in FINISHED:
+            finished[r] = status
+        statuses.append(status)
+    return statuses
 
 
 def run_once(
@@ -112,16 +130,22 @@ def run_once(
     say: Callable[[str], None],
     stopped: threading.Event | None = None,
     settle_after: int = 0,
+    finished: dict[int, RoundStatus] | None = None,
+    statuses: list[RoundStatus] | None = None,
 ) -> list[str]:
     """Do every step that is due now, for every round; returns what was done.
 
     One round's failure (a refusal, the node failing, anything) is reported as
     ``round N: <step> failed: <why>`` and does not stop the others. With ``stopped`` set, no
-    further round is begun.
+    further round is begun. The rounds' statuses as the pass found them are put in
+    ``statuses`` when given (for metrics, without reading them twice).
     """
     done: list[str] = []
     now = ctx.now()
-    for status in all_status(ctx, settle_after):
+    found = all_status(ctx, settle_after, finished)
+    if statuses is not None:
+        statuses[:] = found
+    for status in found:
         r = status.round_id
         if status.due is None or status.due > now:
             continue
