@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from eth_utils import is_hex_address, to_checksum_address
 
 from oracle.chain.events import RoundInfo, Status
-from oracle.errors import NotFoundError, NotReadyError, TournamentError
+from oracle.errors import NotFoundError, NotReadyError, RpcUnavailableError, TournamentError
 from oracle.protocol.commitments import model_id_of
 from oracle.protocol.manifest import RoundManifest, load_json
 from oracle.protocol.units import MAX_SUPPLY
@@ -204,6 +204,8 @@ class TournamentView:
         def read() -> RoundInfo:
             try:
                 return self.ctx.reader.round_info(round_id)
+            except RpcUnavailableError:
+                raise  # the node, not the round: a 503
             except TournamentError as err:
                 raise NotFoundError(str(err)) from None
 
