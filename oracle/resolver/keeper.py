@@ -157,7 +157,6 @@ def run_once(
                 continue  # the round's stakes are not final yet: a later pass acts
         try:
             if status.next_action == PUBLISH:
-                info = ctx.reader.round_info(r)
                 if manifest_of(ctx, info).targets_commitment is None:
                     continue  # the operator supplies the targets of a round on own data
                 publish_targets(ctx, r, say=say)
