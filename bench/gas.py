@@ -76,10 +76,13 @@ def measure_tournament(provider: Any) -> dict[str, Any]:
     dev = accounts.test_accounts
     deployer, treasury, operator, oracle, guardian = (dev[i] for i in range(5))
     token = project.TournamentToken.deploy("Tournament Token", "TNMR", treasury, sender=deployer)
+    bond, dispute_bond = 500 * ONE, 100 * ONE
     t = project.Tournament.deploy(
-        token, treasury, deployer, operator, oracle, guardian, 14 * 86_400, sender=deployer
-    )
+        token, treasury, deployer, operator, oracle, guardian, 14 * 86_400, bond, dispute_bond,
+        2 * 86_400, sender=deployer,
+    )  # fmt: skip
     token.approve(t, 2**256 - 1, sender=treasury)
+    gas: dict[str, Any] = {"depositBond": t.depositBond(20 * bond, sender=treasury).gas_used}
     stakers = [dev.generate_test_account() for _ in range(140)]
     for who in stakers:
         deployer.transfer(who, 10**18)
@@ -98,7 +101,6 @@ def measure_tournament(provider: Any) -> dict[str, Any]:
     def model_id(i: int) -> bytes:
         return i.to_bytes(32, "big")
 
-    gas: dict[str, Any] = {}
     big, _, big_after = open_funded(10_000 * ONE)
     small, _, small_after = open_funded(1_000 * ONE)
     gas["stake_first_model"] = t.stake(
@@ -211,6 +213,26 @@ def measure_tournament(provider: Any) -> dict[str, Any]:
     chain.pending_timestamp = after + 7 * 86400 + 1
     gas["refund"] = t.refund(late, stakers[131], model_id(1), sender=deployer).gas_used
     gas["releaseBudget"] = t.releaseBudget(late, sender=deployer).gas_used
+
+    # Disputes: upheld, rejected in the window, rejected after it (finalises), expired.
+    disputer = stakers[132]
+    for case in ("uphold", "reject", "reject_and_finalize", "expire"):
+        rid, _, after = open_funded(100 * ONE)
+        t.stake(rid, model_id(1), 5 * ONE, b"\xc1" * 32, sender=stakers[133])
+        chain.pending_timestamp = after
+        t.postResolution(rid, b"\x77" * 32, 5 * ONE, 0, 0, b"\x03" * 32, sender=oracle)
+        receipt = t.dispute(rid, b"\xbe" * 32, sender=disputer)
+        gas["dispute"] = receipt.gas_used
+        if case == "uphold":
+            gas["rule_uphold"] = t.rule(rid, True, sender=guardian).gas_used
+        elif case == "reject":
+            gas["rule_reject"] = t.rule(rid, False, sender=guardian).gas_used
+        elif case == "reject_and_finalize":
+            chain.pending_timestamp = after + 86_400
+            gas["rule_reject_and_finalize"] = t.rule(rid, False, sender=guardian).gas_used
+        else:
+            chain.pending_timestamp = after + 3 * 86_400
+            gas["expireDispute"] = t.expireDispute(rid, sender=deployer).gas_used
     return {k: (int(v) if isinstance(v, int) else v) for k, v in gas.items()}
 
 

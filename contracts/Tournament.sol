@@ -27,6 +27,9 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
 
     /// @dev The clip's denominator: parts per million.
     uint256 private constant PPM = 1_000_000;
+    /// @dev The loser's bond of a ruled dispute: half to the winner, the rest burned (so neither
+    /// side can dispute itself for free).
+    uint256 private constant WINNER_SHARE_PPM = 500_000;
 
     struct RoundData {
         // slot 0: the staking path
@@ -51,11 +54,19 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
         bytes32 scoringConfigHash;
         uint96 totalReward;
         uint96 totalBurn;
+        // slot 8: the dispute, written only by `dispute`
+        address disputer;
+        uint40 ruleBy;
     }
 
     IERC20 private immutable _token;
     uint256 private immutable _settlementPeriod;
+    uint256 private immutable _resolutionBond;
+    uint256 private immutable _disputeBond;
+    uint256 private immutable _rulingPeriod;
     address private _treasury;
+    /// @dev The oracle's free bond; each standing post holds `_resolutionBond` out of it.
+    uint256 private _bondPool;
     uint256 private _nextRound = 1;
     mapping(uint256 round => RoundData) private _rounds;
     /// @dev keccak256(abi.encode(round, account, modelId)) => unsettled stake.
@@ -68,6 +79,9 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
     /// @param oracle Holds ORACLE_ROLE.
     /// @param guardian Holds GUARDIAN_ROLE.
     /// @param settlementPeriod_ Seconds after a round's resolution deadline that its leaves stay claimable.
+    /// @param resolutionBond_ What each post locks from the oracle's bond pool (zero: no bond).
+    /// @param disputeBond_ What a dispute costs (positive).
+    /// @param rulingPeriod_ Seconds the guardian has to rule on a dispute (below the settlement period).
     constructor(
         address token_,
         address treasury_,
@@ -75,15 +89,27 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
         address operator,
         address oracle,
         address guardian,
-        uint256 settlementPeriod_
+        uint256 settlementPeriod_,
+        uint256 resolutionBond_,
+        uint256 disputeBond_,
+        uint256 rulingPeriod_
     ) {
         if (
             token_ == address(0) || treasury_ == address(0) || admin == address(0) || operator == address(0)
                 || oracle == address(0) || guardian == address(0)
         ) revert ZeroAddress();
         if (settlementPeriod_ == 0 || settlementPeriod_ > type(uint32).max) revert InvalidSettlementPeriod();
+        if (rulingPeriod_ == 0 || rulingPeriod_ >= settlementPeriod_) {
+            revert InvalidRulingPeriod(rulingPeriod_, settlementPeriod_);
+        }
+        if (disputeBond_ == 0 || disputeBond_ > type(uint96).max || resolutionBond_ > type(uint96).max) {
+            revert InvalidBond(resolutionBond_, disputeBond_);
+        }
         _token = IERC20(token_);
         _settlementPeriod = settlementPeriod_;
+        _resolutionBond = resolutionBond_;
+        _disputeBond = disputeBond_;
+        _rulingPeriod = rulingPeriod_;
         _treasury = treasury_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(OPERATOR_ROLE, operator);
@@ -214,6 +240,15 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
         if (totalReward > r.budget) revert RewardAboveBudget(totalReward, r.budget);
         uint256 maxBurn = totalStaked * r.clipPpm / PPM;
         if (totalBurn > maxBurn) revert BurnAboveClip(totalBurn, maxBurn);
+        uint256 bond = _resolutionBond;
+        if (bond != 0) {
+            uint256 pool = _bondPool;
+            if (pool < bond) revert InsufficientBond(bond, pool);
+            // Cannot underflow: checked just above.
+            unchecked {
+                _bondPool = pool - bond;
+            }
+        }
 
         uint40 challengeEnds = uint40(block.timestamp) + r.challengePeriod;
         r.status = Status.Posted;
@@ -233,16 +268,96 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
         RoundData storage r = _existing(round);
         if (r.status != Status.Posted) revert WrongStatus(round, r.status);
         if (block.timestamp >= r.challengeEnds) revert ChallengeWindowClosed(round, r.challengeEnds);
-        bytes32 root = r.root;
-        r.status = Status.Pending;
+        bytes32 root = _clearResolution(r);
+        _bondPool += _resolutionBond;
+        emit ResolutionVetoed(round, msg.sender, root);
+    }
+
+    /// @inheritdoc ITournament
+    function dispute(uint256 round, bytes32 reasonHash) external nonReentrant {
+        if (reasonHash == bytes32(0)) revert ZeroReason();
+        RoundData storage r = _existing(round);
+        if (r.status != Status.Posted) revert WrongStatus(round, r.status);
+        if (block.timestamp >= r.challengeEnds) revert ChallengeWindowClosed(round, r.challengeEnds);
+        uint40 ruleBy = uint40(block.timestamp + _rulingPeriod);
+        r.status = Status.Disputed;
+        r.disputer = msg.sender;
+        r.ruleBy = ruleBy;
+        uint256 bond = _disputeBond;
+        _token.safeTransferFrom(msg.sender, address(this), bond);
+        emit ResolutionDisputed(round, msg.sender, r.root, reasonHash, bond, ruleBy);
+    }
+
+    /// @inheritdoc ITournament
+    function rule(uint256 round, bool uphold) external onlyRole(GUARDIAN_ROLE) nonReentrant {
+        RoundData storage r = _existing(round);
+        if (r.status != Status.Disputed) revert WrongStatus(round, r.status);
+        if (block.timestamp > r.ruleBy) revert RulingPeriodOver(round, r.ruleBy);
+        address disputer = r.disputer;
+        r.disputer = address(0);
+        r.ruleBy = 0;
+        if (uphold) {
+            bytes32 root = _clearResolution(r);
+            uint256 share = _resolutionBond * WINNER_SHARE_PPM / PPM;
+            uint256 burned = _resolutionBond - share;
+            uint256 paid = _disputeBond + share;
+            _token.safeTransfer(disputer, paid);
+            if (burned != 0) ITournamentToken(address(_token)).burn(burned);
+            emit DisputeUpheld(round, msg.sender, disputer, root, paid, burned);
+        } else {
+            uint256 toOracle = _disputeBond * WINNER_SHARE_PPM / PPM;
+            uint256 burned = _disputeBond - toOracle;
+            _bondPool += toOracle;
+            r.status = Status.Posted;
+            emit DisputeRejected(round, msg.sender, disputer, r.root, toOracle, burned);
+            // A dispute ruled on after the window: the round finalises now (its deadline may
+            // have passed while the dispute held it).
+            if (block.timestamp >= r.challengeEnds) _finalize(round, r);
+            ITournamentToken(address(_token)).burn(burned);
+        }
+    }
+
+    /// @inheritdoc ITournament
+    function expireDispute(uint256 round) external nonReentrant {
+        RoundData storage r = _existing(round);
+        if (r.status != Status.Disputed) revert WrongStatus(round, r.status);
+        if (block.timestamp <= r.ruleBy) revert RulingPeriodOpen(round, r.ruleBy);
+        address disputer = r.disputer;
+        r.status = Status.Cancelled;
         r.rewardLeft = 0;
         r.burnLeft = 0;
-        r.totalReward = 0;
-        r.totalBurn = 0;
-        r.challengeEnds = 0;
-        r.root = bytes32(0);
-        r.resultsHash = bytes32(0);
-        emit ResolutionVetoed(round, msg.sender, root);
+        r.disputer = address(0);
+        r.ruleBy = 0;
+        uint256 budget = r.budget;
+        r.budget = 0;
+        _bondPool += _resolutionBond;
+        if (budget != 0) _token.safeTransfer(_treasury, budget);
+        _token.safeTransfer(disputer, _disputeBond);
+        emit DisputeExpired(round, disputer, budget);
+    }
+
+    /// @inheritdoc ITournament
+    function depositBond(uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        uint256 pool = _bondPool + amount;
+        _bondPool = pool;
+        _token.safeTransferFrom(msg.sender, address(this), amount);
+        emit BondDeposited(msg.sender, amount, pool);
+    }
+
+    /// @inheritdoc ITournament
+    function withdrawBond(uint256 amount) external onlyRole(DEFAULT_ADMIN_ROLE) nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        uint256 pool = _bondPool;
+        if (amount > pool) revert InsufficientBond(amount, pool);
+        // Cannot underflow: checked just above.
+        unchecked {
+            pool -= amount;
+        }
+        _bondPool = pool;
+        address to = _treasury;
+        _token.safeTransfer(to, amount);
+        emit BondWithdrawn(to, amount, pool);
     }
 
     /// @inheritdoc ITournament
@@ -250,6 +365,7 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
         RoundData storage r = _existing(round);
         Status status = r.status;
         if (status != Status.Pending && status != Status.Posted) revert WrongStatus(round, status);
+        if (status == Status.Posted) _bondPool += _resolutionBond;
         r.status = Status.Cancelled;
         r.rewardLeft = 0;
         r.burnLeft = 0;
@@ -279,16 +395,7 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
         if (r.status != Status.Posted) revert WrongStatus(round, r.status);
         if (block.timestamp < r.challengeEnds) revert ChallengeWindowOpen(round, r.challengeEnds);
         if (block.timestamp > r.resolveBy) revert ResolutionDeadlinePassed(round, r.resolveBy);
-        r.status = Status.Finalized;
-        // Cannot underflow: postResolution checked totalReward <= budget, and the budget only grows.
-        uint256 unused;
-        unchecked {
-            unused = uint256(r.budget) - r.totalReward;
-        }
-        // What stays is reserved for the claims and tracked by rewardLeft.
-        r.budget = 0;
-        if (unused != 0) _token.safeTransfer(_treasury, unused);
-        emit RoundFinalized(round, r.root, unused);
+        _finalize(round, r);
     }
 
     /// @inheritdoc ITournament
@@ -349,13 +456,24 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
     /// @inheritdoc ITournament
     function releaseBudget(uint256 round) external nonReentrant {
         RoundData storage r = _existing(round);
+        Status status = r.status;
+        // An expired dispute returns its bonds too: `expireDispute` does it all.
+        if (status == Status.Disputed) revert WrongStatus(round, status);
         if (!_refundsOpen(r)) revert RefundsNotOpen(round, _refundsOpenAfter(r));
         // A finalised round holds no budget, only the reward its unclaimed leaves did not take.
         uint256 amount = r.budget;
-        if (r.status == Status.Finalized) {
+        if (status == Status.Finalized) {
             amount = r.rewardLeft;
             r.rewardLeft = 0;
             r.burnLeft = 0;
+        } else if (status == Status.Posted) {
+            // A post that timed out gives its bond back, once: the round is cancelled.
+            r.status = Status.Cancelled;
+            _bondPool += _resolutionBond;
+            if (amount == 0) {
+                emit BudgetReleased(round, 0);
+                return;
+            }
         }
         if (amount == 0) revert ZeroAmount();
         r.budget = 0;
@@ -386,6 +504,26 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
     }
 
     /// @inheritdoc ITournament
+    function resolutionBond() external view returns (uint256) {
+        return _resolutionBond;
+    }
+
+    /// @inheritdoc ITournament
+    function disputeBond() external view returns (uint256) {
+        return _disputeBond;
+    }
+
+    /// @inheritdoc ITournament
+    function rulingPeriod() external view returns (uint256) {
+        return _rulingPeriod;
+    }
+
+    /// @inheritdoc ITournament
+    function bondPool() external view returns (uint256) {
+        return _bondPool;
+    }
+
+    /// @inheritdoc ITournament
     function nextRound() external view returns (uint256) {
         return _nextRound;
     }
@@ -413,6 +551,8 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
         v.rewardLeft = r.rewardLeft;
         v.burnLeft = r.burnLeft;
         v.challengeEnds = r.challengeEnds;
+        v.disputer = r.disputer;
+        v.ruleBy = r.ruleBy;
     }
 
     /// @inheritdoc ITournament
@@ -463,9 +603,40 @@ contract Tournament is ITournament, AccessControl, Pausable, ReentrancyGuardTran
     }
 
     /// @dev Refunds open after this time unless the round is cancelled: the resolution deadline,
-    /// or for a finalised round the end of its claims.
+    /// for a finalised round the end of its claims, for a disputed one the end of its ruling.
     function _refundsOpenAfter(RoundData storage r) private view returns (uint256) {
-        return r.status == Status.Finalized ? _settleBy(r) : r.resolveBy;
+        Status status = r.status;
+        if (status == Status.Finalized) return _settleBy(r);
+        if (status == Status.Disputed) return r.ruleBy;
+        return r.resolveBy;
+    }
+
+    /// @dev Drops the standing resolution (a veto or an upheld dispute); returns its root.
+    function _clearResolution(RoundData storage r) private returns (bytes32 root) {
+        root = r.root;
+        r.status = Status.Pending;
+        r.rewardLeft = 0;
+        r.burnLeft = 0;
+        r.totalReward = 0;
+        r.totalBurn = 0;
+        r.challengeEnds = 0;
+        r.root = bytes32(0);
+        r.resultsHash = bytes32(0);
+    }
+
+    /// @dev Opens claims: the unused budget goes to the treasury, the oracle's bond to its pool.
+    function _finalize(uint256 round, RoundData storage r) private {
+        r.status = Status.Finalized;
+        // Cannot underflow: postResolution checked totalReward <= budget, and the budget only grows.
+        uint256 unused;
+        unchecked {
+            unused = uint256(r.budget) - r.totalReward;
+        }
+        // What stays is reserved for the claims and tracked by rewardLeft.
+        r.budget = 0;
+        _bondPool += _resolutionBond;
+        if (unused != 0) _token.safeTransfer(_treasury, unused);
+        emit RoundFinalized(round, r.root, unused);
     }
 
     function _settleBy(RoundData storage r) private view returns (uint256) {

@@ -40,7 +40,9 @@ def deploy_or_reuse(provider: Any) -> None:
             for r in ("treasury", "operator", "oracle", "guardian")
         )
     )
-    result = deploy(provider, deployer, roles)
+    result = deploy(
+        provider, deployer, roles, treasury_signer=test_account(LOCAL_ROLE_INDEX["treasury"])
+    )
     d = result.deployment
     what = "reused" if result.reused else "deployed"
     console.print(f"chain {d.chain_id} at {provider.uri}: contracts {what}")

@@ -15,6 +15,9 @@ from oracle.chain.accounts import (
     test_account,
 )
 from oracle.chain.deploy import (
+    DEFAULT_DISPUTE_BOND,
+    DEFAULT_RESOLUTION_BOND,
+    DEFAULT_RULING_PERIOD,
     DEFAULT_SETTLEMENT_PERIOD,
     DEFAULT_TOKEN_NAME,
     DEFAULT_TOKEN_SYMBOL,
@@ -24,7 +27,8 @@ from oracle.chain.deploy import (
 from oracle.chain.deployments import record_path
 from oracle.cli.boundary import cli_errors
 from oracle.cli.commands import DevnetCommand
-from oracle.cli.options import account_option, yes_option
+from oracle.cli.options import DURATION, account_option, yes_option
+from oracle.protocol.units import format_amount, parse_amount
 
 
 @click.command(cls=DevnetCommand)
@@ -43,6 +47,25 @@ from oracle.cli.options import account_option, yes_option
     help="days after a round's resolution deadline that its leaves stay claimable; after that "
     "unsettled stakes are refunded in full",
 )
+@click.option(
+    "--resolution-bond",
+    default=format_amount(DEFAULT_RESOLUTION_BOND),
+    show_default=True,
+    help="tokens each post locks from the oracle's bond pool (0: no oracle bond)",
+)
+@click.option(
+    "--dispute-bond",
+    default=format_amount(DEFAULT_DISPUTE_BOND),
+    show_default=True,
+    help="tokens a dispute of a posted root costs (fixed for the deployment's life)",
+)
+@click.option(
+    "--ruling-period",
+    type=DURATION,
+    default=f"{DEFAULT_RULING_PERIOD // 86_400}d",
+    show_default=True,
+    help="how long the guardian has to rule on a dispute before the round is cancelled",
+)
 @click.option("--force", is_flag=True, help="deploy again even if a live deployment is recorded")
 @yes_option()
 @cli_errors
@@ -56,6 +79,9 @@ def cli(
     token_name: Any,
     token_symbol: Any,
     settlement_days: Any,
+    resolution_bond: Any,
+    dispute_bond: Any,
+    ruling_period: Any,
     force: Any,
     yes: Any,
 ) -> Any:
@@ -81,6 +107,9 @@ def cli(
     require_gas_funds(deployer, provider, "deployer")
     if not local and not force and not yes:
         click.confirm(f"Deploy to chain {provider.chain_id} from {deployer.address}?", abort=True)
+    treasury_signer = None
+    if local and roles.treasury == str(test_account(LOCAL_ROLE_INDEX["treasury"]).address):
+        treasury_signer = test_account(LOCAL_ROLE_INDEX["treasury"])
     result = deploy(
         provider,
         deployer,
@@ -88,6 +117,10 @@ def cli(
         token_name=token_name,
         token_symbol=token_symbol,
         settlement_period=settlement_days * 86_400,
+        resolution_bond=parse_amount(resolution_bond),
+        dispute_bond=parse_amount(dispute_bond),
+        ruling_period=int(ruling_period),
+        treasury_signer=treasury_signer,
         force=force,
     )
     d = result.deployment
@@ -97,3 +130,8 @@ def cli(
         click.echo(f"  {name}: {rec.address} (block {rec.block})")
     for name, address in d.roles.items():
         click.echo(f"  {name}: {address}")
+    if not result.reused and treasury_signer is None and parse_amount(resolution_bond) > 0:
+        click.echo(
+            "  the oracle's bond pool is empty: the treasury deposits it with "
+            "`ape run treasury bond AMOUNT` before the first post"
+        )

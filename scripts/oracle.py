@@ -16,10 +16,17 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from oracle.chain.accounts import resolve_account
+from oracle.chain.accounts import is_local_chain, resolve_account
 from oracle.cli.boundary import cli_errors
 from oracle.cli.commands import DevnetCommand
-from oracle.cli.options import DURATION, account_option, round_option, seconds_of, store_option
+from oracle.cli.options import (
+    DURATION,
+    account_option,
+    round_option,
+    seconds_of,
+    store_option,
+    yes_option,
+)
 from oracle.errors import TournamentError
 from oracle.protocol.units import format_amount, parse_amount
 from oracle.resolver import keeper, opening, pipeline
@@ -336,19 +343,90 @@ def settle_command(
     )
 
 
+def service_options(func: Any) -> Any:
+    """``--service URL`` and ``--tournament ADDRESS``: read a round's artefacts from a service
+    (checked against the chain), not from the operator's store."""
+    func = click.option(
+        "--tournament",
+        default=None,
+        metavar="ADDRESS",
+        help="the tournament the service must serve (default: this machine's deployment "
+        "record, else the one the service names, checked to have code on the chain)",
+    )(func)
+    return click.option(
+        "--service",
+        default=None,
+        metavar="URL",
+        help="fetch every public artefact from this oracle service (or a mirror), each checked "
+        "against its hash; --store is then the local copy",
+    )(func)
+
+
+def remote(
+    provider: Any, service: str, tournament: str | None, store_path: Path | None, default: Path
+) -> OracleContext:
+    from oracle.resolver.mirror import remote_context
+
+    return remote_context(provider, service, store_path or default, tournament=tournament)
+
+
 @cli.command("verify", cls=DevnetCommand)
 @round_option
+@service_options
 @store_option
 @cli_errors
-def verify_command(provider: Any, round_id: Any, store_path: Any) -> None:
+def verify_command(
+    provider: Any, round_id: Any, service: Any, tournament: Any, store_path: Any
+) -> None:
     """Recompute a round from public artefacts and the chain; print OK and the root, or the
-    first difference (and exit 1)."""
-    ctx = context(provider, store_path)
-    with console.status(f"verifying round {round_id}") as status:
-        verdict = verify_round(ctx, round_id, say=lambda msg: status.update(msg))
+    first difference (and exit 1). With --service it runs on any machine: the artefacts come
+    from the service (into --store, default a temporary folder)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="verify-") as scratch:
+        if service:
+            ctx = remote(provider, service, tournament, store_path, Path(scratch))
+        else:
+            ctx = context(provider, store_path)
+        with console.status(f"verifying round {round_id}") as status:
+            verdict = verify_round(ctx, round_id, say=lambda msg: status.update(msg))
     click.echo(verdict.line())
     if not verdict.ok:
         raise SystemExit(1)
+
+
+@cli.command("mirror", cls=DevnetCommand)
+@click.option("--service", required=True, metavar="URL", help="the service to copy")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="the mirror's store folder (created; a second run copies only what is new)",
+)
+@click.option("--tournament", default=None, metavar="ADDRESS", help="the tournament it must serve")
+@cli_errors
+def mirror_command(provider: Any, service: Any, out: Any, tournament: Any) -> None:
+    """Copy every public artefact of every round from a service into a store of the same
+    layout, each checked against its hash; then `verify --store DIR` works offline and
+    `serve --store DIR` republishes it (read-only)."""
+    from oracle.resolver.mirror import mirror, remote_context
+
+    ctx = remote_context(provider, service, out, tournament=tournament)
+    with console.status(f"mirroring {service}") as status:
+        report = mirror(ctx, say=lambda msg: status.update(msg))
+    for round_id, name in report.pending:
+        console.print(f"round {round_id}: {name} not published yet")
+    click.echo(
+        f"mirror of {ctx.tournament} on chain {ctx.chain_id} in {out}: {report.held} "
+        f"artefact(s), {report.fetched} fetched now"
+    )
+    if report.missing:
+        for round_id, name, why in report.missing:
+            click.echo(f"round {round_id}: {name}: {why}", err=True)
+        raise TournamentError(
+            f"{len(report.missing)} artefact(s) the chain names could not be copied (above): "
+            "the service withholds or alters them; try another mirror"
+        )
 
 
 @cli.command("status", cls=DevnetCommand)
@@ -551,6 +629,12 @@ def run_command(
     help="request bodies read at once per process; more are answered 503 at once",
 )
 @click.option("--access-log", is_flag=True, help="log every request")
+@click.option(
+    "--read-only",
+    is_flag=True,
+    help="serve a mirror (`oracle mirror`): every public artefact and page, no reveals taken "
+    "(the default for a store that holds a mirror)",
+)
 @store_option
 @cli_errors
 def serve_command(
@@ -565,14 +649,18 @@ def serve_command(
     upload_timeout: Any,
     max_concurrent_uploads: Any,
     access_log: Any,
+    read_only: Any,
     store_path: Any,
 ) -> None:
     """Serve the API (/api/v1, described at /docs) and the leaderboard pages. Holds no key:
-    it reads the chain and the store, and takes reveals through the intake."""
+    it reads the chain and the store, and takes reveals through the intake (not as a
+    read-only mirror)."""
+    from oracle.resolver.context import ORIGIN
     from oracle.service.server import serve
     from oracle.service.state import ServiceLimits
 
     ctx = context(provider, store_path)
+    read_only = bool(read_only or ctx.store.get_ref(ORIGIN) is not None)
     limits = ServiceLimits(
         int(max_upload_mb * 1024 * 1024),
         max_ids,
@@ -581,12 +669,14 @@ def serve_command(
         body_timeout=upload_timeout,
         idle_timeout=min(10.0, upload_timeout),
         max_uploads=max_concurrent_uploads,
+        read_only=read_only,
     )
 
     def ready() -> None:
+        mode = "a read-only mirror of " if read_only else ""
         click.echo(
-            f"serving chain {ctx.chain_id}'s tournament {ctx.tournament} on http://{host}:{port} "
-            f"(pages at /, API at /api/v1, its docs at /docs); Ctrl-C stops",
+            f"serving {mode}chain {ctx.chain_id}'s tournament {ctx.tournament} on "
+            f"http://{host}:{port} (pages at /, API at /api/v1, its docs at /docs); Ctrl-C stops",
             err=True,
         )
 
@@ -621,3 +711,135 @@ def report_command(provider: Any, round_id: Any, out: Any, store_path: Any) -> N
     path = out or PROJECT_ROOT / "reports" / f"round-{round_id}.html"
     write_round_report(TournamentView(ctx), round_id, path)
     click.echo(f"round {round_id}: wrote {path}")
+
+
+#: A dispute's gas when it cannot be estimated yet (before the approval it needs).
+DISPUTE_GAS = 90_000
+#: Where the watcher and the disputer keep their copy of the artefacts and their journal.
+WATCH_STORE = Path(".watcher")
+
+
+@cli.command("dispute", cls=DevnetCommand)
+@round_option
+@click.option("--service", required=True, metavar="URL", help="the service to verify against")
+@click.option("--tournament", default=None, metavar="ADDRESS", help="the tournament it must serve")
+@account_option("disputer (anyone)")
+@yes_option("send without asking")
+@store_option
+@cli_errors
+def dispute_command(
+    provider: Any,
+    round_id: Any,
+    service: Any,
+    tournament: Any,
+    account_spec: Any,
+    yes: Any,
+    store_path: Any,
+) -> None:
+    """Verify a posted round from the service and, only on a MISMATCH, dispute its root with
+    the bond: the report is stored public (--store, default .watcher/) and its hash sent as the
+    reason. On OK it refuses."""
+    from oracle.cli.confirm import confirm_plan, gas_line
+    from oracle.resolver import disputes
+
+    ctx = remote(provider, service, tournament, store_path, WATCH_STORE)
+    account = resolve_account(account_spec, "disputer", provider)
+    with console.status(f"verifying round {round_id}") as status:
+        verdict = verify_round(ctx, round_id, say=lambda msg: status.update(msg))
+    click.echo(verdict.line())
+    plan = disputes.plan_dispute(ctx, account, verdict)
+    if plan.approve:
+        gas = DISPUTE_GAS + 50_000
+    else:
+        gas = int(
+            ctx.contract.dispute.estimate_gas_cost(
+                round_id, bytes.fromhex(plan.reason[2:]), sender=account
+            )
+        )
+    confirm_plan(
+        [*plan.lines(str(account.address)), gas_line(provider, gas)],
+        yes or is_local_chain(provider),
+    )
+    tx = disputes.send_dispute(ctx, account, plan)
+    info = ctx.reader.round_info(round_id)
+    click.echo(f"disputed round {round_id} in {tx}: the guardian rules by {utc_time(info.rule_by)}")
+
+
+@cli.command("rule", cls=DevnetCommand)
+@round_option
+@click.option("--uphold/--reject", required=True, help="veto the root, or let it stand")
+@account_option("guardian")
+@yes_option("send without asking")
+@store_option
+@cli_errors
+def rule_command(
+    provider: Any, round_id: Any, uphold: Any, account_spec: Any, yes: Any, store_path: Any
+) -> None:
+    """The guardian's ruling on a disputed round: --uphold vetoes the root (the disputer gets
+    its bond and half the oracle's), --reject lets it stand (half the disputer's bond to the
+    oracle's pool, the rest burned)."""
+    from oracle.cli.confirm import confirm_plan
+    from oracle.resolver import disputes
+
+    ctx = context(provider, store_path)
+    guardian = resolve_account(account_spec, "guardian", provider)
+    info = ctx.reader.round_info(round_id)
+    verb = "uphold" if uphold else "reject"
+    confirm_plan(
+        [
+            f"{verb} the dispute of round {round_id}'s root 0x{info.root.hex()}",
+            f"  disputer {info.disputer}, reason {disputes.reason_of(ctx, round_id)}",
+            f"  ruling open until {utc_time(info.rule_by)}",
+        ],
+        yes or is_local_chain(provider),
+    )
+    tx = disputes.rule(ctx, guardian, round_id, uphold)
+    after = ctx.reader.round_info(round_id)
+    click.echo(
+        f"round {round_id}: dispute {verb}ed in {tx}; the round is {after.status.name.lower()}"
+    )
+
+
+@cli.command("watch", cls=DevnetCommand)
+@click.option("--service", required=True, metavar="URL", help="the service to verify against")
+@click.option("--tournament", default=None, metavar="ADDRESS", help="the tournament it must serve")
+@account_option("disputer (anyone)")
+@click.option("--interval", type=DURATION, default="30s", show_default=True, help="between passes")
+@click.option("--once", is_flag=True, help="one pass, then exit")
+@store_option
+@cli_errors
+def watch_command(
+    provider: Any,
+    service: Any,
+    tournament: Any,
+    account_spec: Any,
+    interval: Any,
+    once: Any,
+    store_path: Any,
+) -> None:
+    """Verify every newly posted root from the service and dispute a MISMATCH, once (its
+    journal in --store, default .watcher/, survives restarts). Anyone may run it."""
+    from oracle.resolver import daemon, disputes
+
+    daemon.utc_logging()
+    ctx = remote(provider, service, tournament, store_path, WATCH_STORE)
+    account = resolve_account(account_spec, "disputer", provider)
+    stopper = daemon.Stopper()
+    stopper.install()
+    daemon.log.info(
+        "watching tournament %s on chain %d through %s as %s, a pass every %ds",
+        ctx.tournament,
+        ctx.chain_id,
+        service,
+        account.address,
+        interval,
+    )
+    while not stopper.stopped:
+        try:
+            for line in disputes.watch_once(ctx, account):
+                daemon.log.info("%s", line)
+        except TournamentError as err:
+            daemon.log.warning("pass failed: %s", err)
+        if once:
+            break
+        stopper.event.wait(interval)

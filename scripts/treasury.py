@@ -7,7 +7,6 @@ Each transaction is shown first, as a plan with its gas, and sent after a confir
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
@@ -19,29 +18,15 @@ from oracle.chain.events import TournamentReader
 from oracle.chain.token import token_contract
 from oracle.cli.boundary import cli_errors
 from oracle.cli.commands import DevnetCommand
+from oracle.cli.confirm import confirm_plan, gas_line
 from oracle.cli.options import account_option, round_option, yes_option
-from oracle.errors import AccountError, TournamentError
+from oracle.errors import AccountError
 from oracle.protocol.units import format_amount, parse_amount
 
 
 @click.group()
 def cli() -> None:
-    """The treasury's tokens: balance, send, fund."""
-
-
-def _confirm(lines: list[str], yes: bool) -> None:
-    for line in lines:
-        click.echo(line)
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise TournamentError("not sent: pass --yes to send without a terminal to confirm on")
-    click.confirm("Send?", abort=True)
-
-
-def _gas_line(provider: Any, gas: int) -> str:
-    price = int(provider.gas_price)
-    return f"  gas about {gas:,} at {price / 1e9:.3g} gwei: {format_amount(gas * price)} ether"
+    """The treasury's tokens: balance, send, fund, bond."""
 
 
 @cli.command("balance", cls=DevnetCommand)
@@ -93,11 +78,11 @@ def send_command(provider: Any, to: Any, amount: Any, account_spec: Any, yes: An
     to = checked_address(to, "TO")
     token, treasury, units, held = _treasury(provider, account_spec, amount, "send")
     gas = int(token.transfer.estimate_gas_cost(to, units, sender=treasury))
-    _confirm(
+    confirm_plan(
         [
             f"transfer {format_amount(units)} tokens from {treasury.address} to {to}",
             f"  treasury after: {format_amount(held - units)} tokens",
-            _gas_line(provider, gas),
+            gas_line(provider, gas),
         ],
         yes,
     )
@@ -129,10 +114,51 @@ def fund_command(provider: Any, round_id: Any, amount: Any, account_spec: Any, y
         gas = int(token.approve.estimate_gas_cost(address, units, sender=treasury)) + FUND_GAS
     else:
         gas = int(tournament.fundRound.estimate_gas_cost(round_id, units, sender=treasury))
-    lines.append(_gas_line(provider, gas))
-    _confirm(lines, yes)
+    lines.append(gas_line(provider, gas))
+    confirm_plan(lines, yes)
     if approve:
         token.approve(address, units, sender=treasury)
     tournament.fundRound(round_id, units, sender=treasury)
     budget = TournamentReader(provider, address).round_info(round_id).budget
     click.echo(f"funded round {round_id}: its budget is {format_amount(budget)} tokens")
+
+
+#: depositBond's gas when it cannot be estimated yet (before the approval it needs).
+BOND_GAS = 60_000
+
+
+@cli.command("bond", cls=DevnetCommand)
+@click.argument("amount")
+@account_option("treasury")
+@yes_option("send without asking")
+@cli_errors
+def bond_command(provider: Any, amount: Any, account_spec: Any, yes: Any) -> None:
+    """Deposit AMOUNT tokens into the oracle's bond pool (each post locks one resolution bond
+    from it until the round finalises; the admin can send the free part back)."""
+    from ape import project
+
+    token, treasury, units, _ = _treasury(provider, account_spec, amount, "deposit")
+    address = deployments.require(provider.chain_id).address_of(TOURNAMENT_CONTRACT)
+    tournament = project.Tournament.at(address)
+    bond = int(tournament.resolutionBond())
+    approve = int(token.allowance(treasury.address, address)) < units
+    lines = [
+        f"deposit {format_amount(units)} tokens into the oracle's bond pool from "
+        f"{treasury.address}",
+        f"  the pool holds {format_amount(int(tournament.bondPool()))}; a post locks "
+        f"{format_amount(bond)}",
+    ]
+    if approve:
+        lines.append(f"  approve the tournament {address} for it first")
+        gas = int(token.approve.estimate_gas_cost(address, units, sender=treasury)) + BOND_GAS
+    else:
+        gas = int(tournament.depositBond.estimate_gas_cost(units, sender=treasury))
+    lines.append(gas_line(provider, gas))
+    confirm_plan(lines, yes)
+    if approve:
+        token.approve(address, units, sender=treasury)
+    tournament.depositBond(units, sender=treasury)
+    pool = int(tournament.bondPool())
+    click.echo(
+        f"the oracle's bond pool holds {format_amount(pool)} tokens ({pool // bond if bond else 0} post(s))"
+    )

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.harness import Devnet
-from tests.helpers.tournament import SETTLEMENT, TOKEN_NAME, TOKEN_SYMBOL
+from tests.helpers.tournament import BOND_DEPOSIT, PERIODS_AND_BONDS, TOKEN_NAME, TOKEN_SYMBOL
 
 
 @pytest.fixture(scope="session")
@@ -71,14 +71,16 @@ def tournament(
     bob: Any,
     carol: Any,
 ) -> Any:
-    """A tournament wired to the token; alice, bob and carol hold 10,000 tokens and approved it."""
+    """A tournament wired to the token; alice, bob and carol hold 10,000 tokens and approved it;
+    the treasury deposited BOND_DEPOSIT into the oracle's bond pool."""
     contract = project.Tournament.deploy(
-        token, treasury, deployer, operator, oracle, guardian, SETTLEMENT, sender=deployer
+        token, treasury, deployer, operator, oracle, guardian, *PERIODS_AND_BONDS, sender=deployer
     )
     for who in (alice, bob, carol):
         token.transfer(who, 10_000 * 10**18, sender=treasury)
         token.approve(contract, 2**256 - 1, sender=who)
     token.approve(contract, 2**256 - 1, sender=treasury)
+    contract.depositBond(BOND_DEPOSIT, sender=treasury)
     return contract
 
 

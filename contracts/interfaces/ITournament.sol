@@ -11,26 +11,40 @@ pragma solidity 0.8.30;
 /// 2. Until `closeTime`: `stake` / `stakeWithPermit` / `replaceCommitment` / `withdraw`.
 /// 3. Between `resolveAfter` and `resolveBy - challengePeriod`: `postResolution` (oracle)
 ///    checks the totals against the round and opens the challenge window.
-/// 4. During the window the guardian may `veto` (the oracle may post again) or `cancelRound`.
+///    The post locks `resolutionBond()` of the oracle's bond pool (`depositBond`).
+/// 4. During the window the guardian may `veto` (the oracle may post again) or `cancelRound`,
+///    and anyone may `dispute` the root with a bond of `disputeBond()` and a reason hash: the
+///    round is `Disputed` and cannot be finalised. The guardian then has `rulingPeriod()` to
+///    `rule`: upheld, the root is vetoed, the disputer gets its bond back plus half the oracle's
+///    bond and the other half is burned; rejected, half the disputer's bond goes to the oracle's
+///    bond pool, the other half is burned, and the round goes on (finalised at once when its
+///    window is over). With no ruling by then, `expireDispute` (anyone) cancels the round:
+///    refunds open, the budget goes back to the treasury and both bonds to their owners.
 /// 5. After the window and no later than `resolveBy`: `finalize` (anyone) returns the unused
-///    budget to the treasury and opens claims: `claim`, `claimMany`, `claimAndRestake`.
+///    budget to the treasury, the oracle's bond to its pool, and opens claims: `claim`,
+///    `claimMany`, `claimAndRestake`.
 /// 6. If the round is cancelled, or `resolveBy` passes without finalisation: `refund` pays
-///    every stake back in full, and `releaseBudget` returns the budget to the treasury.
+///    every stake back in full, and `releaseBudget` returns the budget to the treasury (and
+///    the bond of a timed-out post to the pool; the round is then `Cancelled`).
 /// 7. Claims of a finalised round stay open until `settleBy(round)` = `resolveBy` +
 ///    `settlementPeriod()`. After it no leaf can be claimed: `refund` pays every position still
 ///    unsettled back in full (one the tree omitted or cannot settle), and `releaseBudget`
 ///    returns the unclaimed reward to the treasury. So no stake is ever locked for good; the
 ///    oracle's keeper (or anyone) settles every leaf before then, so no burn is dodged by waiting.
+/// Bonds never touch stakes, rewards or burns: a dispute only delays a round, and at worst
+/// (no ruling) cancels it with every stake refunded in full.
 /// Commitments are not stored: they are emitted in `Staked` and `CommitmentReplaced`, and the
 /// last one emitted for a position counts. A settled position's slot is cleared.
 interface ITournament {
     /// @notice Where a round is in its resolution.
-    /// @dev A timed-out round is `Pending` or `Posted` with `block.timestamp > resolveBy`.
+    /// @dev A timed-out round is `Pending` or `Posted` with `block.timestamp > resolveBy`; a
+    /// `Disputed` round is ruled on or expires at its `ruleBy`, never times out before it.
     enum Status {
-        Pending, // no resolution posted (or the last one was vetoed)
+        Pending, // no resolution posted (or the last one was vetoed or disputed away)
         Posted, // a resolution is in its challenge window
         Finalized, // claims are open
-        Cancelled // refunds are open
+        Cancelled, // refunds are open
+        Disputed // the posted resolution is disputed and awaits the guardian's ruling
     }
 
     /// @notice Everything `openRound` takes.
@@ -66,6 +80,8 @@ interface ITournament {
         uint256 rewardLeft;
         uint256 burnLeft;
         uint40 challengeEnds;
+        address disputer;
+        uint40 ruleBy;
     }
 
     /// @notice One leaf of a resolution (OpenZeppelin StandardMerkleTree layout, double-hashed
@@ -144,6 +160,19 @@ interface ITournament {
     error SettlementClosed(uint256 round, uint256 settleBy);
     /// @notice The settlement period must be from 1 second to 2^32 - 1 seconds.
     error InvalidSettlementPeriod();
+    /// @notice The ruling period must be positive and shorter than the settlement period.
+    error InvalidRulingPeriod(uint256 rulingPeriod, uint256 settlementPeriod);
+    /// @notice The dispute bond must be positive (a free dispute would cost the guardian's time
+    /// for nothing); either bond must fit 96 bits.
+    error InvalidBond(uint256 resolutionBond, uint256 disputeBond);
+    /// @notice The oracle's bond pool holds `available`, less than the `required` amount.
+    error InsufficientBond(uint256 required, uint256 available);
+    /// @notice A dispute needs a non-zero reason hash (the content hash of its report).
+    error ZeroReason();
+    /// @notice The ruling period of the dispute of `round` ended at `ruleBy`.
+    error RulingPeriodOver(uint256 round, uint256 ruleBy);
+    /// @notice The guardian may still rule on the dispute of `round` until `ruleBy`.
+    error RulingPeriodOpen(uint256 round, uint256 ruleBy);
 
     // ---------------------------------------------------------------- events
 
@@ -199,6 +228,38 @@ interface ITournament {
     /// @notice The budget of a timed-out `round`, or the unclaimed reward of a finalised round
     /// past its settlement deadline, went back to the treasury.
     event BudgetReleased(uint256 indexed round, uint256 amount);
+    /// @notice `disputer` disputed the posted `root` of `round` with `bond` and the content hash of
+    /// its report; the guardian may rule until `ruleBy`.
+    event ResolutionDisputed(
+        uint256 indexed round, address indexed disputer, bytes32 root, bytes32 reasonHash, uint256 bond, uint256 ruleBy
+    );
+    /// @notice `guardian` upheld the dispute of `round`: `root` is vetoed, `disputer` received
+    /// `paid` (its bond and its share of the oracle's bond) and `burned` of the oracle's bond burned.
+    event DisputeUpheld(
+        uint256 indexed round,
+        address indexed guardian,
+        address indexed disputer,
+        bytes32 root,
+        uint256 paid,
+        uint256 burned
+    );
+    /// @notice `guardian` rejected the dispute of `round`: `toOracle` of the disputer's bond went
+    /// to the oracle's bond pool and `burned` was burned; `root` stands.
+    event DisputeRejected(
+        uint256 indexed round,
+        address indexed guardian,
+        address indexed disputer,
+        bytes32 root,
+        uint256 toOracle,
+        uint256 burned
+    );
+    /// @notice No ruling came by the dispute's deadline: `round` is cancelled, the disputer's bond
+    /// went back to `disputer`, the oracle's to its pool and `budgetReturned` to the treasury.
+    event DisputeExpired(uint256 indexed round, address indexed disputer, uint256 budgetReturned);
+    /// @notice `from` added `amount` to the oracle's bond pool, now `pool` (free, not locked).
+    event BondDeposited(address indexed from, uint256 amount, uint256 pool);
+    /// @notice `amount` of the free bond pool went to the treasury, leaving `pool`.
+    event BondWithdrawn(address indexed to, uint256 amount, uint256 pool);
     /// @notice The admin set the treasury that receives unused budgets.
     event TreasuryUpdated(address indexed previous, address indexed treasury);
 
@@ -265,7 +326,26 @@ interface ITournament {
     /// @notice Cancels `round` before finalisation (guardian only): refunds open, budget returns.
     function cancelRound(uint256 round) external;
 
-    /// @notice Pauses new stakes and new resolutions (guardian only). Exits stay open.
+    /// @notice Disputes the posted root of `round` during its challenge window (anyone): moves
+    /// `disputeBond()` from the caller and records `reasonHash`, the content hash of the report
+    /// that shows the mismatch (published with the round's artefacts). Needs an allowance.
+    function dispute(uint256 round, bytes32 reasonHash) external;
+
+    /// @notice Rules on the dispute of `round` before its `ruleBy` (guardian only): `uphold`
+    /// vetoes the root; otherwise the root stands.
+    function rule(uint256 round, bool uphold) external;
+
+    /// @notice Cancels a disputed `round` whose ruling period passed with no ruling (anyone):
+    /// refunds open, the budget returns to the treasury and both bonds to their owners.
+    function expireDispute(uint256 round) external;
+
+    /// @notice Adds `amount` to the oracle's bond pool (anyone; the treasury in practice).
+    function depositBond(uint256 amount) external;
+
+    /// @notice Sends `amount` of the pool's free (unlocked) bond to the treasury (admin only).
+    function withdrawBond(uint256 amount) external;
+
+    /// @notice Pauses new stakes and new resolutions (guardian only). Exits and disputes stay open.
     function pause() external;
 
     /// @notice Lifts the pause (guardian only).
@@ -320,6 +400,18 @@ interface ITournament {
     /// @notice The end of `round`'s claims: `resolveBy` + `settlementPeriod()`.
     function settleBy(uint256 round) external view returns (uint256);
 
+    /// @notice The bond each post locks from the oracle's pool until finalisation or a ruling.
+    function resolutionBond() external view returns (uint256);
+
+    /// @notice The bond a dispute costs, fixed at deployment.
+    function disputeBond() external view returns (uint256);
+
+    /// @notice Seconds the guardian has to rule on a dispute, fixed at deployment.
+    function rulingPeriod() external view returns (uint256);
+
+    /// @notice The oracle's free bond: deposited, not locked by a standing post.
+    function bondPool() external view returns (uint256);
+
     /// @notice The id the next `openRound` returns.
     function nextRound() external view returns (uint256);
 
@@ -338,7 +430,7 @@ interface ITournament {
     /// @notice The leaf hash the root must contain for `leaf`.
     function leafHash(Leaf calldata leaf) external pure returns (bytes32);
 
-    /// @notice True once refunds of `round` are open: cancelled, past its deadline unfinalised,
-    /// or finalised and past `settleBy(round)`.
+    /// @notice True once refunds of `round` are open: cancelled, past its deadline unfinalised
+    /// (a disputed round: past its `ruleBy`), or finalised and past `settleBy(round)`.
     function refundsOpen(uint256 round) external view returns (bool);
 }

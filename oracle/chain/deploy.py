@@ -20,6 +20,14 @@ DEFAULT_TOKEN_NAME = "Tournament Token"
 DEFAULT_TOKEN_SYMBOL = "TNMR"
 #: Seconds after a round's resolution deadline that its leaves stay claimable (14 days).
 DEFAULT_SETTLEMENT_PERIOD = 14 * 24 * 3600
+#: What each post locks from the oracle's bond pool until finalisation or a ruling (tokens).
+DEFAULT_RESOLUTION_BOND = 500 * 10**18
+#: What a dispute of a posted root costs (tokens); fixed for the deployment's life.
+DEFAULT_DISPUTE_BOND = 100 * 10**18
+#: Seconds the guardian has to rule on a dispute before the round is cancelled (2 days).
+DEFAULT_RULING_PERIOD = 2 * 24 * 3600
+#: Resolution bonds the treasury deposits at a devnet deployment (enough for ten standing posts).
+DEVNET_BOND_POSTS = 10
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,10 @@ def deploy(
     token_name: str = DEFAULT_TOKEN_NAME,
     token_symbol: str = DEFAULT_TOKEN_SYMBOL,
     settlement_period: int = DEFAULT_SETTLEMENT_PERIOD,
+    resolution_bond: int = DEFAULT_RESOLUTION_BOND,
+    dispute_bond: int = DEFAULT_DISPUTE_BOND,
+    ruling_period: int = DEFAULT_RULING_PERIOD,
+    treasury_signer: AccountAPI | None = None,
     force: bool = False,
 ) -> DeployResult:
     """Deploy the token and the tournament, or reuse what the record says is there.
@@ -61,7 +73,10 @@ def deploy(
     1. Without ``force``, a complete record whose contracts all have code is returned as is.
     2. Otherwise the token is deployed with its supply minted to the treasury, then the
        tournament wired to it, with the deployer as admin and the given roles.
-    3. The record is written last, atomically: a failed deployment leaves any previous record
+    3. With ``treasury_signer`` (the treasury's account, on a devnet), the treasury deposits
+       :data:`DEVNET_BOND_POSTS` resolution bonds into the oracle's bond pool; elsewhere the
+       treasury does it itself (``ape run treasury bond``).
+    4. The record is written last, atomically: a failed deployment leaves any previous record
        untouched.
     """
     from ape import project
@@ -86,8 +101,15 @@ def deploy(
         roles.oracle,
         roles.guardian,
         settlement_period,
+        resolution_bond,
+        dispute_bond,
+        ruling_period,
         sender=deployer,
     )
+    if treasury_signer is not None and resolution_bond > 0:
+        deposit = DEVNET_BOND_POSTS * resolution_bond
+        token.approve(tournament, deposit, sender=treasury_signer)
+        tournament.depositBond(deposit, sender=treasury_signer)
     record = Deployment(
         chain_id=chain_id,
         network=network_label(provider),

@@ -28,6 +28,7 @@ class Status(IntEnum):
     POSTED = 1
     FINALIZED = 2
     CANCELLED = 3
+    DISPUTED = 4
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,14 @@ class RoundInfo:
     burn_left: int
     challenge_ends: int
     settle_by: int
+    #: Who disputed the standing root (the zero address when it is not disputed).
+    disputer: str = "0x" + "0" * 40
+    #: The end of the guardian's ruling period on the dispute (0 when not disputed).
+    rule_by: int = 0
+
+    @property
+    def disputed(self) -> bool:
+        return self.status == Status.DISPUTED
 
 
 @dataclass(frozen=True)
@@ -255,6 +264,8 @@ class TournamentReader:
             reward_left,
             burn_left,
             ends,
+            disputer,
+            rule_by,
         ) = t.call("getRound", round_id)
         close, resolve_after, resolve_by, challenge, clip, min_stake, live, config = params
         return RoundInfo(
@@ -278,6 +289,8 @@ class TournamentReader:
             burn_left=int(burn_left),
             challenge_ends=int(ends),
             settle_by=int(t.call("settleBy", round_id)),
+            disputer=checksummed(str(disputer)),
+            rule_by=int(rule_by),
         )
 
     def round_ids(self) -> list[int]:

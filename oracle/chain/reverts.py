@@ -23,7 +23,7 @@ R = TypeVar("R")
 #: The contracts whose NatSpec explains their errors.
 DOCUMENTED_CONTRACTS = ("Tournament", "TournamentToken")
 #: ITournament.Status, in declaration order.
-STATUS_NAMES = ("Pending", "Posted", "Finalized", "Cancelled")
+STATUS_NAMES = ("Pending", "Posted", "Finalized", "Cancelled", "Disputed")
 #: Error parameters that hold chain timestamps (shown as UTC dates).
 TIME_FIELDS = frozenset(
     {

@@ -31,16 +31,17 @@ class OracleContext:
         *,
         confirmations: int | None = None,
     ) -> OracleContext:
-        """The tournament of this chain's deployment record; its events cached in the store's
+        """The tournament of this chain's deployment record (or, for a mirror's store with no
+        record, the one its :data:`ORIGIN` record names); its events cached in the store's
         ``chain/`` folder and counted at ``confirmations`` depth (see
         :class:`~oracle.chain.events.TournamentReader`)."""
-        deployment = deployments.require(provider.chain_id)
         store = store or default_store()
+        address, from_block = _tournament_of(int(provider.chain_id), store)
         root = getattr(store, "root", None)
         reader = TournamentReader(
             provider,
-            deployment.address_of(TOURNAMENT_CONTRACT),
-            from_block=deployment.block,
+            address,
+            from_block=from_block,
             cache_dir=None if root is None else root / "chain",
             confirmations=confirmations,
         )
@@ -61,6 +62,24 @@ class OracleContext:
     def now(self) -> int:
         """Chain time: the latest block's timestamp (the clock every deadline is checked by)."""
         return self.reader.latest_timestamp()
+
+
+#: The record a mirror keeps of where it was copied from: service, chain id, tournament and
+#: its deployment block (see :mod:`oracle.resolver.mirror`).
+ORIGIN = "mirror/origin"
+
+
+def _tournament_of(chain_id: int, store: ArtefactStore) -> tuple[str, int]:
+    """The tournament address and deployment block: from this machine's deployment record, else
+    from a mirror's origin record for the same chain."""
+    record = deployments.load(chain_id)
+    if record is not None:
+        return record.address_of(TOURNAMENT_CONTRACT), record.block
+    origin = store.get_ref(ORIGIN)
+    if origin is not None and int(origin.get("chain_id", -1)) == chain_id:
+        return str(origin["tournament"]), int(origin.get("deployment_block", 0))
+    deployments.require(chain_id)  # raises: nothing deployed, nothing mirrored
+    raise AssertionError("unreachable")
 
 
 def manifest_of(ctx: OracleContext, info: RoundInfo, *, public_only: bool = False) -> RoundManifest:

@@ -15,10 +15,13 @@ from oracle.chain.events import RoundInfo, Status
 from oracle.errors import TournamentError, first_line, one_line
 from oracle.resolver.context import OracleContext, manifest_of
 from oracle.resolver.intake import ACCEPTED, REJECTED, publish_targets, published, reveal_records
-from oracle.resolver.pipeline import finalize, resolve, settle
+from oracle.resolver.pipeline import expire_dispute, finalize, resolve, settle
+from oracle.times import utc_time
 
 #: Actions the keeper can take, in round order.
 PUBLISH, RESOLVE, FINALIZE, SETTLE = "publish-targets", "resolve", "finalize", "settle"
+#: Cancelling a disputed round the guardian did not rule on in time (anyone may).
+EXPIRE = "expire-dispute"
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,10 @@ def _phase(
             f"settle {unsettled} leaf(s)",
             max(now, info.challenge_ends + settle_after),
         )
+    if info.status == Status.DISPUTED:
+        if now > info.rule_by:
+            return "dispute expired", EXPIRE, now
+        return "disputed", f"the guardian rules by {utc_time(info.rule_by)}", info.rule_by + 1
     if now > info.resolve_by:
         return "timed out", "stakers can take refunds", None
     if info.status == Status.POSTED:
@@ -164,6 +171,9 @@ def run_once(
             elif status.next_action == RESOLVE:
                 resolution = resolve(ctx, oracle_account, r, say=say)
                 done.append(f"round {r}: posted root 0x{resolution.root.hex()}")
+            elif status.next_action == EXPIRE:
+                if expire_dispute(ctx, oracle_account, r):
+                    done.append(f"round {r}: the dispute expired unruled: the round is cancelled")
             elif status.next_action == FINALIZE:
                 if finalize(ctx, oracle_account, r):
                     done.append(f"round {r}: finalized")

@@ -85,13 +85,28 @@ class Resolution:
     tx_hash: str | None
 
 
-def resolve(ctx: OracleContext, oracle_account: Any, round_id: int, say: Say = quiet) -> Resolution:
+def resolve(
+    ctx: OracleContext,
+    oracle_account: Any,
+    round_id: int,
+    say: Say = quiet,
+    *,
+    misstate: bool = False,
+) -> Resolution:
     """Score the round, store its results file and post its root (once).
 
     Safe to run again at any point: a posted round is reported; a results file already
-    stored is the same bytes; a post already broadcast is found and waited for.
+    stored is the same bytes; a post already broadcast is found and waited for. After a
+    veto or an upheld dispute the round is posted again (the honest results again).
+
+    ``misstate`` posts a deliberately wrong resolution (one position's payout changed, see
+    :mod:`.faulty`): for the demo and the tests of disputes only.
     """
     info = ctx.reader.round_info(round_id)
+    if info.status == Status.DISPUTED:
+        raise RoundStateError(
+            f"round {round_id}'s root is disputed: the guardian rules by {utc_time(info.rule_by)}"
+        )
     if info.status in (Status.POSTED, Status.FINALIZED):
         return Resolution(
             round_id,
@@ -123,6 +138,10 @@ def resolve(ctx: OracleContext, oracle_account: Any, round_id: int, say: Say = q
             f"{info.total_staked}: is the node missing logs?"
         )
     results = compute_results(inputs, progress=say)
+    if misstate:
+        from oracle.resolver.faulty import misstated
+
+        results = misstated(results)
     crash_point("before-store")
     results_hash = ctx.store.put(results.data, public=True)
     crash_point("after-store")
@@ -132,11 +151,15 @@ def resolve(ctx: OracleContext, oracle_account: Any, round_id: int, say: Say = q
             f"{utc_time(info.resolve_after)} (it is {utc_time(now)})"
         )
     total_staked, reward, burn = results.totals
-    vetoes = len(ctx.reader.events("ResolutionVetoed", round_id))
+    # One journal entry per post: a veto or an upheld dispute makes the next post a new one.
+    dropped = len(ctx.reader.events("ResolutionVetoed", round_id)) + len(
+        ctx.reader.events("DisputeUpheld", round_id)
+    )
+    _require_bond(ctx, round_id)
     say(f"posting root 0x{results.root.hex()}")
     tx_hash = send_once(
         ctx,
-        ctx.ref(round_id, f"post-{vetoes}"),
+        ctx.ref(round_id, f"post-{dropped}"),
         oracle_account,
         ctx.contract.postResolution,
         (round_id, results.root, total_staked, reward, burn, bytes.fromhex(results_hash[2:])),
@@ -151,6 +174,37 @@ def resolve(ctx: OracleContext, oracle_account: Any, round_id: int, say: Say = q
         True,
         tx_hash,
     )
+
+
+def _require_bond(ctx: OracleContext, round_id: int) -> None:
+    """A post locks the resolution bond: say how to deposit it when the pool is short."""
+    from oracle.protocol.units import format_amount
+
+    bond = int(ctx.reader.views.call("resolutionBond"))
+    pool = int(ctx.reader.views.call("bondPool"))
+    if pool < bond:
+        raise RoundStateError(
+            f"round {round_id} cannot be posted: the oracle's bond pool holds "
+            f"{format_amount(pool)} tokens and a post locks {format_amount(bond)}: deposit with "
+            "`ape run treasury bond AMOUNT`"
+        )
+
+
+def expire_dispute(ctx: OracleContext, account: Any, round_id: int) -> bool:
+    """Cancel a disputed round whose ruling period passed unruled; False if nothing to do."""
+    info = ctx.reader.round_info(round_id)
+    if info.status != Status.DISPUTED:
+        return False
+    now = ctx.now()
+    if now <= info.rule_by:
+        raise RoundStateError(
+            f"round {round_id}'s dispute can be ruled on until {utc_time(info.rule_by)} "
+            f"(it is {utc_time(now)})"
+        )
+    send_once(
+        ctx, ctx.ref(round_id, "expire-dispute"), account, ctx.contract.expireDispute, (round_id,)
+    )
+    return True
 
 
 def results_of(ctx: OracleContext, info: RoundInfo, *, public_only: bool = False) -> dict[str, Any]:

@@ -131,6 +131,41 @@ def _regenerated(
         return f"round secret: it cannot regenerate the round ({err})"
 
 
+def _reveal_named(text: str, inputs_named: dict[str, Any], ctx: OracleContext) -> str | None:
+    """``reveal of ACCOUNT/MODEL`` when ``text`` names a revealed file's hash."""
+    from oracle.protocol.manifest import read_reveals_bundle
+
+    digest = inputs_named.get("reveals")
+    if not digest:
+        return None
+    try:
+        reveals = read_reveals_bundle(ctx.store.get(str(digest), public_only=True))
+    except (StoreError, ManifestError):
+        return None
+    for reveal in reveals:
+        if reveal.predictions_hash in text:
+            return f"reveal of {reveal.account}/{reveal.model_id}"
+    return None
+
+
+def report_of(ctx: OracleContext, verdict: Verdict) -> bytes:
+    """The mismatch report a dispute's reason hash names: canonical JSON of the round, the
+    chain's root and the verdict, so anyone who runs ``verify`` on the same round gets the
+    same bytes and the same hash."""
+    from oracle.protocol.manifest import canonical_json
+
+    return canonical_json(
+        {
+            "format": "tournament-dispute-report/1",
+            "chain_id": ctx.chain_id,
+            "tournament": ctx.tournament,
+            "round": verdict.round_id,
+            "root": verdict.root,
+            "verdict": verdict.line(),
+        }
+    )
+
+
 def verify_round(
     ctx: OracleContext, round_id: int, say: Callable[[str], None] | None = None
 ) -> Verdict:
@@ -151,6 +186,8 @@ def verify_round(
         results_data = ctx.store.get(info.results_hash, public_only=True)
     except CorruptArtefactError as err:
         return mismatch(f"results file: {err}")
+    except ArtefactMissingError as err:
+        raise TournamentError(f"round {round_id} cannot be verified: results file: {err}") from None
     published = load_json(results_data, "the results file")
     inputs_named = published.get("inputs", {})
     manifest: RoundManifest | None = None
@@ -174,10 +211,8 @@ def verify_round(
         if drawn is not None:
             return mismatch(drawn)
         recomputed = compute_results(inputs, progress=say)
-    except CorruptArtefactError as err:
+    except (CorruptArtefactError, ArtefactMissingError) as err:
         text = str(err)
-        if text.startswith("reveal of"):
-            return mismatch(text)
         names = {
             "0x" + info.live_data_hash.hex(): "manifest",
             "0x" + info.scoring_config_hash.hex(): "scoring config",
@@ -185,7 +220,14 @@ def verify_round(
             **_manifest_names(manifest),
         }
         found = next((name for digest, name in names.items() if digest in text), "artefact")
-        return mismatch(f"{found}: {text}")
+        if text.startswith("reveal of"):
+            found = ""
+        elif found == "artefact":
+            found = _reveal_named(text, inputs_named, ctx) or found
+        named = f"{found}: {text}" if found else text
+        if isinstance(err, ArtefactMissingError):
+            raise TournamentError(f"round {round_id} cannot be verified: {named}") from None
+        return mismatch(named)
     except (KeyError, StoreError) as err:
         raise TournamentError(f"round {round_id} cannot be verified: {err}") from None
     diff = (

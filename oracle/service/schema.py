@@ -65,6 +65,7 @@ def errors(*statuses: int, reveal_window: bool = False) -> dict[int | str, dict[
     """The ``responses`` entry of a route: each status it may answer, with the error body."""
     described = {
         400: "the input is malformed",
+        403: "a read-only mirror takes no reveals",
         404: "no such round, artefact or model (yet)",
         409: "not in this phase of the round",
         413: "the request or its file is too large",
@@ -97,6 +98,7 @@ class Limits(BaseModel):
     body_timeout: float
     idle_timeout: float
     max_uploads: int
+    read_only: bool
 
 
 class ServiceInfo(BaseModel):

@@ -37,6 +37,8 @@ class ServiceLimits:
     idle_timeout: float = 10.0
     #: Request bodies read at once (per process); one more is answered 503 at once.
     max_uploads: int = 64
+    #: A mirror's service: every public artefact and page, but no reveals taken.
+    read_only: bool = False
 
 
 class ServiceState:

@@ -171,7 +171,8 @@ def test_treasury_sendsAndFundsAfterAPlan_andRefusesWhatItCannotDo(
     assert run(env, "deploy", *network).returncode == 0
     dead = "0x000000000000000000000000000000000000dEaD"
     balance = run(env, "treasury", "balance", *network)
-    assert "11000000 tokens" in balance.stdout, balance.stdout + balance.stderr
+    # The devnet deployment deposited ten resolution bonds (5,000 tokens) into the pool.
+    assert "10995000 tokens" in balance.stdout, balance.stdout + balance.stderr
     unconfirmed = run(env, "treasury", "send", dead, "12.5", *network)
     assert "pass --yes" in error_line(unconfirmed)
     sent = run(env, "treasury", "send", dead, "12.5", "--yes", *network)
@@ -187,6 +188,10 @@ def test_treasury_sendsAndFundsAfterAPlan_andRefusesWhatItCannotDo(
     funded = run(env, "treasury", "fund", "--round", "1", "5", "--yes", *network)
     assert funded.returncode == 0, funded.stderr
     assert "funded round 1: its budget is 1005 tokens" in funded.stdout
+    bonded = run(env, "treasury", "bond", "500", "--yes", *network)
+    assert bonded.returncode == 0, bonded.stderr
+    assert "a post locks 500" in bonded.stdout
+    assert "the oracle's bond pool holds 5500 tokens (11 post(s))" in bonded.stdout
 
 
 def test_deploy_remote_needsAnUnlockedFundedAccount(env: dict[str, str], remote_anvil: str) -> None:

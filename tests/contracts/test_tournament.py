@@ -12,9 +12,14 @@ from oracle.protocol.merkle import LEAF_ENCODING, leaf_hash
 from tests.helpers.permits import sign_permit
 from tests.helpers.reverts import reverts
 from tests.helpers.tournament import (
+    BOND_DEPOSIT,
     DAY,
+    DISPUTE_BOND,
     ONE,
+    PERIODS_AND_BONDS,
     PPM,
+    RESOLUTION_BOND,
+    RULING,
     SETTLEMENT,
     LeafData,
     build_tree,
@@ -101,7 +106,7 @@ def test_constructor_rejectsZeroAddress(project: Any, token: Any, deployer: Any)
     zero = ape.utils.ZERO_ADDRESS
     with reverts(project.Tournament.ZeroAddress):
         project.Tournament.deploy(
-            token, zero, deployer, deployer, deployer, deployer, SETTLEMENT, sender=deployer
+            token, zero, deployer, deployer, deployer, deployer, *PERIODS_AND_BONDS, sender=deployer
         )
 
 
@@ -110,7 +115,25 @@ def test_constructor_rejectsZeroSettlementPeriod(
 ) -> None:
     with reverts(project.Tournament.InvalidSettlementPeriod):
         project.Tournament.deploy(
-            token, treasury, deployer, deployer, deployer, deployer, 0, sender=deployer
+            token, treasury, deployer, deployer, deployer, deployer, 0, 1, 1, 1, sender=deployer
+        )
+
+
+@pytest.mark.parametrize(
+    ("bonds", "error"),
+    [
+        ((SETTLEMENT, RESOLUTION_BOND, DISPUTE_BOND, 0), "InvalidRulingPeriod"),
+        ((SETTLEMENT, RESOLUTION_BOND, DISPUTE_BOND, SETTLEMENT), "InvalidRulingPeriod"),
+        ((SETTLEMENT, RESOLUTION_BOND, 0, RULING), "InvalidBond"),
+        ((SETTLEMENT, 2**96, DISPUTE_BOND, RULING), "InvalidBond"),
+    ],
+)
+def test_constructor_rejectsBadBondsAndRulingPeriods(
+    project: Any, token: Any, deployer: Any, treasury: Any, bonds: Any, error: str
+) -> None:
+    with reverts(getattr(project.Tournament, error)):
+        project.Tournament.deploy(
+            token, treasury, deployer, deployer, deployer, deployer, *bonds, sender=deployer
         )
 
 
@@ -223,7 +246,7 @@ def test_fundRound_movesTokensIntoBudget(
     round_id, _ = open_round(tournament, operator)
     receipt = tournament.fundRound(round_id, 500 * ONE, sender=treasury)
     assert tournament.getRound(round_id).budget == 500 * ONE
-    assert token.balanceOf(tournament) == 500 * ONE
+    assert token.balanceOf(tournament) == 500 * ONE + tournament.bondPool()
     event = receipt.events.filter(tournament.RoundFunded)[0]
     assert (event.round, event.funder, event.amount, event.budget) == (
         round_id,
@@ -267,7 +290,7 @@ def test_stake_recordsPositionAndEmitsCommitment(
     receipt = tournament.stake(round_id, model("a"), 5 * ONE, c, sender=alice)
     assert tournament.stakeOf(round_id, alice, model("a")) == 5 * ONE
     assert tournament.getRound(round_id).totalStaked == 5 * ONE
-    assert token.balanceOf(tournament) == 1_005 * ONE
+    assert token.balanceOf(tournament) == 1_005 * ONE + tournament.bondPool()
     event = receipt.events.filter(tournament.Staked)[0]
     assert (event.round, event.account, event.modelId) == (round_id, alice.address, model("a"))
     assert (event.amount, event.stake, event.commitment) == (5 * ONE, 5 * ONE, c)
@@ -696,7 +719,7 @@ def test_claimMany_paysEveryLeafAndBurnsOnce(
     assert sum(e.payout for e in receipt.events.filter(tournament.Claimed)) == 17 * ONE + ONE // 4
     assert len(receipt.events.filter(tournament.Claimed)) == 3
     assert token.totalSupply() == supply - ONE // 4
-    assert token.balanceOf(tournament) == 0
+    assert token.balanceOf(tournament) == tournament.bondPool() == BOND_DEPOSIT
     with reverts(tournament.LengthMismatch):
         tournament.claimMany([as_leaf(leaves[0])], [], sender=carol)
 
@@ -755,7 +778,7 @@ def test_refund_afterDeadlineWithoutFinalisation(
     treasury_before = token.balanceOf(treasury)
     tournament.releaseBudget(round_id, sender=bob)
     assert token.balanceOf(treasury) == treasury_before + 1_000 * ONE
-    assert token.balanceOf(tournament) == 0
+    assert token.balanceOf(tournament) == tournament.bondPool() == BOND_DEPOSIT
     with reverts(tournament.ZeroAmount):
         tournament.releaseBudget(round_id, sender=bob)
 
@@ -825,7 +848,7 @@ def test_refund_positionsTheTreeCannotSettleComeBackAfterSettlementDeadline(
     receipt = tournament.releaseBudget(round_id, sender=alice)
     assert receipt.events.filter(tournament.BudgetReleased)[0].amount == ONE // 10
     assert token.balanceOf(treasury) == treasury_before + ONE // 10
-    assert token.balanceOf(tournament) == 0
+    assert token.balanceOf(tournament) == tournament.bondPool() == BOND_DEPOSIT
     view = tournament.getRound(round_id)
     assert (view.rewardLeft, view.burnLeft) == (0, 0)
     with reverts(tournament.ZeroAmount):
@@ -867,4 +890,4 @@ def test_claim_inTenThousandLeafTree(
     for index in (5_000, 5_001):
         assert len(tree.proof(index)) >= 13
         tournament.claim(as_leaf(leaves[index]), tree.proof(index), sender=alice)
-    assert token.balanceOf(tournament) == 0
+    assert token.balanceOf(tournament) == tournament.bondPool() == BOND_DEPOSIT

@@ -21,6 +21,14 @@ TOKEN_NAME = "Tournament Token"
 TOKEN_SYMBOL = "TNMR"
 CAP = 11_000_000 * 10**18
 SETTLEMENT = 14 * DAY
+#: The tests' bonds: a post locks RESOLUTION_BOND of the pool; a dispute costs DISPUTE_BOND.
+RESOLUTION_BOND = 500 * ONE
+DISPUTE_BOND = 100 * ONE
+RULING = 2 * DAY
+#: What the treasury deposits into the oracle's bond pool in the fixtures (four standing posts).
+BOND_DEPOSIT = 4 * RESOLUTION_BOND
+#: The constructor's arguments after the roles.
+PERIODS_AND_BONDS = (SETTLEMENT, RESOLUTION_BOND, DISPUTE_BOND, RULING)
 
 
 def model(name: str) -> bytes:

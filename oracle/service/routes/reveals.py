@@ -27,7 +27,7 @@ router = APIRouter(prefix=API, tags=["reveals"])
 @router.post(
     "/rounds/{round_id}/reveals",
     response_model=RevealAnswer,
-    responses=errors(400, 404, 408, 409, 413, 422, 503, reveal_window=True),
+    responses=errors(400, 403, 404, 408, 409, 413, 422, 503, reveal_window=True),
 )
 def upload_reveal(
     round_id: RoundId,
@@ -57,6 +57,12 @@ def upload_reveal(
     ``rejected`` with the reason; the same reveal again gets the same answer. Outside the
     reveal window it is refused (409) with the times."""
     limits, view = state.limits, state.view
+    if limits.read_only:
+        raise ApiError(
+            403,
+            "this service is a read-only mirror and takes no reveals: reveal to the "
+            "operator's service",
+        )
     # The salt's pattern is checked with the form (422); the address is checksummed here.
     address = parsed(checked_account, account)
     intake = state.intakes.of(round_id)

@@ -24,12 +24,22 @@ contract TournamentGasTest is TestBase {
         vm.warp(1_700_000_000);
         token = new TournamentToken("Tournament Token", "TNMR", treasury);
         t = new Tournament(
-            address(token), treasury, address(this), address(this), address(this), address(this), 14 days
+            address(token),
+            treasury,
+            address(this),
+            address(this),
+            address(this),
+            address(this),
+            14 days,
+            100 ether,
+            50 ether,
+            2 days
         );
         vm.startPrank(treasury);
         token.transfer(alice, 1_000 ether);
         token.transfer(bob, 1_000 ether);
         token.approve(address(t), type(uint256).max);
+        t.depositBond(1_000 ether);
         vm.stopPrank();
         vm.prank(alice);
         token.approve(address(t), type(uint256).max);
@@ -124,6 +134,48 @@ contract TournamentGasTest is TestBase {
         t.claimAndRestake(
             leaves[0], TestMerkle.proof(tree, nodeOf[0]), nextRound, bytes32(uint256(1)), bytes32(uint256(4))
         );
+    }
+
+    /// @dev A posted root, disputed by alice.
+    function _disputed() internal {
+        vm.warp(block.timestamp + 2 days);
+        t.postResolution(round, bytes32(uint256(0xabc)), 10 ether, 0.5 ether, 0.5 ether, bytes32(uint256(3)));
+        vm.prank(alice);
+        t.dispute(round, bytes32(uint256(0xbad)));
+    }
+
+    function test_gas_depositBond() public {
+        vm.prank(treasury);
+        t.depositBond(100 ether);
+    }
+
+    function test_gas_dispute() public {
+        vm.warp(block.timestamp + 2 days);
+        t.postResolution(round, bytes32(uint256(0xabc)), 10 ether, 0.5 ether, 0.5 ether, bytes32(uint256(3)));
+        vm.prank(alice);
+        t.dispute(round, bytes32(uint256(0xbad)));
+    }
+
+    function test_gas_ruleUphold() public {
+        _disputed();
+        t.rule(round, true);
+    }
+
+    function test_gas_ruleRejectInWindow() public {
+        _disputed();
+        t.rule(round, false);
+    }
+
+    function test_gas_ruleRejectAndFinalize() public {
+        _disputed();
+        vm.warp(block.timestamp + 1 days);
+        t.rule(round, false);
+    }
+
+    function test_gas_expireDispute() public {
+        _disputed();
+        vm.warp(block.timestamp + 3 days);
+        t.expireDispute(round);
     }
 
     function test_gas_refundAfterCancel() public {

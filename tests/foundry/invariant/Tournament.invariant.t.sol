@@ -10,6 +10,9 @@ import {TournamentHandler} from "./TournamentHandler.sol";
 contract TournamentInvariantTest is TestBase {
     uint256 internal constant CAP = 11_000_000 ether;
     uint256 internal constant SETTLEMENT = 2 days;
+    uint256 internal constant RESOLUTION_BOND = 100 ether;
+    uint256 internal constant DISPUTE_BOND = 40 ether;
+    uint256 internal constant RULING = 1 days;
 
     TournamentToken internal token;
     Tournament internal tournament;
@@ -21,11 +24,22 @@ contract TournamentInvariantTest is TestBase {
         token = new TournamentToken("Tournament Token", "TNMR", treasury);
         // The handler's address is known before it is deployed: it holds every role.
         address predicted = _predictAddress(address(this), 3);
-        tournament = new Tournament(address(token), treasury, predicted, predicted, predicted, predicted, SETTLEMENT);
+        tournament = new Tournament(
+            address(token),
+            treasury,
+            predicted,
+            predicted,
+            predicted,
+            predicted,
+            SETTLEMENT,
+            RESOLUTION_BOND,
+            DISPUTE_BOND,
+            RULING
+        );
         handler = new TournamentHandler(tournament, token, treasury);
         assertEq(address(handler), predicted, "handler address");
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](13);
+        bytes4[] memory selectors = new bytes4[](18);
         selectors[0] = handler.warp.selector;
         selectors[1] = handler.openRound.selector;
         selectors[2] = handler.fundRound.selector;
@@ -39,22 +53,51 @@ contract TournamentInvariantTest is TestBase {
         selectors[10] = handler.refund.selector;
         selectors[11] = handler.releaseBudget.selector;
         selectors[12] = handler.stake.selector; // staking twice as likely as the rest
+        selectors[13] = handler.dispute.selector;
+        selectors[14] = handler.rule.selector;
+        selectors[15] = handler.expireDispute.selector;
+        selectors[16] = handler.depositBond.selector;
+        selectors[17] = handler.withdrawBond.selector;
         targetSelector(FuzzSelector(address(handler), selectors));
     }
 
-    /// 1. The tournament holds exactly the unsettled stakes plus the unspent budgets.
-    function invariant_balanceEqualsStakesPlusBudgets() public view {
+    /// 1. The tournament holds exactly the unsettled stakes, the unspent budgets and the bonds
+    /// (the oracle's free pool, the bonds standing posts lock, and the disputers' bonds).
+    function invariant_balanceEqualsStakesBudgetsAndBonds() public view {
         assertEq(
             token.balanceOf(address(tournament)),
-            handler.ghostUnsettled() + handler.ghostBudgets(),
-            "balance == unsettled stakes + unspent budgets"
+            handler.ghostUnsettled() + handler.ghostBudgets() + handler.ghostPool() + handler.ghostLocked()
+                + handler.ghostDisputeBonds(),
+            "balance == unsettled stakes + unspent budgets + bonds"
         );
+        assertEq(tournament.bondPool(), handler.ghostPool(), "free bond pool");
     }
 
-    /// 2. Supply is the cap minus what claims burned; nothing else burns or mints.
-    function invariant_supplyIsCapMinusClaimBurns() public view {
-        assertEq(token.totalSupply(), CAP - handler.ghostBurned(), "supply == cap - burned in claims");
-        assertEq(handler.burnedOutsideClaims(), 0, "no burn outside claims");
+    /// 2. Supply is the cap minus what claims burned and what rulings burned of the losing
+    /// bonds; nothing else burns or mints.
+    function invariant_supplyIsCapMinusProvenBurns() public view {
+        assertEq(
+            token.totalSupply(),
+            CAP - handler.ghostBurned() - handler.ghostBondBurned(),
+            "supply == cap - burned in claims - burned in rulings"
+        );
+        assertEq(handler.burnedOutsideClaims(), 0, "no burn outside claims and rulings");
+    }
+
+    /// 7. Bonds lock exactly one resolution bond per standing post and one dispute bond per
+    /// standing dispute.
+    function invariant_bondsLockedPerStandingPost() public view {
+        uint256 posted;
+        uint256 disputed;
+        uint256 n = handler.roundCount();
+        for (uint256 i; i < n; ++i) {
+            ITournament.Status status = tournament.getRound(handler.roundIds(i)).status;
+            if (status == ITournament.Status.Posted || status == ITournament.Status.Disputed) ++posted;
+            if (status == ITournament.Status.Disputed) ++disputed;
+        }
+        assertEq(handler.ghostLocked(), posted * RESOLUTION_BOND, "one resolution bond per standing post");
+        assertEq(handler.ghostDisputeBonds(), disputed * DISPUTE_BOND, "one dispute bond per dispute");
+        assertTrue(!handler.bondMispaid(), "a ruling paid a bond to the wrong party or amount");
     }
 
     /// 3. No leaf is paid twice; no round pays out more than its stakes plus its budget.
@@ -81,6 +124,7 @@ contract TournamentInvariantTest is TestBase {
             ITournament.RoundView memory v = tournament.getRound(round);
             bool finalized = v.status == ITournament.Status.Finalized;
             uint256 deadline = finalized ? tournament.settleBy(round) : v.params.resolveBy;
+            if (v.status == ITournament.Status.Disputed) deadline = v.ruleBy;
             if (v.status != ITournament.Status.Cancelled && block.timestamp > deadline) {
                 assertTrue(tournament.refundsOpen(round), "refunds closed after the deadline");
                 uint256 m = handler.positionCount(round);
@@ -103,7 +147,10 @@ contract TournamentInvariantTest is TestBase {
         assertTrue(handler.drainAll(), "a position or budget could not be taken back");
         assertEq(token.balanceOf(address(tournament)), 0, "tokens left in the tournament");
         assertEq(handler.ghostUnsettled(), 0, "unsettled stake left");
-        assertEq(token.totalSupply(), CAP - handler.ghostBurned(), "supply == cap - burned in claims");
+        assertEq(handler.ghostLocked() + handler.ghostDisputeBonds() + handler.ghostPool(), 0, "bond left");
+        assertEq(
+            token.totalSupply(), CAP - handler.ghostBurned() - handler.ghostBondBurned(), "supply == cap - proven burns"
+        );
     }
 
     /// The address `deployer` creates its `nonce`-th contract at (RLP of a short list).

@@ -47,6 +47,13 @@ contract TournamentHandler is TestBase {
     bool public refundDenied;
     mapping(bytes4 => uint256) public calls;
 
+    uint256 public ghostPool; // the oracle's free bond
+    uint256 public ghostLocked; // resolution bonds held by standing posts
+    uint256 public ghostDisputeBonds; // disputers' bonds held by standing disputes
+    uint256 public ghostBondBurned; // what rulings burned of the losing bonds
+    bool public bondMispaid;
+    mapping(uint256 round => address) public disputerOf;
+
     constructor(Tournament tournament_, TournamentToken token_, address treasury_) {
         tournament = tournament_;
         token = token_;
@@ -59,6 +66,27 @@ contract TournamentHandler is TestBase {
             vm.prank(actors[i]);
             token.approve(address(tournament), type(uint256).max);
         }
+        vm.prank(treasury);
+        tournament.depositBond(300 ether);
+        ghostPool = 300 ether;
+    }
+
+    function _lock() internal {
+        uint256 bond = tournament.resolutionBond();
+        ghostPool -= bond;
+        ghostLocked += bond;
+    }
+
+    function _unlock() internal {
+        uint256 bond = tournament.resolutionBond();
+        ghostPool += bond;
+        ghostLocked -= bond;
+    }
+
+    function _returnBudget(uint256 round, uint256 amount) internal {
+        ghostBudget[round] -= amount;
+        ghostBudgets -= amount;
+        ghostPaidOut[round] += amount;
     }
 
     // ------------------------------------------------------------------ helpers
@@ -168,6 +196,9 @@ contract TournamentHandler is TestBase {
     function postResolution(uint256 roundSeed, uint256 seed, bool honestTotals) external {
         (uint256 round, bool ok) = _round(roundSeed);
         if (!ok || positions[round].length == 0) return;
+        // Steer towards the resolution window: posts are what disputes and rulings need.
+        uint256 resolveAfter = tournament.getRound(round).params.resolveAfter;
+        if (block.timestamp < resolveAfter) vm.warp(resolveAfter + seed % 1 hours);
         (bytes32[] memory leaves, uint256 totalReward, uint256 totalBurn) = _scoreLeaves(round, seed);
         uint256 staked = tournament.getRound(round).totalStaked;
         if (!honestTotals) {
@@ -183,6 +214,7 @@ contract TournamentHandler is TestBase {
         (bytes32[] memory tree, uint256[] memory nodeOf) = TestMerkle.build(leaves);
         try tournament.postResolution(round, tree[0], staked, reward, burn, hash) {
             calls[this.postResolution.selector]++;
+            _lock();
             trees[round] = tree;
             nodes[round] = nodeOf;
             ghostStakedAtClose[round] = staked;
@@ -220,18 +252,18 @@ contract TournamentHandler is TestBase {
         if (!ok) return;
         try tournament.veto(round) {
             calls[this.veto.selector]++;
+            _unlock();
         } catch {}
     }
 
     function cancel(uint256 roundSeed, uint256 chance) external {
         (uint256 round, bool ok) = _round(roundSeed);
         if (!ok || chance % 4 != 0) return;
-        uint256 budget = tournament.getRound(round).budget;
+        ITournament.RoundView memory v = tournament.getRound(round);
         try tournament.cancelRound(round) {
             calls[this.cancel.selector]++;
-            ghostBudget[round] -= budget;
-            ghostBudgets -= budget;
-            ghostPaidOut[round] += budget;
+            _returnBudget(round, v.budget);
+            if (v.status == ITournament.Status.Posted) _unlock();
         } catch {}
     }
 
@@ -241,11 +273,99 @@ contract TournamentHandler is TestBase {
         ITournament.RoundView memory v = tournament.getRound(round);
         try tournament.finalize(round) {
             calls[this.finalize.selector]++;
-            uint256 unused = v.budget - v.totalReward;
-            ghostBudget[round] -= unused;
-            ghostBudgets -= unused;
-            ghostPaidOut[round] += unused;
+            _finalized(round, v);
         } catch {}
+    }
+
+    function _finalized(uint256 round, ITournament.RoundView memory before) internal {
+        _returnBudget(round, before.budget - before.totalReward);
+        _unlock();
+    }
+
+    /// @dev Anyone may dispute, with any reason (an honest root included: the guardian rules).
+    function dispute(uint256 actorSeed, uint256 roundSeed, bytes32 reason) external {
+        (uint256 round, bool ok) = _round(roundSeed);
+        if (!ok) return;
+        address account = actors[actorSeed % actors.length];
+        uint256 before = token.balanceOf(account);
+        vm.prank(account);
+        try tournament.dispute(round, reason) {
+            calls[this.dispute.selector]++;
+            uint256 bond = tournament.disputeBond();
+            if (before - token.balanceOf(account) != bond) bondMispaid = true;
+            ghostDisputeBonds += bond;
+            disputerOf[round] = account;
+        } catch {}
+    }
+
+    /// @dev Rules at once, or after a delay within the ruling period (past the window, a
+    /// rejection finalises the round in the same call).
+    function rule(uint256 roundSeed, bool uphold, uint256 delay) external {
+        (uint256 round, bool ok) = _round(roundSeed);
+        if (!ok) return;
+        uint256 ruleBy = tournament.getRound(round).ruleBy;
+        if (delay % 2 == 0 && ruleBy > block.timestamp) {
+            vm.warp(block.timestamp + bound(delay, 0, ruleBy - block.timestamp));
+        }
+        ITournament.RoundView memory v = tournament.getRound(round);
+        address disputer = disputerOf[round];
+        uint256 before = token.balanceOf(disputer);
+        try tournament.rule(round, uphold) {
+            calls[this.rule.selector]++;
+            uint256 bond = tournament.resolutionBond();
+            uint256 disputeBond_ = tournament.disputeBond();
+            if (v.disputer != disputer) bondMispaid = true;
+            ghostDisputeBonds -= disputeBond_;
+            uint256 paid = token.balanceOf(disputer) - before;
+            if (uphold) {
+                ghostLocked -= bond;
+                ghostBondBurned += bond - bond / 2;
+                if (paid != disputeBond_ + bond / 2) bondMispaid = true;
+            } else {
+                ghostPool += disputeBond_ / 2;
+                ghostBondBurned += disputeBond_ - disputeBond_ / 2;
+                if (paid != 0) bondMispaid = true;
+                if (tournament.getRound(round).status == ITournament.Status.Finalized) _finalized(round, v);
+            }
+        } catch {}
+    }
+
+    function expireDispute(uint256 roundSeed) external {
+        (uint256 round, bool ok) = _round(roundSeed);
+        if (!ok) return;
+        _expire(round);
+    }
+
+    function _expire(uint256 round) internal {
+        ITournament.RoundView memory v = tournament.getRound(round);
+        address disputer = disputerOf[round];
+        uint256 before = token.balanceOf(disputer);
+        try tournament.expireDispute(round) {
+            calls[this.expireDispute.selector]++;
+            uint256 disputeBond_ = tournament.disputeBond();
+            if (token.balanceOf(disputer) - before != disputeBond_) bondMispaid = true;
+            ghostDisputeBonds -= disputeBond_;
+            _unlock();
+            _returnBudget(round, v.budget);
+        } catch {}
+    }
+
+    function depositBond(uint256 amount) external {
+        amount = bound(amount, 1, 500 ether);
+        vm.prank(treasury);
+        tournament.depositBond(amount);
+        calls[this.depositBond.selector]++;
+        ghostPool += amount;
+    }
+
+    function withdrawBond(uint256 amount) external {
+        if (ghostPool == 0) return;
+        amount = bound(amount, 1, ghostPool);
+        uint256 before = token.balanceOf(treasury);
+        tournament.withdrawBond(amount);
+        calls[this.withdrawBond.selector]++;
+        if (token.balanceOf(treasury) - before != amount) bondMispaid = true;
+        ghostPool -= amount;
     }
 
     function claim(uint256 roundSeed, uint256 posSeed) external {
@@ -302,8 +422,10 @@ contract TournamentHandler is TestBase {
     /// unclaimed reward after the settlement deadline); returns whether the call succeeded.
     function _release(uint256 round) internal returns (bool) {
         uint256 before = token.balanceOf(treasury);
+        ITournament.Status status = tournament.getRound(round).status;
         try tournament.releaseBudget(round) {
             calls[this.releaseBudget.selector]++;
+            if (status == ITournament.Status.Posted) _unlock();
             uint256 amount = token.balanceOf(treasury) - before;
             assertEq(amount, ghostBudget[round], "release returns exactly what the round holds");
             ghostBudget[round] -= amount;
@@ -322,11 +444,14 @@ contract TournamentHandler is TestBase {
         uint256 latest;
         for (uint256 k; k < roundIds.length; ++k) {
             uint256 deadline = tournament.settleBy(roundIds[k]);
+            uint256 ruleBy = tournament.getRound(roundIds[k]).ruleBy;
             if (deadline > latest) latest = deadline;
+            if (ruleBy > latest) latest = ruleBy;
         }
         vm.warp(latest + 1);
         for (uint256 k; k < roundIds.length; ++k) {
             uint256 round = roundIds[k];
+            if (tournament.getRound(round).status == ITournament.Status.Disputed) _expire(round);
             Position[] storage ps = positions[round];
             for (uint256 i; i < ps.length; ++i) {
                 Position memory p = ps[i];
@@ -340,7 +465,12 @@ contract TournamentHandler is TestBase {
                     allRefunded = false;
                 }
             }
-            if (ghostBudget[round] != 0 && !_release(round)) allRefunded = false;
+            bool posted = tournament.getRound(round).status == ITournament.Status.Posted;
+            if ((ghostBudget[round] != 0 || posted) && !_release(round)) allRefunded = false;
+        }
+        if (ghostPool != 0) {
+            tournament.withdrawBond(ghostPool);
+            ghostPool = 0;
         }
     }
 
