@@ -274,15 +274,25 @@ def publish_targets_command(provider: Any, round_id: Any, targets: Any, store_pa
 @cli.command("resolve", cls=DevnetCommand)
 @round_option
 @account_option("oracle")
+@click.option(
+    "--misstate",
+    is_flag=True,
+    hidden=True,
+    help="post a deliberately wrong resolution (one payout changed): for dispute drills only",
+)
 @store_option
 @cli_errors
-def resolve_command(provider: Any, round_id: Any, account_spec: Any, store_path: Any) -> None:
+def resolve_command(
+    provider: Any, round_id: Any, account_spec: Any, misstate: Any, store_path: Any
+) -> None:
     """Score the round, store the results file and post the root (once)."""
     ctx = context(provider, store_path)
     oracle_account = resolve_account(account_spec, "oracle", provider)
     started = time.perf_counter()
     with console.status(f"resolving round {round_id}") as status:
-        r = pipeline.resolve(ctx, oracle_account, round_id, say=lambda msg: status.update(msg))
+        r = pipeline.resolve(
+            ctx, oracle_account, round_id, say=lambda msg: status.update(msg), misstate=misstate
+        )
     staked, reward, burn = r.totals
     verb = "posted" if r.posted_now else "already posted"
     click.echo(f"round {round_id}: {verb} root 0x{r.root.hex()}")
@@ -795,8 +805,9 @@ def rule_command(
     )
     tx = disputes.rule(ctx, guardian, round_id, uphold)
     after = ctx.reader.round_info(round_id)
+    done = "upheld" if uphold else "rejected"
     click.echo(
-        f"round {round_id}: dispute {verb}ed in {tx}; the round is {after.status.name.lower()}"
+        f"round {round_id}: dispute {done} in {tx}; the round is {after.status.name.lower()}"
     )
 
 

@@ -22,6 +22,7 @@ from oracle.errors import ArtefactMissingError, ManifestError, StoreError, Tourn
 from oracle.protocol.manifest import RoundManifest, load_json, read_reveals_bundle
 from oracle.resolver.context import ORIGIN, OracleContext
 from oracle.resolver.synthetic import secret_commitment
+from oracle.store import normalise_hash
 from oracle.store.remote import API, TIMEOUT_SECONDS, FetchingStore
 
 ZERO32 = b"\x00" * 32
@@ -88,12 +89,17 @@ def remote_context(
 class MirrorReport:
     """What a mirror pass found: artefacts held (fetched now or before), and what is missing."""
 
-    held: int = 0
+    #: Every artefact held, by hash.
+    digests: set[str] = field(default_factory=set)
     fetched: int = 0
     #: (round, artefact name, why) for every required artefact the service did not give.
     missing: list[tuple[int, str, str]] = field(default_factory=list)
     #: (round, artefact name) not published yet (a round still open or unresolved).
     pending: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def held(self) -> int:
+        return len(self.digests)
 
 
 def mirror(ctx: OracleContext, say: Callable[[str], None] | None = None) -> MirrorReport:
@@ -117,7 +123,7 @@ def mirror(ctx: OracleContext, say: Callable[[str], None] | None = None) -> Mirr
         except StoreError as err:
             report.missing.append((round_id, name, str(err)))
             return b""
-        report.held += 1
+        report.digests.add(normalise_hash(digest))
         return data
 
     for round_id in ctx.reader.round_ids():

@@ -131,6 +131,10 @@ def _regenerated(
         return f"round secret: it cannot regenerate the round ({err})"
 
 
+#: How verify names a results file's inputs in its messages.
+INPUT_NAMES = {"reveals": "reveals bundle"}
+
+
 def _reveal_named(text: str, inputs_named: dict[str, Any], ctx: OracleContext) -> str | None:
     """``reveal of ACCOUNT/MODEL`` when ``text`` names a revealed file's hash."""
     from oracle.protocol.manifest import read_reveals_bundle
@@ -216,7 +220,7 @@ def verify_round(
         names = {
             "0x" + info.live_data_hash.hex(): "manifest",
             "0x" + info.scoring_config_hash.hex(): "scoring config",
-            **{str(v): k.replace("_", " ") for k, v in inputs_named.items()},
+            **{str(v): INPUT_NAMES.get(k, k.replace("_", " ")) for k, v in inputs_named.items()},
             **_manifest_names(manifest),
         }
         found = next((name for digest, name in names.items() if digest in text), "artefact")
