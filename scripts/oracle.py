@@ -481,6 +481,24 @@ def status_command(provider: Any, store_path: Any) -> None:
             due,
         )
     Console(width=max(Console().width, 160)).print(table)
+    bonds = ctx.reader.bonds()
+    click.echo(
+        f"bonds: a post locks {format_amount(bonds['resolution_bond'])}, a dispute costs "
+        f"{format_amount(bonds['dispute_bond'])}, the guardian rules within "
+        f"{bonds['ruling_period'] // 3600} h; the oracle's free pool holds "
+        f"{format_amount(bonds['bond_pool'])}"
+    )
+    for s in rounds:
+        for d in ctx.reader.disputes(s.round_id):
+            ruled = (
+                f"{d.outcome}: paid {format_amount(d.paid)}, burned {format_amount(d.burned)}"
+                if d.outcome != "pending"
+                else f"pending: the guardian rules by {utc_time(d.rule_by)}"
+            )
+            click.echo(
+                f"round {s.round_id}: root {d.root[:10]}... disputed by {d.disputer} "
+                f"(bond {format_amount(d.bond)}, reason {d.reason[:10]}...): {ruled}"
+            )
 
 
 @cli.command("run", cls=DevnetCommand)
@@ -795,10 +813,13 @@ def rule_command(
     guardian = resolve_account(account_spec, "guardian", provider)
     info = ctx.reader.round_info(round_id)
     verb = "uphold" if uphold else "reject"
+    with console.status(f"verifying round {round_id} to check the dispute's reason"):
+        check = disputes.check_reason(ctx, round_id)
     confirm_plan(
         [
             f"{verb} the dispute of round {round_id}'s root 0x{info.root.hex()}",
             f"  disputer {info.disputer}, reason {disputes.reason_of(ctx, round_id)}",
+            f"  this store's verify: {check}",
             f"  ruling open until {utc_time(info.rule_by)}",
         ],
         yes or is_local_chain(provider),

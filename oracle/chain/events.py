@@ -85,6 +85,36 @@ class Position:
 
 
 @dataclass(frozen=True)
+class Dispute:
+    """One dispute of a round's posted root and how it ended (from the dispute's events)."""
+
+    round: int
+    disputer: str
+    root: str
+    reason: str
+    bond: int
+    rule_by: int
+    #: "pending" until ruled, then "upheld", "rejected" or "expired".
+    outcome: str = "pending"
+    #: Upheld: what the disputer received; rejected: what went to the oracle's pool.
+    paid: int = 0
+    #: What the ruling burned of the losing bond.
+    burned: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "disputer": self.disputer,
+            "root": self.root,
+            "reason": self.reason,
+            "bond": str(self.bond),
+            "rule_by": self.rule_by,
+            "outcome": self.outcome,
+            "paid": str(self.paid),
+            "burned": str(self.burned),
+        }
+
+
+@dataclass(frozen=True)
 class Holding:
     """One account's position as it stands now: the stake still held (zero once withdrawn,
     claimed or refunded), its last commitment, and its settlement if any."""
@@ -351,6 +381,57 @@ class TournamentReader:
             Holding(round_id=r, account=account, model_id=m, **item)
             for (r, m), item in sorted(found.items())
         ]
+
+    def disputes(self, round_id: int) -> list[Dispute]:
+        """Every dispute of ``round_id``'s posted roots, oldest first, with its outcome."""
+        upto = self.safe_block()
+        raised = self._events(upto, "ResolutionDisputed", round_id)
+        endings: list[tuple[tuple[int, int], str, dict[str, Any]]] = []
+        for name, outcome in (
+            ("DisputeUpheld", "upheld"),
+            ("DisputeRejected", "rejected"),
+            ("DisputeExpired", "expired"),
+        ):
+            endings.extend(
+                ((e["_block"], e["_index"]), outcome, e) for e in self._events(upto, name, round_id)
+            )
+        endings.sort(key=lambda x: x[0])
+        found = []
+        for i, e in enumerate(raised):
+            at = (e["_block"], e["_index"])
+            nxt = (
+                (raised[i + 1]["_block"], raised[i + 1]["_index"]) if i + 1 < len(raised) else None
+            )
+            end = next((x for x in endings if x[0] > at and (nxt is None or x[0] < nxt)), None)
+            outcome, paid, burned = "pending", 0, 0
+            if end is not None:
+                outcome = end[1]
+                paid = int(end[2].get("paid", end[2].get("toOracle", 0)))
+                burned = int(end[2].get("burned", 0))
+            found.append(
+                Dispute(
+                    round=round_id,
+                    disputer=str(e["disputer"]),
+                    root="0x" + bytes(e["root"]).hex(),
+                    reason="0x" + bytes(e["reasonHash"]).hex(),
+                    bond=int(e["bond"]),
+                    rule_by=int(e["ruleBy"]),
+                    outcome=outcome,
+                    paid=paid,
+                    burned=burned,
+                )
+            )
+        return found
+
+    def bonds(self) -> dict[str, int]:
+        """The deployment's bonds: resolution and dispute bonds, ruling period, free pool."""
+        v = self.views
+        return {
+            "resolution_bond": int(v.call("resolutionBond")),
+            "dispute_bond": int(v.call("disputeBond")),
+            "ruling_period": int(v.call("rulingPeriod")),
+            "bond_pool": int(v.call("bondPool")),
+        }
 
     def commitment_of(self, round_id: int, account: str, model_id: bytes) -> bytes:
         """The last commitment ``account`` bound to ``model_id`` in ``round_id`` (empty if it

@@ -147,6 +147,24 @@ def reason_of(ctx: OracleContext, round_id: int) -> str | None:
     return "0x" + bytes(events[-1]["reasonHash"]).hex() if events else None
 
 
+def check_reason(ctx: OracleContext, round_id: int) -> str:
+    """What this store's ``verify`` says of the disputed root, and whether its report is the
+    one the dispute names (then the report is stored public, for the pages to link)."""
+    info = ctx.reader.round_info(round_id)
+    reason = reason_of(ctx, round_id)
+    try:
+        verdict = verify_round(ctx, round_id)
+    except TournamentError as err:
+        return f"cannot verify ({one_line(str(err))})"
+    report = report_of(ctx, verdict)
+    from oracle.store import content_hash
+
+    if content_hash(report) == reason and "0x" + info.root.hex() == verdict.root:
+        ctx.store.put(report, public=True)
+        return f"{verdict.line()} (the dispute's report, reproduced)"
+    return f"{verdict.line()} (not the dispute's report)"
+
+
 def _watched(ctx: OracleContext, round_id: int, root: str) -> str:
     return ctx.ref(round_id, f"watch-{root[2:18]}")
 

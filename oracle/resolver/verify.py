@@ -177,7 +177,7 @@ def verify_round(
     that cannot be verified at all (not posted, an artefact missing)."""
     info = ctx.reader.round_info(round_id)
     root = "0x" + info.root.hex()
-    if info.status not in (Status.POSTED, Status.FINALIZED):
+    if info.status not in (Status.POSTED, Status.FINALIZED, Status.DISPUTED):
         raise TournamentError(
             f"round {round_id} has no posted resolution to verify (it is "
             f"{info.status.name.lower()})"

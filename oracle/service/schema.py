@@ -109,6 +109,14 @@ class ServiceInfo(BaseModel):
     chain_time: int
     rounds: int
     limits: Limits
+    #: Tokens each post locks from the oracle's bond pool (base units).
+    resolution_bond: str
+    #: Tokens a dispute costs (base units), fixed for the deployment's life.
+    dispute_bond: str
+    #: Seconds the guardian has to rule on a dispute.
+    ruling_period: int
+    #: The oracle's free bond (base units).
+    bond_pool: str
 
 
 def _summary_model() -> type[BaseModel]:

@@ -15,7 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
 from eth_utils import is_hex_address, to_checksum_address
@@ -90,6 +90,10 @@ class RoundSummary:
     scoring_config: str
     targets: str | None
     reveals_bundle: str | None
+    #: The end of the guardian's ruling on a standing dispute (0 when none stands).
+    rule_by: int = 0
+    #: Every dispute of the round's roots with its outcome (see ``Dispute.to_json``).
+    disputes: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -226,6 +230,10 @@ class TournamentView:
 
         return self._cache.get(("supply",), self.CHAIN_TTL, read)
 
+    def bonds(self) -> dict[str, int]:
+        """The deployment's bonds and the oracle's free pool (see ``TournamentReader.bonds``)."""
+        return self._cache.get(("bonds",), self.STATUS_TTL, self.ctx.reader.bonds)
+
     def token_address(self) -> str:
         return self._cache.get(("token",), None, lambda: str(self.ctx.contract.token()))
 
@@ -283,6 +291,12 @@ class TournamentView:
             scoring_config=manifest.scoring_config,
             targets=done.targets if done else None,
             reveals_bundle=done.reveals if done else None,
+            rule_by=info.rule_by,
+            disputes=self._cache.get(
+                ("disputes", round_id),
+                self.STATUS_TTL,
+                lambda: [d.to_json() for d in self.ctx.reader.disputes(round_id)],
+            ),
         )
 
     def summaries(self) -> list[RoundSummary]:

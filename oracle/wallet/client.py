@@ -33,6 +33,7 @@ from oracle.chain.accounts import resolve_account
 from oracle.chain.events import RoundInfo, TournamentReader
 from oracle.chain.reverts import one_line_errors
 from oracle.protocol.manifest import RoundManifest
+from oracle.resolver.verify import Verdict
 from oracle.wallet import reads, settlement, staking
 from oracle.wallet.answers import (
     Balance,
@@ -263,6 +264,23 @@ class Wallet:
     def refund(self, round: int) -> list[Sent]:
         """Take back every stake of this account in a cancelled or timed-out ``round``."""
         return settlement.refund(self.context, round)
+
+    # ------------------------------------------------------------------ checking
+
+    def verify(self, round: int) -> Verdict:
+        """Recompute ``round`` from the service's public artefacts (each checked against its
+        hash, into a temporary folder) and the chain: its ``line()`` is ``OK round N root
+        0x...`` or ``MISMATCH round N: ...``, as ``ape run oracle verify`` prints it."""
+        import tempfile
+
+        from oracle.resolver.mirror import remote_context
+        from oracle.resolver.verify import verify_round
+
+        with tempfile.TemporaryDirectory(prefix="verify-") as folder:
+            ctx = remote_context(
+                self.provider, self.service.url, Path(folder), tournament=self.reader.address
+            )
+            return verify_round(ctx, round)
 
 
 def _answer_in_one_line(cls: type[Wallet]) -> None:

@@ -19,10 +19,11 @@ import httpx
 import numpy as np
 import pytest
 
-from oracle import settings
+from oracle import PROJECT_ROOT, settings
 from tests.helpers.harness import (
     GUARDIAN,
     ONE,
+    PYTHON,
     Devnet,
     Service,
     error_line,
@@ -101,6 +102,20 @@ def test_verify_fromTheServiceAlone_onAnotherMachine(net: Devnet, served: dict[s
                      extra_env=env))  # fmt: skip
     assert out.strip() == f"OK round 1 root {served['root']}"
     assert not (served["folder"] / "stranger" / "deployments").exists()
+    # The same from the notebook client.
+    code = (
+        "import sys; from oracle.wallet import Wallet; "
+        "w = Wallet.connect('test:9', provider_settings={'host': sys.argv[1]}, "
+        "service=sys.argv[2], vault_dir=sys.argv[3]); print(w.verify(round=1).line())"
+    )
+    client = subprocess.run(
+        [str(PYTHON), "-W", "ignore", "-c", code, f"http://127.0.0.1:{net.port}",
+         served["service"].url, str(served["folder"] / "stranger" / "vault")],
+        cwd=PROJECT_ROOT, env={**net.env, **env}, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert client.stdout.strip().splitlines()[-1] == f"OK round 1 root {served['root']}", (
+        client.stderr
+    )
 
 
 def test_mirror_resumes_verifiesOffline_andServesReadOnly(
@@ -233,6 +248,8 @@ def test_watcher_disputesAWrongRootOnce_acrossAKill_thenTheHonestRootIsPosted(
 
     status = ok(net.ape("oracle", "status"))
     assert "disputed" in status
+    assert f"round 2: root {wrong[:10]}... disputed by {disputer}" in status
+    assert "pending: the guardian rules by" in status
     token = net.token.functions
     before, supply = token.balanceOf(disputer).call(), token.totalSupply().call()
     ruled = ok(net.ape("oracle", "rule", "--round", "2", "--uphold",
@@ -240,6 +257,13 @@ def test_watcher_disputesAWrongRootOnce_acrossAKill_thenTheHonestRootIsPosted(
     assert "dispute upheld" in ruled and "the round is pending" in ruled
     assert token.balanceOf(disputer).call() - before == DISPUTE_BOND + RESOLUTION_BOND // 2
     assert supply - token.totalSupply().call() == RESOLUTION_BOND // 2
+    detail = httpx.get(f"{url}/api/v1/rounds/2", timeout=30).json()
+    assert [(d["outcome"], d["paid"], d["burned"]) for d in detail["disputes"]] == [
+        ("upheld", str(DISPUTE_BOND + RESOLUTION_BOND // 2), str(RESOLUTION_BOND // 2))
+    ]
+    page = httpx.get(f"{url}/rounds/2", timeout=30).text
+    assert "<h2>Disputes</h2>" in page and ">upheld<" in page
+    assert "the dispute's report, reproduced" in ruled
     # The keeper posts the honest root again; the watcher finds it OK and leaves it.
     kept = ok(net.ape("oracle", "run", "--once"))
     assert "round 2: posted root" in kept

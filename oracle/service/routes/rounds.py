@@ -35,6 +35,7 @@ def service_info(state: State) -> dict[str, Any]:
         "chain_time": view.now(),
         "rounds": len(view.round_ids()),
         "limits": asdict(state.limits),
+        **{k: v if k == "ruling_period" else str(v) for k, v in view.bonds().items()},
     }
 
 
