@@ -85,6 +85,12 @@ def leaderboard(outcome: Any) -> Table:
 @click.option("--reports", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="where the round reports go (default: reports/)")  # fmt: skip
 @click.option("--keep-serving", is_flag=True, help="leave the service running until Ctrl-C")
+@click.option(
+    "--faulty-oracle",
+    is_flag=True,
+    help="post the first round's resolution wrong on purpose: a watcher disputes it, the "
+    "guardian upholds, the oracle posts the honest root",
+)
 @cli_errors
 def cli(
     provider: Any,
@@ -97,6 +103,7 @@ def cli(
     timings: Any,
     reports: Any,
     keep_serving: Any,
+    faulty_oracle: Any,
 ) -> None:
     """Play whole tournament rounds on the local devnet and report them."""
     from ape.logging import logger
@@ -109,7 +116,15 @@ def cli(
     logger.set_level("WARNING")
     started = time.monotonic()
     deploy_or_reuse(provider)
-    options = DemoOptions(rounds, participants, kind, live_stocks, budget, service_port=port)
+    options = DemoOptions(
+        rounds,
+        participants,
+        kind,
+        live_stocks,
+        budget,
+        service_port=port,
+        faulty_oracle=faulty_oracle,
+    )
     if reports is not None:
         options = replace(options, reports=reports)
     demo = Demo(provider, options, console)
@@ -124,6 +139,9 @@ def cli(
             out.print(outcome.summary)
             out.print(f"  verify: {outcome.verify}")
             out.print(f"  report: {outcome.report}")
+        for story in result.disputes:
+            for line in story.lines():
+                out.print(line)
         out.print("incentive checks:")
         for check in result.checks:
             out.print(f"  {check.line()}")

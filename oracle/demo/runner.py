@@ -30,6 +30,7 @@ from oracle.chain.accounts import LOCAL_ROLE_INDEX, test_account
 from oracle.chain.devnet import free_port, port_is_free
 from oracle.chain.events import Status
 from oracle.demo.checks import Check, Outcome, incentive_checks, outcomes
+from oracle.demo.drill import DisputeStory, faulty_resolution
 from oracle.demo.models import HONEST, SILENT, TAMPERS, Participant, roster
 from oracle.demo.processes import Oracle, ServiceProcess, network_args
 from oracle.errors import DemoError, WalletError
@@ -59,6 +60,9 @@ class DemoOptions:
     folder: Path = field(default_factory=settings.demo_dir)
     reports: Path = PROJECT_ROOT / "reports"
     service_port: int | None = None
+    #: The first round's resolution is deliberately wrong: a watcher disputes it, the
+    #: guardian upholds, the oracle posts the honest root (see :mod:`.drill`).
+    faulty_oracle: bool = False
 
 
 @dataclass
@@ -91,11 +95,13 @@ class DemoResult:
     phases: list[PhaseTime]
     participants: int
     models: int
+    disputes: list[DisputeStory] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "participants": self.participants,
             "models": self.models,
+            "disputes": [asdict(d) for d in self.disputes],
             "rounds": [
                 {k: v for k, v in asdict(r).items() if k != "leaderboard"} for r in self.rounds
             ],
@@ -123,6 +129,7 @@ class Demo:
         self.service: ServiceProcess | None = None
         self.client: ServiceClient | None = None
         self.wallets: dict[str, Wallet] = {}
+        self.disputes: list[DisputeStory] = []
 
     # ------------------------------------------------------------------ phases
 
@@ -213,16 +220,16 @@ class Demo:
             tokens_short = PARTICIPANT_TOKENS - self.wallets[person.name].token_balance()
             if tokens_short > 0:
                 data = token.encode("transfer", address, tokens_short)
-                hashes.append(self._send(treasury, str(token.address), 0, data, nonces))
+                hashes.append(self.send_raw(treasury, str(token.address), 0, data, nonces))
             ether_short = PARTICIPANT_ETHER - int(self.web3.eth.get_balance(address))
             if ether_short > 0:
-                hashes.append(self._send(deployer, address, ether_short, "0x", nonces))
+                hashes.append(self.send_raw(deployer, address, ether_short, "0x", nonces))
         for tx in hashes[-2:]:
             receipt = self.web3.eth.wait_for_transaction_receipt(tx, timeout=300)
             if receipt["status"] != 1:
                 raise DemoError(f"funding transaction {tx} reverted")
 
-    def _send(self, sender: str, to: str, value: int, data: str, nonces: dict[str, int]) -> str:
+    def send_raw(self, sender: str, to: str, value: int, data: str, nonces: dict[str, int]) -> str:
         """One transfer from an account the devnet holds unlocked, as one raw request."""
         tx = {
             "from": sender,
@@ -279,7 +286,9 @@ class Demo:
             rounds.append(self.play(round_id))
             round_id += 1
         checks = incentive_checks(self.people, self.seen)
-        return DemoResult(rounds, checks, self.phases, len(self.people), len(self.specs))
+        return DemoResult(
+            rounds, checks, self.phases, len(self.people), len(self.specs), self.disputes
+        )
 
     def play(self, round_id: int) -> RoundOutcome:
         made = self.submit_all(round_id)
@@ -291,8 +300,12 @@ class Demo:
         self.travel_to(self.lead.manifest(round_id).schedule.reveal_deadline + 1)
         with self.phase(round_id, "publish targets"):
             self.oracle.run("publish-targets", "--round", str(round_id))
-        with self.phase(round_id, "resolve"):
-            self.oracle.run("resolve", "--round", str(round_id))
+        if self.options.faulty_oracle and not self.disputes:
+            with self.phase(round_id, "resolve wrongly, dispute, uphold, resolve"):
+                self.disputes.append(faulty_resolution(self, round_id))
+        else:
+            with self.phase(round_id, "resolve"):
+                self.oracle.run("resolve", "--round", str(round_id))
         self.travel_to(self.lead.round_info(round_id).challenge_ends + 1)
         with self.phase(round_id, "finalize"):
             self.oracle.run("finalize", "--round", str(round_id))

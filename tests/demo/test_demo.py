@@ -68,10 +68,20 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_demo_threeRoundsMatchTheChainAndPassTheIncentiveChecks(net: Devnet, folder: Path) -> None:
-    out = run_demo(net, folder, "--rounds", "3")
+    out = run_demo(net, folder, "--rounds", "3", "--faulty-oracle")
     lines = summaries(out)
     assert [int(line[0]) for line in lines] == [1, 2, 3]
-    burned = check_against_chain(net, lines, 0)
+    # The faulty oracle's first root was disputed once by the watcher and upheld: the
+    # watcher got its bond and half the oracle's, the other half was burned.
+    disputed, upheld = events(net, "ResolutionDisputed", 1), events(net, "DisputeUpheld", 1)
+    assert len(disputed) == 1 and len(upheld) == 1
+    wrong = "0x" + disputed[0]["args"]["root"].hex()
+    assert f"round 1: the faulty oracle posted root {wrong}" in out
+    assert wrong != lines[0][5], "the standing root is the honest one"
+    assert f"the oracle posted the honest root {lines[0][5]}" in out
+    bond_burn = upheld[0]["args"]["burned"]
+    assert f"{bond_burn // 10**18} NMR of the oracle's bond was burned" in out
+    burned = check_against_chain(net, lines, bond_burn)
     assert net.token.functions.totalSupply().call() == MAX_SUPPLY - burned
 
     for round_id, *_ in lines:
@@ -98,6 +108,8 @@ def test_demo_threeRoundsMatchTheChainAndPassTheIncentiveChecks(net: Devnet, fol
     timings = json.loads((folder / "timings.json").read_text())
     phases = {p["phase"] for p in timings["phases"]}
     assert {"train", "submit", "reveal", "resolve", "finalize", "claim", "verify"} <= phases
+    assert "resolve wrongly, dispute, uphold, resolve" in phases
+    assert timings["disputes"][0]["honest_root"] == lines[0][5]
 
 
 def test_demo_runAgainContinuesWithTheNextRound(net: Devnet, folder: Path) -> None:
