@@ -20,6 +20,7 @@ FORGE := $(ROOT)/node_modules/.bin/forge
 
 # `make demo ROUNDS=3` plays three rounds; `make simulate SIM_ROUNDS=50` simulates fifty.
 ROUNDS ?= 1
+DEMO_ARGS ?=
 SIM_ROUNDS ?= 200
 
 help: ## list the targets
@@ -43,15 +44,15 @@ test-forge: setup
 gas-check: setup ## fail if gas use differs from the committed snapshot
 	$(FORGE) snapshot --check --snap bench/gas-snapshot --match-path 'tests/foundry/gas/*'
 
-demo: setup ## whole rounds on the local devnet with 22 participants (ROUNDS=K for K rounds)
-	$(APE) run demo --rounds $(ROUNDS)
+demo: setup ## whole rounds on the local devnet with 22 participants (ROUNDS=K for K rounds; DEMO_ARGS=--faulty-oracle for the dispute drill)
+	$(APE) run demo --rounds $(ROUNDS) $(DEMO_ARGS)
 
 simulate: setup ## the incentive study: 200 rounds of strategies under 4 payout rules (no chain; SIM_ROUNDS=K)
 	$(PY) -m oracle.simulate --rounds $(SIM_ROUNDS)
 
 demo-reset: ## stop the devnet and forget its chain, store, deployment, demo wallets and reports
 	@if [ -x $(PY) ]; then $(PY) -m oracle.cli.devnet stop || true; fi
-	rm -rf .devnet .store .demo reports deployments/31337.json
+	rm -rf .devnet .store .demo .watcher reports deployments/31337.json
 
 serve: setup ## the oracle service (API, reveal intake, leaderboard) for the local devnet on 127.0.0.1:8000
 	$(APE) run oracle serve
