@@ -65,12 +65,13 @@ def open_synthetic_round(url: str, folder: Path) -> BenchRound:
     from ape import networks
     from web3 import HTTPProvider, Web3
 
+    from oracle.audit import synthetic
+    from oracle.audit.context import OracleContext
     from oracle.chain.abi import abi_of
     from oracle.chain.deploy import Roles, deploy
     from oracle.market import MarketSpec
     from oracle.protocol.manifest import Schedule
-    from oracle.resolver import opening, synthetic
-    from oracle.resolver.context import OracleContext
+    from oracle.resolver import opening
     from oracle.store import LocalStore
 
     web3 = Web3(HTTPProvider(url))

@@ -56,9 +56,9 @@ def measured(env: dict[str, str], *args: str) -> tuple[float, int, str]:
 def main() -> None:
     from ape import networks
 
+    from oracle.audit.context import OracleContext
     from oracle.market import to_parquet
     from oracle.protocol.commitments import commitment, model_id_of
-    from oracle.resolver.context import OracleContext
     from oracle.resolver.intake import Intake
     from oracle.store import LocalStore, content_hash
 

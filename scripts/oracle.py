@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from oracle.audit.context import OracleContext
+from oracle.audit.verify import verify_round
 from oracle.chain.accounts import is_local_chain, resolve_account
 from oracle.cli.boundary import cli_errors
 from oracle.cli.commands import DevnetCommand
@@ -30,9 +32,7 @@ from oracle.cli.options import (
 from oracle.errors import TournamentError
 from oracle.protocol.units import format_amount, parse_amount
 from oracle.resolver import keeper, opening, pipeline
-from oracle.resolver.context import OracleContext
 from oracle.resolver.intake import Intake, publish_targets
-from oracle.resolver.verify import verify_round
 from oracle.scoring import ScoringConfig
 from oracle.store import LocalStore, default_store
 from oracle.times import utc_time
@@ -375,7 +375,7 @@ def service_options(func: Any) -> Any:
 def remote(
     provider: Any, service: str, tournament: str | None, store_path: Path | None, default: Path
 ) -> OracleContext:
-    from oracle.resolver.mirror import remote_context
+    from oracle.audit.mirror import remote_context
 
     return remote_context(provider, service, store_path or default, tournament=tournament)
 
@@ -419,7 +419,7 @@ def mirror_command(provider: Any, service: Any, out: Any, tournament: Any) -> No
     """Copy every public artefact of every round from a service into a store of the same
     layout, each checked against its hash; then `verify --store DIR` works offline and
     `serve --store DIR` republishes it (read-only)."""
-    from oracle.resolver.mirror import mirror, remote_context
+    from oracle.audit.mirror import mirror, remote_context
 
     ctx = remote_context(provider, service, out, tournament=tournament)
     with console.status(f"mirroring {service}") as status:
@@ -683,7 +683,7 @@ def serve_command(
     """Serve the API (/api/v1, described at /docs) and the leaderboard pages. Holds no key:
     it reads the chain and the store, and takes reveals through the intake (not as a
     read-only mirror)."""
-    from oracle.resolver.context import ORIGIN
+    from oracle.audit.context import ORIGIN
     from oracle.service.server import serve
     from oracle.service.state import ServiceLimits
 

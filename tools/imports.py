@@ -122,7 +122,7 @@ LAYERS: list[set[str]] = [
     {"oracle.scoring", "oracle.store", "oracle.chain"},
     {"oracle.market", "oracle.pages"},
     {"oracle.models"},
-    {"oracle.resolver", "oracle.wallet", "oracle.simulate"},
+    {"oracle.audit", "oracle.resolver", "oracle.wallet", "oracle.simulate"},
     {"oracle.service"},
     {"oracle.cli", "oracle.demo"},
     {"scripts"},

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from oracle.audit.context import OracleContext
 from oracle.chain import rpc
 from oracle.errors import first_line
 from oracle.resolver import transactions
-from oracle.resolver.context import OracleContext
 from oracle.resolver.keeper import RoundStatus, run_once
 
 log = logging.getLogger("oracle.keeper")

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from oracle.audit.context import OracleContext
+from oracle.audit.verify import Verdict, report_of, verify_round
 from oracle.chain.events import RoundInfo, Status
 from oracle.errors import AccountError, RoundStateError, TournamentError, one_line
 from oracle.protocol.units import format_amount
-from oracle.resolver.context import OracleContext
 from oracle.resolver.transactions import send_once
-from oracle.resolver.verify import Verdict, report_of, verify_round
 from oracle.times import utc_time
 
 

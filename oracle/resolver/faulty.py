@@ -10,10 +10,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from oracle.audit.results import Results
 from oracle.errors import ResultsError
 from oracle.protocol.merkle import LEAF_ENCODING, StandardMerkleTree
 from oracle.protocol.results import SCORED
-from oracle.resolver.results import Results
 
 
 def _leaf(round_id: int, entry: dict[str, Any]) -> tuple[Any, ...]:

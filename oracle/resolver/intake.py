@@ -15,6 +15,9 @@ from pathlib import Path
 
 from eth_utils import to_checksum_address
 
+from oracle.audit.context import OracleContext, Say, manifest_of, quiet
+from oracle.audit.results import COMMITMENT_MISMATCH, judge_reveal, read_frame
+from oracle.audit.synthetic import secret_commitment
 from oracle.chain.events import Position, Status
 from oracle.errors import (
     CommitmentMismatchError,
@@ -25,9 +28,6 @@ from oracle.errors import (
     shortened,
 )
 from oracle.protocol.manifest import Reveal, reveals_bundle
-from oracle.resolver.context import OracleContext, Say, manifest_of, quiet
-from oracle.resolver.results import COMMITMENT_MISMATCH, judge_reveal, read_frame
-from oracle.resolver.synthetic import secret_commitment
 from oracle.scoring.validate import Universe
 from oracle.store import content_hash
 from oracle.times import utc_time

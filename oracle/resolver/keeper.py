@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from oracle.audit.context import OracleContext, manifest_of
 from oracle.chain.events import RoundInfo, Status
 from oracle.errors import TournamentError, first_line, one_line
-from oracle.resolver.context import OracleContext, manifest_of
 from oracle.resolver.intake import ACCEPTED, REJECTED, publish_targets, published, reveal_records
 from oracle.resolver.pipeline import expire_dispute, finalize, resolve, settle
 from oracle.times import utc_time

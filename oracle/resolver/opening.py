@@ -2,7 +2,7 @@
 chain, and its budget funded.
 
 The artefacts come from the caller: a synthetic round's from
-:func:`oracle.resolver.synthetic.draw_round`, an operator's own live data from
+:func:`oracle.audit.synthetic.draw_round`, an operator's own live data from
 :func:`own_live_data`.
 """
 
@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from oracle.audit.context import OracleContext, Say, quiet
+from oracle.audit.results import read_frame
+from oracle.audit.synthetic import RoundArtefacts, draw_round
 from oracle.errors import RoundDataError
 from oracle.protocol.manifest import RoundManifest, Schedule
 from oracle.protocol.units import UNIT
-from oracle.resolver.context import OracleContext, Say, quiet
-from oracle.resolver.results import read_frame
-from oracle.resolver.synthetic import RoundArtefacts, draw_round
 from oracle.scoring import ScoringConfig
 from oracle.times import utc_time
 

@@ -13,65 +13,27 @@ from typing import Any
 
 from eth_utils import keccak
 
+from oracle.audit.context import OracleContext, Say, quiet
+from oracle.audit.inputs import round_inputs
+from oracle.audit.results import (
+    Results,
+    compute_results,
+)
 from oracle.chain.events import RoundInfo, Status
 from oracle.errors import (
-    CommitmentMismatchError,
     IncompleteLogsError,
     RoundStateError,
 )
 from oracle.faults import crash_point
 from oracle.protocol.manifest import (
     load_json,
-    read_reveals_bundle,
 )
 from oracle.protocol.results import leaf_of
-from oracle.resolver.context import OracleContext, Say, manifest_of, quiet
 from oracle.resolver.intake import publish_targets, published
-from oracle.resolver.results import (
-    Results,
-    RoundInputs,
-    compute_results,
-)
 from oracle.resolver.transactions import send_once
 from oracle.times import utc_time
 
 # ---------------------------------------------------------------------------------- resolve
-
-
-def round_inputs(
-    ctx: OracleContext,
-    info: RoundInfo,
-    targets_hash: str,
-    reveals_hash: str,
-    *,
-    public_only: bool,
-    budget: int,
-) -> RoundInputs:
-    """Gather a round's inputs from the store and the chain (public artefacts only for verify)."""
-    get = ctx.store.get
-    manifest_hash = "0x" + info.live_data_hash.hex()
-    manifest = manifest_of(ctx, info, public_only=public_only)
-    config_hash = "0x" + info.scoring_config_hash.hex()
-    if manifest.scoring_config != config_hash:
-        raise CommitmentMismatchError(
-            f"the manifest names scoring config {manifest.scoring_config}, the chain {config_hash}"
-        )
-    return RoundInputs(
-        chain_id=ctx.chain_id,
-        tournament=ctx.tournament,
-        round_id=info.round,
-        manifest_hash=manifest_hash,
-        manifest=manifest,
-        config_bytes=get(config_hash, public_only=public_only),
-        live_data=get(manifest.live_data, public_only=public_only),
-        targets=get(targets_hash, public_only=public_only),
-        reveals_hash=reveals_hash,
-        reveals=read_reveals_bundle(get(reveals_hash, public_only=public_only)),
-        positions=ctx.reader.positions(info.round),
-        budget=budget,
-        clip_ppm=info.clip_ppm,
-        load_file=lambda digest: get(digest, public_only=public_only),
-    )
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ from collections import Counter
 from typing import Any
 
 from oracle import settings
+from oracle.audit.context import OracleContext
 from oracle.errors import TournamentError, TransactionFailedError
 from oracle.faults import crash_point
-from oracle.resolver.context import OracleContext
 
 #: Seconds to wait for a transaction to be mined before the attempt gives up (the journal
 #: keeps it; the next run waits again).

@@ -18,8 +18,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from oracle.audit.context import OracleContext
 from oracle.pages.templating import STATIC
-from oracle.resolver.context import OracleContext
 from oracle.service import handlers
 from oracle.service.routes import artefacts, pages, results, reveals, rounds
 from oracle.service.security import SecurityHeaders, add_docs

@@ -7,10 +7,10 @@ import logging
 import threading
 from collections.abc import Callable
 
+from oracle.audit.context import OracleContext
 from oracle.chain.events import Status
 from oracle.errors import TournamentError, one_line
 from oracle.protocol.manifest import RoundManifest
-from oracle.resolver.context import OracleContext
 from oracle.resolver.intake import Intake
 from oracle.service.views import TournamentView
 

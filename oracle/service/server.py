@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from oracle import PROJECT_ROOT, settings
+from oracle.audit.context import OracleContext
 from oracle.errors import TournamentError
-from oracle.resolver.context import OracleContext
 from oracle.service.state import ServiceLimits
 from oracle.store import LocalStore
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from starlette.exceptions import HTTPException
 
-from oracle.resolver.context import OracleContext
+from oracle.audit.context import OracleContext
 from oracle.service.intakes import Intakes
 from oracle.service.render import Pages
 from oracle.service.views import TournamentView

@@ -20,15 +20,15 @@ from typing import Any, TypeVar
 
 from eth_utils import is_hex_address, to_checksum_address
 
+from oracle.audit.context import OracleContext, manifest_of
+from oracle.audit.results import ZERO32
 from oracle.chain.events import RoundInfo, Status
 from oracle.errors import NotFoundError, NotReadyError, RpcUnavailableError, TournamentError
 from oracle.protocol.commitments import model_id_of
 from oracle.protocol.manifest import RoundManifest, load_json
 from oracle.protocol.units import MAX_SUPPLY
 from oracle.resolver import keeper
-from oracle.resolver.context import OracleContext, manifest_of
 from oracle.resolver.intake import published
-from oracle.resolver.results import ZERO32
 
 T = TypeVar("T")
 #: The store's log of model names, as participants declare them with their reveals.

@@ -44,8 +44,8 @@ def create_from_environment() -> FastAPI:
     """The app of one worker process (uvicorn's factory), from ``$TOURNAMENT_SERVICE_CONFIG``."""
     from ape import networks
 
+    from oracle.audit.context import OracleContext
     from oracle.chain import rpc
-    from oracle.resolver.context import OracleContext
     from oracle.store import LocalStore
 
     raw = os.environ.get(settings.SERVICE_CONFIG)

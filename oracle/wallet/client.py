@@ -28,12 +28,12 @@ from typing import Any
 
 import pandas as pd
 
+from oracle.audit.verify import Verdict
 from oracle.chain.abi import Views
 from oracle.chain.accounts import resolve_account
 from oracle.chain.events import RoundInfo, TournamentReader
 from oracle.chain.reverts import one_line_errors
 from oracle.protocol.manifest import RoundManifest
-from oracle.resolver.verify import Verdict
 from oracle.wallet import reads, settlement, staking
 from oracle.wallet.answers import (
     Balance,
@@ -273,8 +273,8 @@ class Wallet:
         0x...`` or ``MISMATCH round N: ...``, as ``ape run oracle verify`` prints it."""
         import tempfile
 
-        from oracle.resolver.mirror import remote_context
-        from oracle.resolver.verify import verify_round
+        from oracle.audit.mirror import remote_context
+        from oracle.audit.verify import verify_round
 
         with tempfile.TemporaryDirectory(prefix="verify-") as folder:
             ctx = remote_context(

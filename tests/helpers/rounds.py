@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 from eth_utils import keccak
 
+from oracle.audit.results import RoundInputs
 from oracle.chain.events import Position
 from oracle.market import Market, MarketSpec, to_parquet
 from oracle.protocol.commitments import commitment, model_id_of
 from oracle.protocol.manifest import Reveal, RoundManifest, Schedule, reveals_bundle
-from oracle.resolver.results import RoundInputs
 from oracle.scoring import ScoringConfig
 from oracle.store import LocalStore
 

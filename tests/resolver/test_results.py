@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from oracle.audit.results import RoundInputs, compute_results
 from oracle.protocol.commitments import model_id_of
 from oracle.protocol.merkle import LEAF_ENCODING, leaf_hash, verify
 from oracle.protocol.results import leaf_of
-from oracle.resolver.results import RoundInputs, compute_results
 from tests.helpers.rounds import ROUND, build
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from oracle.audit.synthetic import RoundSecret, regeneration_mismatch
 from oracle.errors import ManifestError
 from oracle.market import Market, MarketSpec, to_parquet
-from oracle.resolver.synthetic import RoundSecret, regeneration_mismatch
 
 SPEC = MarketSpec(seed=3, train_eras=4, train_stocks=100, live_stocks=300)
 

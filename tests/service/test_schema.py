@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from oracle.resolver.results import compute_results
+from oracle.audit.results import compute_results
 from oracle.service.schema import MerkleTreeDump, ResultsFile, inline_schema
 from tests.helpers.rounds import build
 

@@ -57,6 +57,18 @@ def test_wallet_importsNeitherTheResolverNorTheService() -> None:
     assert wallet == {}
 
 
+def test_audit_importsNeitherSide() -> None:
+    """What anyone runs to check a round depends on neither the operator's side nor the
+    participant's (both stand on it)."""
+    sides = ("oracle.resolver", "oracle.wallet", "oracle.service")
+    found = {
+        source: [t for t in targets if t.startswith(sides)]
+        for source, targets in GRAPH.items()
+        if source.startswith("oracle.audit") and any(t.startswith(sides) for t in targets)
+    }
+    assert found == {}
+
+
 def test_study_doesNotImportTheService() -> None:
     study = {s: t for s, t in _reaches("oracle.service").items() if s.startswith("oracle.simulate")}
     assert study == {}

@@ -20,6 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from oracle.audit.context import OracleContext, manifest_of
+from oracle.audit.inputs import round_inputs
+from oracle.audit.results import compute_results
+from oracle.audit.synthetic import RoundSecret, regeneration_mismatch, secret_commitment
 from oracle.chain.events import Status
 from oracle.errors import (
     ArtefactMissingError,
@@ -30,10 +34,6 @@ from oracle.errors import (
     shortened,
 )
 from oracle.protocol.manifest import RoundManifest, load_json
-from oracle.resolver.context import OracleContext, manifest_of
-from oracle.resolver.pipeline import round_inputs
-from oracle.resolver.results import compute_results
-from oracle.resolver.synthetic import RoundSecret, regeneration_mismatch, secret_commitment
 from oracle.store import content_hash
 
 

@@ -16,11 +16,11 @@ from typing import Any
 
 import pandas as pd
 
+from oracle.audit.context import Say, quiet
 from oracle.errors import ManifestError
 from oracle.market import Market, MarketSpec, to_parquet
 from oracle.market.generator import SECRET_BYTES
 from oracle.protocol.manifest import canonical_json, load_document
-from oracle.resolver.context import Say, quiet
 from oracle.scoring.bounded import read_bounded
 
 SECRET_FORMAT = "tournament-round-secret-v1"

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from oracle.audit.context import ORIGIN, OracleContext
+from oracle.audit.synthetic import secret_commitment
 from oracle.chain import deployments
 from oracle.chain.deploy import TOURNAMENT_CONTRACT
 from oracle.errors import ArtefactMissingError, ManifestError, StoreError, TournamentError
 from oracle.protocol.manifest import RoundManifest, load_json, read_reveals_bundle
-from oracle.resolver.context import ORIGIN, OracleContext
-from oracle.resolver.synthetic import secret_commitment
 from oracle.store import normalise_hash
 from oracle.store.remote import API, TIMEOUT_SECONDS, FetchingStore
 

@@ -65,7 +65,7 @@ class OracleContext:
 
 
 #: The record a mirror keeps of where it was copied from: service, chain id, tournament and
-#: its deployment block (see :mod:`oracle.resolver.mirror`).
+#: its deployment block (see :mod:`oracle.audit.mirror`).
 ORIGIN = "mirror/origin"
 
 
