@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from oracle import PROJECT_ROOT
 from oracle.chain.accounts import LOCAL_ROLE_INDEX, test_account
 from oracle.chain.events import Status
-from oracle.demo.processes import Oracle, ape_executable
+from oracle.demo.processes import Oracle, ape_executable, stop_process
 from oracle.errors import DemoError
 from oracle.protocol.units import UNIT, format_amount
 
@@ -87,13 +87,7 @@ class Watcher:
         )
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout=30)
         self._log_file.close()
 
     def last_line(self) -> str:

@@ -8,24 +8,11 @@ Nothing in the operator's normal flow calls this: ``resolve(..., misstate=True)`
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 from oracle.audit.results import Results
 from oracle.errors import ResultsError
 from oracle.protocol.merkle import LEAF_ENCODING, StandardMerkleTree
-from oracle.protocol.results import SCORED
-
-
-def _leaf(round_id: int, entry: dict[str, Any]) -> tuple[Any, ...]:
-    return (
-        round_id,
-        entry["account"],
-        bytes.fromhex(entry["model_id"][2:]),
-        int(entry["stake"]),
-        int(entry["reward"]),
-        int(entry["burn"]),
-        bytes.fromhex(entry["predictions_hash"][2:]),
-    )
+from oracle.protocol.results import SCORED, leaf_of
 
 
 def misstated(results: Results) -> Results:
@@ -43,7 +30,7 @@ def misstated(results: Results) -> Results:
     else:
         raise ResultsError("no position has a payout to misstate")
     round_id = int(document["round"])
-    tree = StandardMerkleTree.of([_leaf(round_id, e) for e in entries], LEAF_ENCODING)
+    tree = StandardMerkleTree.of([leaf_of(round_id, e) for e in entries], LEAF_ENCODING)
     for i, entry in enumerate(entries):
         entry["leaf"] = "0x" + tree.leaf(i).hex()
         entry["proof"] = ["0x" + node.hex() for node in tree.proof(i)]

@@ -36,11 +36,12 @@ HALF_BOND = RESOLUTION_BOND // 2
 HALF_DISPUTE = DISPUTE_BOND // 2
 
 
-@pytest.fixture
-def posted(tournament: Any, operator: Any, treasury: Any, alice: Any, bob: Any, oracle: Any) -> Any:
+def post_round(
+    tournament: Any, operator: Any, treasury: Any, alice: Any, bob: Any, oracle: Any, **sched: Any
+) -> Any:
     """A funded round (1,000 tokens) with two positions and a posted resolution: alice earns
-    0.5 on 10, bob loses 0.25 on 5."""
-    round_id, s = open_round(tournament, operator)
+    0.5 on 10, bob loses 0.25 on 5 (``sched``: the schedule's arguments)."""
+    round_id, s = open_round(tournament, operator, schedule(**sched))
     tournament.fundRound(round_id, 1_000 * ONE, sender=treasury)
     tournament.stake(round_id, model("a"), 10 * ONE, C1, sender=alice)
     tournament.stake(round_id, model("b"), 5 * ONE, C1, sender=bob)
@@ -52,6 +53,11 @@ def posted(tournament: Any, operator: Any, treasury: Any, alice: Any, bob: Any, 
     warp(s.resolve_after)
     tournament.postResolution(round_id, tree.root, *totals(leaves), b"\x33" * 32, sender=oracle)
     return round_id, s, leaves, tree
+
+
+@pytest.fixture
+def posted(tournament: Any, operator: Any, treasury: Any, alice: Any, bob: Any, oracle: Any) -> Any:
+    return post_round(tournament, operator, treasury, alice, bob, oracle)
 
 
 def balances(token: Any, tournament: Any, *who: Any) -> tuple[int, ...]:
@@ -269,17 +275,9 @@ def test_ruleReject_afterTheWindowAndDeadline_finalisesAtOnce(
     bob: Any,
 ) -> None:
     # A short resolution window: a dispute late in the challenge window outlives the deadline.
-    round_id, s = open_round(tournament, operator, schedule(window=DAY + HOUR))
-    tournament.fundRound(round_id, 1_000 * ONE, sender=treasury)
-    tournament.stake(round_id, model("a"), 10 * ONE, C1, sender=alice)
-    tournament.stake(round_id, model("b"), 5 * ONE, C1, sender=bob)
-    leaves = [
-        LeafData(round_id, alice.address, model("a"), 10 * ONE, ONE // 2, 0, predictions_hash("a")),
-        LeafData(round_id, bob.address, model("b"), 5 * ONE, 0, ONE // 4, predictions_hash("b")),
-    ]
-    tree = build_tree(leaves)
-    warp(s.resolve_after)
-    tournament.postResolution(round_id, tree.root, *totals(leaves), b"\x33" * 32, sender=oracle)
+    round_id, s, leaves, tree = post_round(
+        tournament, operator, treasury, alice, bob, oracle, window=DAY + HOUR
+    )
     warp(s.resolve_after + DAY - 60)
     tournament.dispute(round_id, REASON, sender=carol)
     assert tournament.getRound(round_id).ruleBy > s.resolve_by
