@@ -150,6 +150,11 @@ def refund(ctx: WalletContext, round_id: int) -> list[Sent]:
     """Take back every stake of the account in a cancelled or timed-out ``round_id``."""
     if not bool(ctx.reader.views.call("refundsOpen", round_id)):
         info = ctx.round_info(round_id)
+        if info.disputed:
+            raise WalletError(
+                f"round {round_id}'s root is disputed: refunds open only if the guardian does "
+                f"not rule by {utc_time(info.rule_by)}"
+            )
         raise WalletError(
             f"refunds of round {round_id} open only if it is cancelled or not resolved by "
             f"{utc_time(info.resolve_by)}: claim it once finalized instead"
