@@ -77,6 +77,7 @@ _PLAN_KEYS: dict[str, Any] = {
     "resolve_window": lambda v: seconds_of(str(v)),
     "challenge": lambda v: seconds_of(str(v)),
     "config": lambda v: ScoringConfig.load(Path(v)),
+    "benchmarks": bool,
 }
 
 
@@ -112,6 +113,18 @@ def _plan_from(path: Path | None) -> opening.RoundPlan:
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
     help="open on your own live data (parquet: id + features); targets come later",
+)
+@click.option(
+    "--validation-data",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="publish your own validation eras (parquet: era, id, features, target) for diagnostics",
+)
+@click.option(
+    "--benchmarks/--no-benchmarks",
+    default=True,
+    show_default=True,
+    help="fit the benchmark models and publish their validation predictions (about 3 s)",
 )
 @click.option(
     "--secret-file",
@@ -165,6 +178,8 @@ def open_round_command(
     seed: Any,
     live_stocks: Any,
     live_data: Any,
+    validation_data: Any,
+    benchmarks: Any,
     secret_file: Any,
     config_path: Any,
     budget: Any,
@@ -199,6 +214,8 @@ def open_round_command(
         config=ScoringConfig.load(config_path) if config_path else None,
         secret=_secret_from(secret_file) if secret_file else None,
         live_data=live_data,
+        validation_data=validation_data,
+        benchmarks=benchmarks,
     )
     with console.status("opening a round") as status:
         opened = opening.open_planned(ctx, operator, treasury, plan, say=status.update)
@@ -209,6 +226,9 @@ def open_round_command(
     )
     click.echo(f"  manifest {opened.manifest_hash} (the round's liveDataHash)")
     click.echo(f"  live data {m.live_data}; training data {m.training_data or '-'}")
+    click.echo(
+        f"  validation data {m.validation_data or '-'}; benchmark predictions {m.benchmarks or '-'}"
+    )
     click.echo(
         f"  close {utc_time(m.schedule.close_time)}, reveal deadline "
         f"{utc_time(m.schedule.reveal_deadline)}, resolve after "

@@ -167,12 +167,13 @@ def models_command(
 @cli.command("data", cls=DevnetCommand)
 @round_option
 @click.option("--training", is_flag=True, help="the training data instead of the live data")
+@click.option("--validation", is_flag=True, help="the validation eras (with targets, for diagnose)")
 @click.option(
     "--out",
     "path",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="file to write (default: live-N.parquet or training-N.parquet)",
+    help="file to write (default: live-N.parquet, training-N.parquet or validation-N.parquet)",
 )
 @wallet_options
 @cli_errors
@@ -180,20 +181,113 @@ def data_command(
     provider: Any,
     round_id: Any,
     training: Any,
+    validation: Any,
     path: Any,
     account_spec: Any,
     service: Any,
     wallet_dir: Any,
     yes: Any,
 ) -> None:
-    """Download a round's live data (or training data), checked against the chain."""
+    """Download a round's live data (or its training data or validation eras), checked
+    against the chain."""
+    if training and validation:
+        raise click.UsageError("give --training or --validation, not both")
     wallet = open_wallet(provider, account_spec, service, wallet_dir, yes)
-    data = wallet.download(round_id, training=training)
-    path = path or Path(f"{'training' if training else 'live'}-{round_id}.parquet")
+    what = "training" if training else "validation" if validation else "live"
+    data = wallet.download(round_id, training=training, validation=validation)
+    path = path or Path(f"{what}-{round_id}.parquet")
     write_atomically(path, data)
     from oracle.store import content_hash
 
     out.print(f"wrote {path} ({len(data):,} bytes, {content_hash(data)})")
+
+
+@cli.command("diagnose", cls=DevnetCommand)
+@round_option
+@click.option(
+    "--predictions",
+    "predictions_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="predictions for every validation id (parquet or csv: id, prediction)",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="also write the diagnostics as one self-contained HTML page",
+)
+@click.option("--json", "as_json", is_flag=True, help="print every number as JSON instead")
+@wallet_options
+@cli_errors
+def diagnose_command(
+    provider: Any,
+    round_id: Any,
+    predictions_path: Any,
+    html_path: Any,
+    as_json: Any,
+    account_spec: Any,
+    service: Any,
+    wallet_dir: Any,
+    yes: Any,
+) -> None:
+    """Score predictions on the round's validation eras before staking: CORR, MMC, FNC and
+    the correlation with the example model, per era and summarised."""
+    wallet = open_wallet(provider, account_spec, service, wallet_dir, yes)
+    with console.status("downloading the validation eras and scoring"):
+        d = wallet.diagnose(round_id, predictions_path)
+    if html_path is not None:
+        from oracle.pages.diagnostics import render_diagnostics
+
+        html = render_diagnostics(
+            d,
+            round_id=round_id,
+            chain_id=wallet.context.chain_id,
+            tournament=wallet.reader.address,
+            model=predictions_path.name,
+        )
+        write_atomically(html_path, html.encode(), mode=0o644)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(d.to_json(), indent=2))
+    else:
+        print_diagnostics(d)
+    if html_path is not None:
+        console.print(f"wrote {html_path}")
+
+
+def print_diagnostics(d: Any) -> None:
+    """The per-era table and the summary, as rich tables."""
+    from oracle.pages.diagnostics import SUMMARY_ROWS
+    from oracle.pages.templating import score
+    from oracle.scoring.diagnostics import ERA_SCORES
+
+    eras = Table(title="validation eras", title_justify="left")
+    for name in ("era", *(label for label, _ in SUMMARY_ROWS)):
+        eras.add_column(name, justify="left" if name == "era" else "right")
+    for era, row in d.eras.iterrows():
+        eras.add_row(
+            str(era),
+            *(score(None if v != v else float(v)) for v in row[list(ERA_SCORES)]),
+        )
+    out.print(eras)
+    summary = Table(title="summary", title_justify="left")
+    for name in ("score", "mean", "std", "Sharpe"):
+        summary.add_column(name, justify="left" if name == "score" else "right")
+    for label, key in (
+        ("CORR", "corr"),
+        ("MMC", "mmc"),
+        ("FNC", "fnc"),
+        ("corr w/ example", "example_corr"),
+    ):
+        s = d.summaries[key]
+        summary.add_row(label, score(s.mean), score(s.std), score(s.sharpe))
+    out.print(summary)
+    out.print(f"max drawdown {score(d.max_drawdown)}; worst era {d.worst_era or '-'} "
+              f"(CORR {score(d.worst_corr)})")  # fmt: skip
+    out.print(f"feature exposure: max {score(d.max_exposure)}, RMS {score(d.rms_exposure)}")
 
 
 @cli.command("submit", cls=DevnetCommand)

@@ -141,6 +141,8 @@ def mirror(ctx: OracleContext, say: Callable[[str], None] | None = None) -> Mirr
         if manifest is not None:
             take(round_id, "live data", manifest.live_data, required=True)
             take(round_id, "training data", manifest.training_data, required=False)
+            take(round_id, "validation data", manifest.validation_data, required=False)
+            take(round_id, "benchmark predictions", manifest.benchmarks, required=False)
             take(round_id, "round secret", secret_commitment(manifest.market), required=False)
             take(round_id, "targets", manifest.targets_commitment, required=False)
         if info.results_hash == ZERO32:

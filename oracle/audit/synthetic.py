@@ -11,7 +11,7 @@ compares them with the published artefacts.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -67,6 +67,11 @@ class RoundArtefacts:
     training: bytes | None = None
     secret: RoundSecret | None = None
     spec: MarketSpec | None = None
+    #: The validation eras with their targets (public at open, for diagnostics).
+    validation: bytes | None = None
+    #: The benchmark models' predictions on the validation eras, and their stakes (tokens).
+    benchmarks: bytes | None = None
+    benchmark_stakes: dict[str, int] | None = None
 
     @property
     def round_number(self) -> int | None:
@@ -89,17 +94,39 @@ def draw_round(
     kind: str = "classic",
     secret: bytes | None = None,
     say: Say = quiet,
+    *,
+    benchmarks: bool = True,
 ) -> RoundArtefacts:
-    """Round ``round_id`` of the synthetic market ``spec``: its world, training data, live era
-    and targets drawn with a round secret (a fresh one from the OS's CSPRNG unless ``secret``
-    gives its 32 bytes), which like the targets stays private until the reveal deadline."""
+    """Round ``round_id`` of the synthetic market ``spec``: its world, training data,
+    validation eras, live era and targets drawn with a round secret (a fresh one from the OS's
+    CSPRNG unless ``secret`` gives its 32 bytes), which like the live targets stays private
+    until the reveal deadline. With ``benchmarks`` the benchmark models
+    (:mod:`oracle.models.benchmarks`) are fitted on the training data and predict the
+    validation eras (about 3 s for the default market)."""
     drawn_with = RoundSecret.new(round_id) if secret is None else RoundSecret(round_id, secret)
     world = Market(spec, drawn_with.secret)
     say(f"generating round {round_id}'s live era ({spec.live_stocks:,} stocks)")
     drawn = world.draw(kind, round_id)
     live, targets = to_parquet(drawn.live), to_parquet(drawn.targets)
     say("generating the training data")
-    return RoundArtefacts(live, targets, to_parquet(world.training()), drawn_with, spec)
+    training = world.training()
+    artefacts = RoundArtefacts(live, targets, to_parquet(training), drawn_with, spec)
+    if spec.validation_eras == 0:
+        return artefacts
+    say(f"generating {spec.validation_eras} validation eras")
+    validation = world.validation()
+    bench_bytes = stakes = None
+    if benchmarks:
+        from oracle.models.benchmarks import benchmark_predictions, benchmark_stakes
+
+        bench_bytes = to_parquet(benchmark_predictions(training, validation, say))
+        stakes = benchmark_stakes()
+    return replace(
+        artefacts,
+        validation=to_parquet(validation),
+        benchmarks=bench_bytes,
+        benchmark_stakes=stakes,
+    )
 
 
 def secret_commitment(market: dict[str, Any] | None) -> str | None:
@@ -133,9 +160,10 @@ def regeneration_mismatch(
     live_data: bytes,
     targets: bytes,
     training_data: bytes | None,
+    validation_data: bytes | None = None,
 ) -> str | None:
-    """None when the secret regenerates the published live data, targets and training data
-    exactly (values, columns and order), else which artefact differs."""
+    """None when the secret regenerates the published live data, targets, training data and
+    validation eras exactly (values, columns and order), else which artefact differs."""
     world = world_of(market, secret)
     drawn = world.draw(kind, int(market["round_number"]))
     expected = {"live data": drawn.live, "targets": drawn.targets}
@@ -143,6 +171,9 @@ def regeneration_mismatch(
     if training_data is not None:
         expected["training data"] = world.training()
         found["training data"] = _frame(training_data)
+    if validation_data is not None:
+        expected["validation data"] = world.validation()
+        found["validation data"] = _frame(validation_data)
     for name, frame in expected.items():
         if not frame.reset_index(drop=True).equals(found[name].reset_index(drop=True)):
             return f"{name}: the published round secret does not regenerate the published {name}"

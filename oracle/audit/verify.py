@@ -93,6 +93,8 @@ def _manifest_names(manifest: RoundManifest | None) -> dict[str, str]:
     named = {
         manifest.live_data: "live data",
         manifest.training_data: "training data",
+        manifest.validation_data: "validation data",
+        manifest.benchmarks: "benchmark predictions",
         secret_commitment(manifest.market): "round secret",
     }
     return {digest: name for digest, name in named.items() if digest}
@@ -102,7 +104,8 @@ def _regenerated(
     ctx: OracleContext, manifest: RoundManifest, live_data: bytes, targets: bytes
 ) -> str | None:
     """For a synthetic round: the published round secret must be the one the manifest
-    committed to, and must regenerate the round's training data, live data and targets."""
+    committed to, and must regenerate the round's training data, validation eras, live data and
+    targets."""
     digest = secret_commitment(manifest.market)
     if digest is None or manifest.market is None:
         return None
@@ -118,6 +121,11 @@ def _regenerated(
     training = (
         ctx.store.get(manifest.training_data, public_only=True) if manifest.training_data else None
     )
+    validation = (
+        ctx.store.get(manifest.validation_data, public_only=True)
+        if manifest.validation_data
+        else None
+    )
     try:
         return regeneration_mismatch(
             manifest.kind,
@@ -126,6 +134,7 @@ def _regenerated(
             live_data=live_data,
             targets=targets,
             training_data=training,
+            validation_data=validation,
         )
     except (ManifestError, KeyError, TypeError, ValueError) as err:
         return f"round secret: it cannot regenerate the round ({err})"

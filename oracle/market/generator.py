@@ -22,12 +22,13 @@ What is public and what is secret. Without a ``secret`` the world (the loadings,
 weights), the training eras and every live era are drawn from the spec's ``seed``: that is for
 studies and tests, where nothing is at stake. A tournament round is drawn with a 32-byte
 ``secret`` that the operator creates at open and publishes only at the reveal deadline, and the
-round's world is its own: the world, the training eras and each part of the live era (the
-regime, the latents, the feature noise, the target noise, the risk noise, the ids, the sample
-weights) come from generators of their own, each seeded with HMAC-SHA256 of the secret and the
-part's name. Before the deadline the training data and the live features are all that is
-public of the round: the seed, the round number or any other public value reproduce neither the
-targets nor the world's parameters (which would let a model beat what the training data
+round's world is its own: the world, the training eras, the validation eras and each part of the
+live era (the regime, the latents, the feature noise, the target noise, the risk noise, the ids,
+the sample weights) come from generators of their own, each seeded with HMAC-SHA256 of the secret
+and the part's name. Before the deadline the training data, the validation eras (held-out eras
+with their targets, for diagnostics) and the live features are all that is public of the round:
+the seed, the round number or any other public value reproduce neither the live targets nor the
+world's parameters (which would let a model beat what the training data
 teaches), and no generator's output (the ids are raw draws) tells anything of another's.
 """
 
@@ -49,7 +50,7 @@ FloatArray = NDArray[np.float64]
 TARGET_BINS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
 TARGET_SHARES = np.array([0.05, 0.20, 0.50, 0.20, 0.05])
 #: Stream numbers for the seed sequence, so each part of the world draws its own numbers.
-_WORLD, _TRAINING, _LIVE, _SIGNALS = 0, 1, 2, 3
+_WORLD, _TRAINING, _LIVE, _SIGNALS, _VALIDATION = 0, 1, 2, 3, 4
 #: The size of a round secret.
 SECRET_BYTES = 32
 #: The parts of a live era, each drawn from its own generator when the era has a secret.
@@ -107,6 +108,9 @@ class MarketSpec:
     train_eras: int = 120
     train_stocks: int = 1000
     live_stocks: int = 5000
+    #: Held-out eras with targets, published with the training data for diagnostics.
+    validation_eras: int = 20
+    validation_stocks: int = 1000
     #: Standard deviations of the target's parts (the noise dominates, as in real markets).
     linear_scale: float = 0.1
     nonlinear_scale: float = 0.1
@@ -115,7 +119,7 @@ class MarketSpec:
 
     def __post_init__(self) -> None:
         ints = ("seed", "features", "latents", "risk_factors", "regimes", "train_eras")
-        for name in (*ints, "train_stocks", "live_stocks"):
+        for name in (*ints, "train_stocks", "live_stocks", "validation_eras", "validation_stocks"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"market {name} must be a non-negative integer, got {value!r}")
@@ -123,7 +127,7 @@ class MarketSpec:
             raise ValueError("the market needs at least 3 latents (the non-linear part uses 3)")
         if self.features < 1 or self.regimes < 1:
             raise ValueError("the market needs at least one feature and one regime")
-        if self.live_stocks < 10 or self.train_stocks < 10:
+        if self.live_stocks < 10 or self.train_stocks < 10 or self.validation_stocks < 10:
             raise ValueError("an era needs at least 10 stocks")
         if not 0 <= self.regime_persistence <= 1:
             raise ValueError("regime_persistence must be in [0, 1]")
@@ -224,6 +228,29 @@ class Market:
             frame.insert(0, "era", f"era{era:04d}")
             frame["target"] = _bin_target(raw_target).astype(np.float32)
             frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
+    def validation(self) -> pd.DataFrame:
+        """The held-out validation eras with targets (``era``, ``id``, features, ``target``):
+        ``validation_eras`` eras of ``validation_stocks`` stocks that follow the training eras
+        (named on from them), drawn from a stream of their own so the training data is the same
+        with or without them. Empty when the spec has no validation eras."""
+        s = self.spec
+        rng = self._rng(_VALIDATION)
+        regime = int(rng.integers(0, s.regimes))
+        frames = []
+        for k in range(s.validation_eras):
+            if k > 0 and rng.random() > s.regime_persistence:
+                regime = int(rng.integers(0, s.regimes))
+            features, raw_target, _, _ = self._era(_Draws.shared(rng), s.validation_stocks, regime)
+            frame = pd.DataFrame(features.astype(np.float32), columns=self.feature_names)
+            frame.insert(0, "id", self._ids(rng, s.validation_stocks, prefix="v"))
+            frame.insert(0, "era", f"era{s.train_eras + 1 + k:04d}")
+            frame["target"] = _bin_target(raw_target).astype(np.float32)
+            frames.append(frame)
+        if not frames:
+            columns = ["era", "id", *self.feature_names, "target"]
+            return pd.DataFrame(columns=columns)
         return pd.concat(frames, ignore_index=True)
 
     def _live_draws(self, kind: str, round_number: int) -> _Draws:

@@ -179,3 +179,54 @@ def boxes(
         axes.set_xlabel(xlabel)
 
     return _render(draw, size)
+
+
+def bars(
+    name: str,
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    xlabel: str,
+    ylabel: str,
+    empty: str = "nothing to plot yet",
+    size: tuple[float, float] = (6.0, 3.0),
+) -> str:
+    """One bar per label, green when positive and red when negative (None: no bar)."""
+
+    def draw(axes: Axes) -> None:
+        if not labels:
+            _empty(axes, empty)
+            return
+        ys = [0.0 if v is None else float(v) for v in values]
+        colours = [POSITIVE if v > 0 else NEGATIVE if v < 0 else NEUTRAL for v in ys]
+        axes.bar(range(len(labels)), ys, color=colours, width=0.8, gid=f"{name}-bars")
+        axes.axhline(0, color=NEUTRAL, linewidth=0.6)
+        step = max(1, len(labels) // 10)
+        ticks = list(range(0, len(labels), step))
+        axes.set_xticks(ticks, [labels[i] for i in ticks], rotation=30, ha="right")
+        axes.set_xlabel(xlabel)
+        axes.set_ylabel(ylabel)
+
+    return _render(draw, size)
+
+
+def histogram(
+    name: str,
+    values: Sequence[float],
+    *,
+    xlabel: str,
+    bins: int = 20,
+    size: tuple[float, float] = (5.0, 3.0),
+) -> str:
+    """A histogram of ``values`` in ``bins`` equal bins."""
+
+    def draw(axes: Axes) -> None:
+        if not values:
+            _empty(axes, "nothing to plot")
+            return
+        axes.hist(list(values), bins=bins, color=SERIES_COLOURS[0], alpha=0.8, gid=f"{name}-bins")
+        axes.axvline(0, color=NEUTRAL, linewidth=0.6)
+        axes.set_xlabel(xlabel)
+        axes.set_ylabel("features")
+
+    return _render(draw, size)

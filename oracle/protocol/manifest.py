@@ -85,6 +85,10 @@ class RoundManifest:
     training_data: str | None = None
     #: For synthetic rounds: the market spec and the round number it drew the live era for.
     market: dict[str, Any] | None = None
+    #: Held-out eras for diagnostics: ``data`` (the validation eras with their targets),
+    #: ``benchmarks`` (the benchmark models' predictions on them, or None) and ``stakes`` (each
+    #: benchmark's stake in tokens, the meta model's weights); None for a round without them.
+    validation: dict[str, Any] | None = None
     format: str = field(default=MANIFEST_FORMAT)
 
     def __post_init__(self) -> None:
@@ -93,6 +97,23 @@ class RoundManifest:
 
     def to_bytes(self) -> bytes:
         return canonical_json(asdict(self))
+
+    @property
+    def validation_data(self) -> str | None:
+        """The content hash of the validation eras (None when the round has none)."""
+        value = (self.validation or {}).get("data")
+        return None if value is None else str(value)
+
+    @property
+    def benchmarks(self) -> str | None:
+        """The content hash of the benchmark models' validation predictions (or None)."""
+        value = (self.validation or {}).get("benchmarks")
+        return None if value is None else str(value)
+
+    @property
+    def benchmark_stakes(self) -> dict[str, int]:
+        """Each benchmark model's stake in tokens (the meta model's weights)."""
+        return {str(k): int(v) for k, v in ((self.validation or {}).get("stakes") or {}).items()}
 
     @classmethod
     def from_bytes(cls, data: bytes) -> RoundManifest:

@@ -63,6 +63,27 @@ def own_live_data(path: Path) -> RoundArtefacts:
     return RoundArtefacts(live=data)
 
 
+def with_own_validation(artefacts: RoundArtefacts, path: Path) -> RoundArtefacts:
+    """``artefacts`` with an operator's own validation eras (parquet: ``era``, ``id``, features
+    and ``target``) instead of the synthetic ones; no benchmark predictions come with them."""
+    from dataclasses import replace
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        raise RoundDataError(f"cannot read {path}: {err.strerror or err}") from None
+    frame = read_frame(data, f"validation data {path}")
+    missing = [c for c in ("era", "target") if c not in frame.columns]
+    if missing:
+        raise RoundDataError(
+            f"validation data {path} lacks the column(s) {', '.join(missing)}: give era, id, "
+            "features and target"
+        )
+    if frame.index.has_duplicates:
+        raise RoundDataError(f"validation data {path} repeats ids: give each id once")
+    return replace(artefacts, validation=data, benchmarks=None, benchmark_stakes=None)
+
+
 def open_round(
     ctx: OracleContext,
     operator: Any,
@@ -92,6 +113,13 @@ def open_round(
     if artefacts.training is not None:
         training_hash = store.put(artefacts.training)
     market_info = artefacts.market_info(secret_hash)
+    validation = None
+    if artefacts.validation is not None:
+        validation = {
+            "data": store.put(artefacts.validation),
+            "benchmarks": None if artefacts.benchmarks is None else store.put(artefacts.benchmarks),
+            "stakes": artefacts.benchmark_stakes or {},
+        }
     manifest = RoundManifest(
         kind=kind,
         chain_id=ctx.chain_id,
@@ -105,6 +133,7 @@ def open_round(
         targets_commitment=targets_hash,
         training_data=training_hash,
         market=market_info,
+        validation=validation,
     )
     manifest_hash = store.put(manifest.to_bytes())
     params = (
@@ -163,6 +192,10 @@ class RoundPlan:
     secret: bytes | None = None
     #: The operator's own live data instead of a synthetic round.
     live_data: Path | None = None
+    #: Fit the benchmark models and publish their validation predictions (about 3 s).
+    benchmarks: bool = True
+    #: The operator's own validation eras (parquet: ``era``, ``id``, features, ``target``).
+    validation_data: Path | None = None
 
 
 def open_planned(
@@ -188,7 +221,11 @@ def open_planned(
         artefacts = own_live_data(plan.live_data)
     else:
         spec = MarketSpec(seed=plan.seed, live_stocks=plan.live_stocks)
-        artefacts = draw_round(next_round_id(ctx), spec, plan.kind, plan.secret, say=say)
+        artefacts = draw_round(
+            next_round_id(ctx), spec, plan.kind, plan.secret, say=say, benchmarks=plan.benchmarks
+        )
+    if plan.validation_data is not None:
+        artefacts = with_own_validation(artefacts, plan.validation_data)
     return open_round(
         ctx,
         operator,

@@ -272,9 +272,11 @@ def read_submission(
     *,
     max_bytes: int = MAX_SUBMISSION_BYTES,
     max_rows: int = MAX_SUBMISSION_ROWS,
+    of: str = "live",
 ) -> pd.Series:
     """The predictions of a submission file, as a float64 Series indexed by id (in the order
-    of ``universe`` when given), or :class:`InvalidSubmissionError` with the reason."""
+    of ``universe`` when given), or :class:`InvalidSubmissionError` with the reason; ``of``
+    names the universe's data in the reasons (the round's live data, or its validation data)."""
     if len(data) > max_bytes:
         raise InvalidSubmissionError(f"the file has {len(data):,} bytes, more than {max_bytes:,}")
     if not data:
@@ -337,10 +339,10 @@ def read_submission(
     if len(missing) or len(extra):
         parts = []
         if len(missing):
-            parts.append(f"{len(missing):,} live id(s) missing ({examples(missing.tolist())})")
+            parts.append(f"{len(missing):,} {of} id(s) missing ({examples(missing.tolist())})")
         if len(extra):
-            parts.append(f"{len(extra):,} id(s) not in the live data ({examples(extra.tolist())})")
+            parts.append(f"{len(extra):,} id(s) not in the {of} data ({examples(extra.tolist())})")
         raise InvalidSubmissionError(
-            "; ".join(parts) + ": predict exactly the ids of the round's live data"
+            "; ".join(parts) + f": predict exactly the ids of the round's {of} data"
         )
     return series.reindex(universe.index)

@@ -92,6 +92,9 @@ class RoundSummary:
     reveals_bundle: str | None
     #: The end of the guardian's ruling on a standing dispute (0 when none stands).
     rule_by: int = 0
+    #: The validation eras and the benchmark predictions, for diagnostics (None: not published).
+    validation_data: str | None = None
+    benchmarks: str | None = None
     #: Every dispute of the round's roots with its outcome (see ``Dispute.to_json``).
     disputes: list[dict[str, Any]] = field(default_factory=list)
 
@@ -292,6 +295,8 @@ class TournamentView:
             targets=done.targets if done else None,
             reveals_bundle=done.reveals if done else None,
             rule_by=info.rule_by,
+            validation_data=manifest.validation_data,
+            benchmarks=manifest.benchmarks,
             disputes=self._cache.get(
                 ("disputes", round_id),
                 self.STATUS_TTL,

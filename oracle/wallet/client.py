@@ -6,6 +6,7 @@ From a notebook::
 
     w = Wallet.connect(account="alice", network="ethereum:local:foundry")
     live = w.live_data(round=3)
+    w.diagnose(round=3, predictions=my_validation_predictions)
     w.submit(round=3, model="alpha-1", predictions=frame, stake="25.5")
     w.reveal(round=3)
     w.status(round=3)
@@ -34,7 +35,8 @@ from oracle.chain.accounts import resolve_account
 from oracle.chain.events import RoundInfo, TournamentReader
 from oracle.chain.reverts import one_line_errors
 from oracle.protocol.manifest import RoundManifest
-from oracle.wallet import reads, settlement, staking
+from oracle.scoring.diagnostics import Diagnostics
+from oracle.wallet import diagnose, reads, settlement, staking
 from oracle.wallet.answers import (
     Balance,
     ClaimResult,
@@ -196,10 +198,10 @@ class Wallet:
         """The round's manifest, as the chain's ``liveDataHash`` names it."""
         return self.context.manifest(round_id)
 
-    def download(self, round_id: int, *, training: bool = False) -> bytes:
-        """The live (or training) data of ``round_id`` as parquet bytes, checked against the
-        round's manifest, whose hash is on chain."""
-        return self.context.download(round_id, training=training)
+    def download(self, round_id: int, *, training: bool = False, validation: bool = False) -> bytes:
+        """The live data (or training data, or validation eras) of ``round_id`` as parquet
+        bytes, checked against the round's manifest, whose hash is on chain."""
+        return self.context.download(round_id, training=training, validation=validation)
 
     def live_data(self, round: int) -> pd.DataFrame:
         """The live data of ``round`` (``id`` and the features), checked against the chain."""
@@ -208,6 +210,18 @@ class Wallet:
     def training_data(self, round: int) -> pd.DataFrame:
         """The training data of a synthetic ``round`` (``era``, ``id``, features, ``target``)."""
         return data_frame(self.download(round, training=True))
+
+    def validation_data(self, round: int) -> pd.DataFrame:
+        """The validation eras of ``round`` (``era``, ``id``, features, ``target``): held-out
+        eras with their targets, for :meth:`diagnose`."""
+        return diagnose.validation_data(self.context, round)
+
+    def diagnose(self, round: int, predictions: Predictions) -> Diagnostics:
+        """``predictions`` (``id``, ``prediction`` for every validation id) scored era by era
+        on ``round``'s validation eras: CORR, MMC against the benchmark models' meta model, FNC
+        and the correlation with the example model, with their means, Sharpe ratios, the
+        drawdown, the worst era and the feature exposure. ``.to_json()`` has every number."""
+        return diagnose.diagnose_round(self.context, round, predictions)
 
     def status(self, round: int) -> RoundStatus:
         """The round's phase and this account's positions in it, with their results once the

@@ -208,10 +208,14 @@ class WalletContext:
             self._manifests[round_id] = RoundManifest.from_bytes(data)
         return self._manifests[round_id]
 
-    def download(self, round_id: int, *, training: bool = False) -> bytes:
-        """The live (or training) data of ``round_id`` as parquet bytes, checked against the
-        round's manifest, whose hash is on chain."""
+    def download(self, round_id: int, *, training: bool = False, validation: bool = False) -> bytes:
+        """The live data (or training data, or validation eras) of ``round_id`` as parquet
+        bytes, checked against the round's manifest, whose hash is on chain."""
         manifest = self.manifest(round_id)
+        if validation:
+            if manifest.validation_data is None:
+                raise WalletError(f"round {round_id} publishes no validation eras")
+            return self.service.artefact(manifest.validation_data)
         digest = manifest.training_data if training else manifest.live_data
         if digest is None:
             raise WalletError(

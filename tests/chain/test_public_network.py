@@ -65,7 +65,7 @@ def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             ok(net.ape("treasury", "send", net.addresses[name], "50", "--account", "treasury",
                        "--yes"))  # fmt: skip
         facts["open"] = ok(net.ape(
-            "oracle", "open-round", "--live-stocks", "300", "--budget", "100",
+            "oracle", "open-round", "--no-benchmarks", "--live-stocks", "300", "--budget", "100",
             "--close-in", f"{CLOSE_IN}s", "--reveal-window", f"{REVEAL_WINDOW}s",
             "--challenge", f"{CHALLENGE}s", "--resolve-window", "1h",
             "--account", "operator", "--treasury-account", "treasury",

@@ -42,7 +42,7 @@ def reader_of(net: Devnet, confirmations: int, cache_dir: Path | None = None) ->
 
 @pytest.fixture(scope="module")
 def opened(net: Devnet) -> dict[str, Any]:
-    ok(net.ape("oracle", "open-round", "--live-stocks", "200", "--budget", "10",
+    ok(net.ape("oracle", "open-round", "--no-benchmarks", "--live-stocks", "200", "--budget", "10",
                "--close-in", "1h", "--reveal-window", "1h", "--challenge", "1h"))  # fmt: skip
     live = net.live_data(1)
     ids = list(live["id"] if "id" in live.columns else live.index)

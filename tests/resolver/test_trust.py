@@ -45,7 +45,7 @@ DISPUTE_BOND = 100 * ONE
 def play(net: Devnet, folder: Path, round_id: int, *, misstate: bool = False) -> str:
     """Open round ``round_id`` with an informed and an anti-informed model (a reward and a
     burn), reveal both, publish and resolve it (``misstate``: one payout wrong). Its root."""
-    ok(net.ape("oracle", "open-round", "--live-stocks", "200", "--budget", "100",
+    ok(net.ape("oracle", "open-round", "--no-benchmarks", "--live-stocks", "200", "--budget", "100",
                "--secret-file", fixed_secret(net.folder, round_id),
                "--close-in", "1h", "--reveal-window", "1h", "--challenge", "1d"))  # fmt: skip
     live, training = net.live_data(round_id), net.training_data(round_id)

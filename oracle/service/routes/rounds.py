@@ -94,3 +94,33 @@ def training_data(round_id: RoundId, state: State) -> Response:
             "training data",
         )
     return artefact_response(state, digest, f"round-{round_id}-training.parquet")
+
+
+@router.get(
+    "/rounds/{round_id}/validation-data",
+    tags=["data"],
+    response_class=Response,
+    responses={**content((PARQUET,), "the validation eras"), **errors(404, 422, 503)},
+)
+def validation_data(round_id: RoundId, state: State) -> Response:
+    """The round's held-out validation eras with their targets (parquet: era, id, features,
+    target), for diagnostics."""
+    digest = state.view.manifest(round_id).validation_data
+    if digest is None:
+        raise ApiError(404, f"round {round_id} publishes no validation eras")
+    return artefact_response(state, digest, f"round-{round_id}-validation.parquet")
+
+
+@router.get(
+    "/rounds/{round_id}/benchmarks",
+    tags=["data"],
+    response_class=Response,
+    responses={**content((PARQUET,), "the benchmark predictions"), **errors(404, 422, 503)},
+)
+def benchmarks(round_id: RoundId, state: State) -> Response:
+    """The benchmark models' predictions on the validation eras (parquet: id, era, one column
+    per model); their stakes are in the manifest (``validation.stakes``)."""
+    digest = state.view.manifest(round_id).benchmarks
+    if digest is None:
+        raise ApiError(404, f"round {round_id} publishes no benchmark predictions")
+    return artefact_response(state, digest, f"round-{round_id}-benchmarks.parquet")
