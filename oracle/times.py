@@ -6,5 +6,7 @@ import time
 
 
 def utc_time(timestamp: int) -> str:
-    """A chain timestamp (unix seconds) as a UTC date and time."""
+    """A chain timestamp (unix seconds) as a UTC date and time; "-" for an unset time (0)."""
+    if timestamp <= 0:
+        return "-"
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(timestamp))

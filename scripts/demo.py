@@ -26,7 +26,7 @@ from oracle.cli.boundary import cli_errors
 from oracle.cli.commands import DevnetCommand
 from oracle.errors import NetworkError
 from oracle.files import write_atomically
-from oracle.protocol.units import UNIT
+from oracle.protocol.units import table_amount
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
@@ -52,16 +52,17 @@ def deploy_or_reuse(provider: Any) -> None:
 
 def leaderboard(outcome: Any) -> Table:
     table = Table(title=f"round {outcome.round}", title_justify="left")
-    for column in ("model", "stake", "CORR", "MMC", "TC", "payout", "burn", "status"):
+    for column in ("model", "stake", "CORR", "MMC", "TC", "reward", "burn", "net", "status"):
         table.add_column(column, justify="left" if column in ("model", "status") else "right")
     for row in outcome.leaderboard:
         scores = [row[k] for k in ("corr", "mmc", "tc")]
         table.add_row(
             row["model"],
-            f"{row['stake'] / UNIT:.4f}".rstrip("0").rstrip("."),
+            table_amount(row["stake"]),
             *("-" if v is None else f"{v:+.4f}" for v in scores),
-            f"{row['reward'] / UNIT:.4f}",
-            f"{row['burn'] / UNIT:.4f}",
+            table_amount(row["reward"]),
+            table_amount(row["burn"]),
+            table_amount(row["reward"] - row["burn"], signed=True),
             row["status"],
         )
     return table

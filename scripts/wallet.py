@@ -28,7 +28,7 @@ from oracle.cli.options import (
 )
 from oracle.errors import WalletError
 from oracle.files import write_atomically
-from oracle.protocol.units import format_amount
+from oracle.protocol.units import format_amount, table_amount
 from oracle.settings import service_url
 from oracle.times import utc_time
 from oracle.wallet import Plan, Wallet
@@ -154,7 +154,7 @@ def models_command(
             str(r.round),
             r.model or "?",
             r.model_id,
-            format_amount(r.stake),
+            table_amount(r.stake),
             state,
             "yes" if r.saved else "no",
         )
@@ -362,18 +362,19 @@ def status_command(
         f"reveals until {when(st.reveal_deadline)}, chain time {when(st.chain_time)}"
     )
     table = Table(
-        "model", "stake", "saved", "result", "CORR", "MMC", "TC", "reward", "burn", "settled"
+        "model", "stake", "saved", "result", "CORR", "MMC", "TC", "reward", "burn", "net", "settled"
     )
     for p in st.positions:
         scores = p.scores or {}
         table.add_row(
             p.model,
-            format_amount(p.stake),
+            table_amount(p.stake),
             "yes" if p.saved else "no",
             (p.result or "-") + (f" ({p.reason})" if p.reason else ""),
             *(f"{scores[k]:.4f}" if k in scores else "-" for k in ("corr", "mmc", "tc")),
-            format_amount(p.reward),
-            format_amount(p.burn),
+            table_amount(p.reward),
+            table_amount(p.burn),
+            table_amount(p.reward - p.burn, signed=True),
             p.settled or "-",
         )
     out.print(table)

@@ -443,9 +443,13 @@ class Demo:
                     "tc": scores.get("tc"),
                     "reward": int(e["reward"]),
                     "burn": int(e["burn"]),
+                    "payout_score": e.get("combined_score"),
                 }
             )
-        board.sort(key=lambda r: (r["reward"] - r["burn"]) / r["stake"], reverse=True)
+        # By payout score, as every round table is (unscored positions last, by stake).
+        board.sort(
+            key=lambda r: (r["payout_score"] is None, -(r["payout_score"] or 0), -r["stake"])
+        )
         return RoundOutcome(
             round_id, summary, root, models, reward, burned, supply, verdict, str(report), board
         )

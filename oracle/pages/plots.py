@@ -111,8 +111,11 @@ def lines(
     size: tuple[float, float] = (6.0, 3.0),
     markers: bool = True,
     legend_outside: bool = False,
+    ylim: tuple[float, float] | None = None,
+    decimals: int | None = None,
 ) -> str:
-    """One line per series over ``x`` (None values are gaps), with markers unless told not."""
+    """One line per series over ``x`` (None values are gaps), with markers unless told not;
+    ``ylim`` fixes the y axis and ``decimals`` the y tick labels' decimals."""
 
     def draw(axes: Axes) -> None:
         from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -143,7 +146,12 @@ def lines(
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         if len(set(x)) == 1:
             axes.set_xlim(x[0] - 1, x[0] + 1)
-        axes.yaxis.set_major_formatter(FuncFormatter(_plain))
+        if ylim is not None:
+            axes.set_ylim(*ylim)
+        if decimals is None:
+            axes.yaxis.set_major_formatter(FuncFormatter(_plain))
+        else:
+            axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.{decimals}f}"))
 
     return _render(draw, size)
 
@@ -228,5 +236,38 @@ def histogram(
         axes.axvline(0, color=NEUTRAL, linewidth=0.6)
         axes.set_xlabel(xlabel)
         axes.set_ylabel("features")
+
+    return _render(draw, size)
+
+
+def grouped_bars(
+    name: str,
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    *,
+    xlabel: str,
+    ylabel: str,
+    empty: str = "nothing to plot yet",
+    size: tuple[float, float] = (6.0, 3.0),
+) -> str:
+    """Side-by-side bars of each series at each label (None: no bar)."""
+
+    def draw(axes: Axes) -> None:
+        if not labels:
+            _empty(axes, empty)
+            return
+        width = 0.8 / max(1, len(series))
+        for k, (colour, (label, values)) in enumerate(
+            zip(_colours(len(series)), series.items(), strict=True)
+        ):
+            xs = [i - 0.4 + width * (k + 0.5) for i in range(len(labels))]
+            ys = [0.0 if v is None else float(v) for v in values]
+            axes.bar(xs, ys, width=width, color=colour, label=label, gid=f"{name}-{label}")
+        axes.axhline(0, color=NEUTRAL, linewidth=0.6)
+        axes.set_xticks(range(len(labels)), list(labels))
+        if len(series) > 1:
+            axes.legend(frameon=False)
+        axes.set_xlabel(xlabel)
+        axes.set_ylabel(ylabel)
 
     return _render(draw, size)

@@ -4,12 +4,11 @@ reports and the incentive study's report): token amounts, scores, short hashes, 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from oracle.protocol.units import UNIT
+from oracle.protocol.units import TABLE_PLACES, table_amount
 
 HERE = Path(__file__).resolve().parent
 #: What a table cell shows for a value that does not exist (yet).
@@ -18,19 +17,21 @@ NONE = "\u2013"
 TEMPLATES, STATIC = HERE / "templates", HERE / "static"
 
 
-def tokens(units: int | None, signed: bool = False, places: int = 4) -> str:
-    """Base units as tokens with thousands separators and at most ``places`` decimals."""
+def tokens(units: int | None, signed: bool = False, places: int = TABLE_PLACES) -> str:
+    """Base units as tokens with thousands separators and exactly ``places`` decimals (the
+    tables' fixed format; the API gives full precision)."""
     if units is None:
         return NONE
-    value = (Decimal(int(units)) / UNIT).quantize(Decimal(1).scaleb(-places))
-    text = f"{value:,.{places}f}".rstrip("0").rstrip(".")
-    if text in ("-0", ""):
-        text = "0"
-    return f"+{text}" if signed and units > 0 else text
+    return table_amount(int(units), places, signed)
 
 
 def score(value: float | None) -> str:
     return NONE if value is None else f"{value:+.4f}"
+
+
+def percent(value: float | None) -> str:
+    """A percentage with a sign and two decimals."""
+    return NONE if value is None else f"{value:+.2f}%"
 
 
 def short(text: str | None) -> str:
@@ -39,7 +40,10 @@ def short(text: str | None) -> str:
     return text if len(text) <= 14 else f"{text[:8]}…{text[-4:]}"
 
 
-def when(timestamp: int) -> str:
+def when(timestamp: int | None) -> str:
+    """A chain timestamp as a UTC date; the empty mark for an unset time (None or 0)."""
+    if not timestamp:
+        return NONE
     return dt.datetime.fromtimestamp(int(timestamp), dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -53,5 +57,5 @@ def environment(*folders: Path) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(tokens=tokens, score=score, short=short, when=when)
+    env.filters.update(tokens=tokens, score=score, percent=percent, short=short, when=when)
     return env

@@ -28,6 +28,20 @@ def parse_amount(text: str) -> int:
     return int(units)
 
 
+#: The decimals of token amounts in tables (pages and terminal); the API gives base units.
+TABLE_PLACES = 4
+
+
+def table_amount(units: int, places: int = TABLE_PLACES, signed: bool = False) -> str:
+    """Base units as tokens with thousands separators and exactly ``places`` decimals (rounded
+    half to even), as every table shows amounts; ``signed`` adds a + to a positive amount."""
+    value = (Decimal(int(units)) / UNIT).quantize(Decimal(1).scaleb(-places))
+    text = f"{value:,.{places}f}"
+    if value == 0:
+        text = text.lstrip("-")
+    return f"+{text}" if signed and value > 0 else text
+
+
 def format_amount(units: int) -> str:
     """Base units as a decimal token amount, without trailing zeros."""
     text = format(Decimal(units) / UNIT, "f")

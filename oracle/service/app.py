@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from oracle.audit.context import OracleContext
 from oracle.pages.templating import STATIC
 from oracle.service import handlers
-from oracle.service.routes import artefacts, pages, results, reveals, rounds
+from oracle.service.routes import artefacts, diagnostics, pages, results, reveals, rounds
 from oracle.service.security import SecurityHeaders, add_docs
 from oracle.service.state import API, ServiceLimits, ServiceState
 from oracle.service.uploads import BodyLimit
@@ -67,6 +67,7 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     handlers.install(app)
-    for module in (rounds, reveals, results, artefacts, pages):
+    for module in (rounds, reveals, results, artefacts, diagnostics, pages):
         app.include_router(module.router)
+    app.include_router(diagnostics.pages)
     return app

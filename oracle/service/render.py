@@ -9,9 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from oracle.audit.reputation import WINDOW
 from oracle.pages import plots
 from oracle.pages.templating import STATIC, environment
 from oracle.protocol.units import MAX_SUPPLY, UNIT
+from oracle.service.standings import Standings
 from oracle.service.views import TournamentView
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -25,9 +27,15 @@ class Pages:
     """
 
     def __init__(
-        self, view: TournamentView, *, standalone: bool = False, base_url: str | None = None
+        self,
+        view: TournamentView,
+        standings: Standings | None = None,
+        *,
+        standalone: bool = False,
+        base_url: str | None = None,
     ) -> None:
         self.view = view
+        self.standings = standings or Standings(view)
         self.standalone = standalone
         self.base_url = base_url.rstrip("/") if base_url else None
         self.env = environment(TEMPLATES)
@@ -101,16 +109,16 @@ class Pages:
                 [r.mmc or 0.0 for r in scored],
                 xlabel="CORR",
                 ylabel="MMC",
-                sign=[r.payout for r in scored],
+                sign=[r.net for r in scored],
                 empty="no scored position",
             )
             values["payout_plot"] = plots.scatter(
                 "payout-stake",
                 [r.stake / UNIT for r in scored],
-                [r.payout / UNIT for r in scored],
+                [r.net / UNIT for r in scored],
                 xlabel="stake (NMR)",
-                ylabel="payout (NMR)",
-                sign=[r.payout for r in scored],
+                ylabel="net: reward - burn (NMR)",
+                sign=[r.net for r in scored],
                 empty="no scored position",
             )
         series = [(r, s) for r, s in self.view.supply_series() if r <= round_id]
@@ -127,35 +135,69 @@ class Pages:
     def model(self, model_id: bytes) -> str:
         history = self.view.model_history(model_id)
         hex_id = "0x" + model_id.hex()
-        rounds = [e["round"] for e in history]
-        scores = {
-            name.upper(): [(e.get("scores") or {}).get(name) for e in history]
-            for name in ("corr", "mmc", "tc")
-        }
+        record = self.standings.model_records().get(hex_id)
+        resolved = record.rounds if record else []
+        labels = [str(e.round) for e in resolved]
+        cumulative, total = [], 0
+        for e in resolved:
+            total += e.net
+            cumulative.append(total / UNIT)
         return self._render(
             "model.html",
             model_id=hex_id,
             name=self.view.model_names().get(hex_id),
             history=history,
-            scores_plot=plots.lines("scores", rounds, scores, xlabel="round", ylabel="score"),
+            record=record,
+            open_positions=self.standings.open_positions().get(hex_id, []),
+            scores_plot=plots.grouped_bars(
+                "scores",
+                labels,
+                {
+                    "CORR": [e.corr for e in resolved],
+                    "MMC": [e.mmc for e in resolved],
+                    "TC": [e.tc for e in resolved],
+                },
+                xlabel="round",
+                ylabel="score",
+                empty="no resolved round yet",
+            ),
             payouts_plot=plots.lines(
-                "payouts",
-                rounds,
-                {"payout": [(int(e["reward"]) - int(e["burn"])) / UNIT for e in history]},
+                "cumulative-net",
+                [e.round for e in resolved],
+                {"cumulative net": cumulative},
                 xlabel="round",
                 ylabel="NMR",
+                empty="no resolved round yet",
+            ),
+            reputation_plot=plots.lines(
+                "reputation",
+                [e.round for e in resolved],
+                {"reputation": [e.reputation for e in resolved]},
+                xlabel="round",
+                ylabel="reputation",
+                empty="no resolved round yet",
             ),
         )
 
+    def leaderboard(self) -> str:
+        return self._render("leaderboard.html", rows=self.standings.model_table(), window=WINDOW)
+
 
 def _supply_plot(series: list[tuple[int, int]]) -> str:
-    """The token supply (in tokens) after each round of ``series``."""
+    """The token supply (in tokens) after each round of ``series``, on an axis from just below
+    the lowest supply to just above the cap, so burns of a few tokens out of millions show."""
+    values = [s / UNIT for _, s in series]
+    cap = MAX_SUPPLY / UNIT
+    low = min(values, default=cap)
+    pad = max((cap - low) * 0.15, 1.0)
     return plots.lines(
         "supply",
         [r for r, _ in series],
-        {"supply": [s / UNIT for _, s in series]},
+        {"supply": values},
         xlabel="round",
         ylabel="NMR",
+        ylim=(low - pad, cap + pad),
+        decimals=0 if cap - low >= 50 else 2,
     )
 
 

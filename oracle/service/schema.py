@@ -166,13 +166,81 @@ class RevealAnswer(BaseModel):
     predictions_hash: str
 
 
+class ModelRound(BaseModel):
+    """A model in one resolved round (amounts in base units, as decimal strings)."""
+
+    round: int
+    stake: str
+    reward: str
+    burn: str
+    #: reward - burn
+    net: str
+    #: stake + net: what the claims send
+    payout: str
+    status: str
+    corr: float | None
+    mmc: float | None
+    tc: float | None
+    #: The round's own combination of the scores (its payout rule's weights).
+    payout_score: float | None
+    #: net / stake
+    round_return: float
+    #: The model's reputation after this round.
+    reputation: float | None
+
+
+class OpenPosition(BaseModel):
+    """A position in a round with no posted resolution yet."""
+
+    round: int
+    account: str
+    stake: str
+    phase: str
+
+
 class ModelHistory(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model_id: str
     name: str | None
+    #: The stake-weighted mean payout score over the last 20 resolved rounds.
+    reputation: float | None
+    #: The product of (1 + net / stake) over the resolved rounds, minus 1.
+    cumulative_return: float
+    total_staked: str
+    total_net: str
+    #: Plain means of CORR, MMC and TC over the reputation's window.
+    means: dict[str, float | None]
+    #: Every resolved round of the model, oldest first.
+    resolved: list[ModelRound]
+    #: The model's positions in rounds not yet resolved (the open round's current stake).
+    open: list[OpenPosition]
     #: Each posted round's results entry of the model (any account), with its round.
     rounds: list[dict[str, Any]]
+
+
+class LeaderboardEntry(BaseModel):
+    model_id: str
+    name: str | None
+    reputation: float | None
+    cumulative_return: float
+    total_staked: str
+    total_net: str
+    #: Staked in rounds not yet resolved.
+    at_stake: str
+    #: Resolved rounds the model staked in.
+    rounds: int
+    latest_round: int | None
+    corr: float | None
+    mmc: float | None
+    tc: float | None
+
+
+class Leaderboard(BaseModel):
+    #: The rounds a reputation averages over.
+    window: int
+    #: Every model that ever staked, by reputation (highest first).
+    models: list[LeaderboardEntry]
 
 
 class Leaves(BaseModel):

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from oracle.audit.context import OracleContext
 from oracle.service.intakes import Intakes
 from oracle.service.render import Pages
+from oracle.service.standings import Standings
 from oracle.service.views import TournamentView
 
 API = "/api/v1"
@@ -48,7 +49,8 @@ class ServiceState:
         self.ctx = ctx
         self.limits = limits
         self.view = TournamentView(ctx)
-        self.pages = Pages(self.view)
+        self.standings = Standings(self.view)
+        self.pages = Pages(self.view, self.standings)
         self.intakes = Intakes(ctx, self.view)
 
 

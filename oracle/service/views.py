@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
@@ -29,6 +27,7 @@ from oracle.protocol.manifest import RoundManifest, load_json
 from oracle.protocol.units import MAX_SUPPLY
 from oracle.resolver import keeper
 from oracle.resolver.intake import published
+from oracle.service.cache import TtlCache
 
 T = TypeVar("T")
 #: The store's log of model names, as participants declare them with their reveals.
@@ -123,10 +122,52 @@ class LeaderboardRow:
     fnc: float | None = None
     reward: int = 0
     burn: int = 0
+    #: The round's combination of the scores its payout rule weights (None: not scored).
+    payout_score: float | None = None
+
+    @property
+    def net(self) -> int:
+        """reward - burn."""
+        return self.reward - self.burn
 
     @property
     def payout(self) -> int:
-        return self.reward - self.burn
+        """stake + reward - burn: what the position's claim sends."""
+        return self.stake + self.net
+
+    @property
+    def label(self) -> str:
+        """The model's name when known, else its id."""
+        return self.model or self.model_id
+
+
+def by_payout_score(rows: list[LeaderboardRow]) -> list[LeaderboardRow]:
+    """Rows by payout score, highest first; unscored rows after, by stake (largest first),
+    then by name or id, so the order never depends on the accounts' addresses."""
+    return sorted(
+        rows,
+        key=lambda r: (
+            r.payout_score is None,
+            -(r.payout_score or 0.0),
+            -r.stake,
+            r.label,
+            r.account,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ValidationSet:
+    """A round's validation eras as diagnostics use them, parsed once per content hash."""
+
+    frame: Any  # pandas.DataFrame: era, id, features, target
+    universe: Any  # oracle.scoring.validate.Universe of the validation ids
+    benchmarks: Any  # pandas.DataFrame by id, one column per benchmark model, or None
+    stakes: dict[str, int]
+
+    @property
+    def eras(self) -> int:
+        return int(self.frame["era"].nunique())
 
 
 @dataclass(frozen=True)
@@ -147,46 +188,6 @@ class ResultsIndex:
         return cls(digest, data, document, by_account)
 
 
-class _Cache:
-    """Values by key, each kept for ``ttl`` seconds (None: for good), computed once even when
-    many threads ask at the same time."""
-
-    def __init__(self, max_items: int = 4096) -> None:
-        self._values: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
-        self._locks: dict[Any, threading.Lock] = {}
-        self._guard = threading.Lock()
-        self.max_items = max_items
-
-    def peek(self, key: Any) -> Any:
-        """The value of ``key`` if it is cached and fresh, else None (never computes)."""
-        with self._guard:
-            hit = self._values.get(key)
-        return hit[1] if hit is not None and hit[0] >= time.monotonic() else None
-
-    def get(self, key: Any, ttl: float | None, compute: Callable[[], T]) -> T:
-        now = time.monotonic()
-        with self._guard:
-            hit = self._values.get(key)
-            if hit is not None and (hit[0] >= now):
-                self._values.move_to_end(key)
-                return hit[1]  # type: ignore[no-any-return]
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
-            with self._guard:
-                hit = self._values.get(key)
-                if hit is not None and hit[0] >= time.monotonic():
-                    return hit[1]  # type: ignore[no-any-return]
-            value = compute()
-            expires = float("inf") if ttl is None else time.monotonic() + ttl
-            with self._guard:
-                self._values[key] = (expires, value)
-                self._values.move_to_end(key)
-                while len(self._values) > self.max_items:
-                    old, _ = self._values.popitem(last=False)
-                    self._locks.pop(old, None)
-        return value
-
-
 class TournamentView:
     """Read-only views of one tournament, shared by the API and the pages."""
 
@@ -197,7 +198,7 @@ class TournamentView:
 
     def __init__(self, ctx: OracleContext) -> None:
         self.ctx = ctx
-        self._cache = _Cache()
+        self._cache = TtlCache()
         self._named: set[str] = set()
         self._names_lock = threading.Lock()
 
@@ -245,6 +246,34 @@ class TournamentView:
         return self._cache.get(
             ("manifest", info.live_data_hash), None, lambda: manifest_of(self.ctx, info)
         )
+
+    def validation(self, round_id: int) -> ValidationSet:
+        """The round's validation eras and benchmark predictions (a 404 when it has none)."""
+        from oracle.scoring.bounded import read_bounded
+        from oracle.scoring.validate import Universe
+
+        manifest = self.manifest(round_id)
+        digest = manifest.validation_data
+        if digest is None:
+            raise NotFoundError(f"round {round_id} publishes no validation eras")
+
+        def load() -> ValidationSet:
+            def frame(h: str) -> Any:
+                data = self.ctx.store.get(h, public_only=True)
+                table = read_bounded(data, "the validation artefact", error=TournamentError)
+                out = table.to_pandas()
+                out["id"] = out["id"].astype(str)
+                return out
+
+            validation = frame(digest)
+            bench = None
+            if manifest.benchmarks is not None:
+                bench = frame(manifest.benchmarks).set_index("id").drop(columns=["era"])
+            return ValidationSet(
+                validation, Universe(validation["id"]), bench, manifest.benchmark_stakes
+            )
+
+        return self._cache.get(("validation", digest, manifest.benchmarks), None, load)
 
     # ------------------------------------------------------------------ rounds
 
@@ -379,19 +408,24 @@ class TournamentView:
                 self.STATUS_TTL,
                 lambda: self.ctx.reader.positions(round_id),
             )
-            return [
-                LeaderboardRow(
-                    p.account,
-                    "0x" + p.model_id.hex(),
-                    names.get("0x" + p.model_id.hex()),
-                    p.stake,
-                    "staked",
-                )
-                for p in positions
-            ]
+            return by_payout_score(
+                [
+                    LeaderboardRow(
+                        p.account,
+                        "0x" + p.model_id.hex(),
+                        names.get("0x" + p.model_id.hex()),
+                        p.stake,
+                        "staked",
+                    )
+                    for p in positions
+                ]
+            )
         rows = []
-        for e in self.results(round_id).document["positions"]:
+        document = self.results(round_id).document
+        scale = int((document.get("engine") or {}).get("score_scale", 10**9))
+        for e in document["positions"]:
             scores = e.get("scores") or {}
+            combined = e.get("combined_score")
             rows.append(
                 LeaderboardRow(
                     e["account"],
@@ -406,9 +440,10 @@ class TournamentView:
                     scores.get("fnc"),
                     int(e["reward"]),
                     int(e["burn"]),
+                    None if combined is None else int(combined) / scale,
                 )
             )
-        return rows
+        return by_payout_score(rows)
 
     def model_history(self, model_id: bytes) -> list[dict[str, Any]]:
         """Every posted round's entries for ``model_id`` (any account), oldest first."""
@@ -423,6 +458,11 @@ class TournamentView:
                 if e["model_id"] == wanted:
                     history.append({"round": round_id, **e})
         return history
+
+    def remember(self, key: Any, compute: Callable[[], T]) -> T:
+        """``compute()``, kept for good under ``key`` (for values of content that never
+        changes, such as a results file's parse)."""
+        return self._cache.get(("remembered", key), None, compute)
 
     # ------------------------------------------------------------------ model names
 

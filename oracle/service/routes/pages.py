@@ -1,4 +1,5 @@
-"""The server-rendered pages: the rounds, one round, one model (cached between changes)."""
+"""The server-rendered pages: the rounds, the leaderboard, one round, one model (cached
+between changes)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,12 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 def index_page(state: State) -> str:
     pages = state.pages
     return pages.cached("/", pages.index)
+
+
+@router.get("/leaderboard")
+def leaderboard_page(state: State) -> str:
+    pages = state.pages
+    return pages.cached("/leaderboard", pages.leaderboard)
 
 
 @router.get("/rounds/{round_id}")

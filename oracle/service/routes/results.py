@@ -1,5 +1,5 @@
 """A posted round's results file, its Merkle tree, an account's leaves with their proofs, and a
-model's history across rounds."""
+model's record across rounds, and the leaderboard across rounds."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from oracle.audit.reputation import WINDOW, ModelRecord
 from oracle.service.schema import (
     Account,
+    Leaderboard,
     Leaves,
     MerkleTreeDump,
     ModelHistory,
@@ -81,12 +83,38 @@ async def account_leaves(round_id: RoundId, account: Account, state: State) -> R
 
 @router.get("/models/{model}", response_model=ModelHistory, responses=errors(422, 503))
 def model_history(model: ModelRef, state: State) -> dict[str, Any]:
-    """A model's positions across posted rounds (by id, or by name)."""
+    """A model (by id, or by name) across rounds: its reputation, cumulative return and totals,
+    every resolved round, its positions in rounds not yet resolved, and each posted round's
+    results entries."""
     view = state.view
     mid = parsed(checked_model_id, model)
     hex_id = "0x" + mid.hex()
+    record = state.standings.model_records().get(hex_id) or ModelRecord(hex_id)
+    described = record.to_json()
     return {
         "model_id": hex_id,
         "name": view.model_names().get(hex_id),
+        "reputation": described["reputation"],
+        "cumulative_return": described["cumulative_return"],
+        "total_staked": described["total_staked"],
+        "total_net": described["total_net"],
+        "means": described["means"],
+        "resolved": described["rounds"],
+        "open": [
+            {**p, "stake": str(p["stake"])}
+            for p in state.standings.open_positions().get(hex_id, [])
+        ],
         "rounds": view.model_history(mid),
+    }
+
+
+@router.get("/leaderboard", response_model=Leaderboard, responses=errors(503))
+def leaderboard(state: State) -> dict[str, Any]:
+    """Every model that ever staked, across rounds, by reputation: cumulative return, totals,
+    what is at stake in rounds not yet resolved, and the latest resolved round's scores."""
+    rows = state.standings.model_table()
+    amounts = ("total_staked", "total_net", "at_stake")
+    return {
+        "window": WINDOW,
+        "models": [{**r, **{k: str(r[k]) for k in amounts}} for r in rows],
     }

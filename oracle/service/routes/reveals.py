@@ -102,6 +102,8 @@ def upload_reveal(
             reveal_deadline=schedule.reveal_deadline,
             chain_time=view.now(),
         )
-    if result.accepted and model:
+    # A name that hashes to a staked position's id is known from now on, whether this reveal
+    # was accepted or rejected (a name for no position is not kept: the log stays bounded).
+    if model and not result.timing and (result.accepted or (address, mid) in intake.positions):
         view.remember_name(mid, model)
     return answer("0x" + mid.hex(), result.status, result.reason, result.predictions_hash)

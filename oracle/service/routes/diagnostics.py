@@ -1,0 +1,74 @@
+"""Diagnostics of an uploaded predictions file on a round's validation eras: as JSON from the
+API, and as a page from a form. Nothing uploaded is stored: the file is scored in memory and
+forgotten."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, UploadFile
+from fastapi.responses import HTMLResponse
+
+from oracle.errors import InvalidSubmissionError, ScoringInputError
+from oracle.pages.diagnostics import render_diagnostics
+from oracle.scoring.diagnostics import Diagnostics, diagnose
+from oracle.scoring.validate import read_submission
+from oracle.service.schema import RoundId, errors
+from oracle.service.state import API, ApiError, ServiceState, State
+from oracle.service.uploads import read_upload
+
+router = APIRouter(prefix=API, tags=["data"])
+pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+
+
+def _diagnostics(state: ServiceState, round_id: int, upload: UploadFile) -> Diagnostics:
+    validation = state.view.validation(round_id)
+    data = read_upload(upload.file, state.limits.max_upload_bytes, len(validation.universe.index))
+    try:
+        predictions = read_submission(data, validation.universe, of="validation")
+        return diagnose(predictions, validation.frame, validation.benchmarks, validation.stakes)
+    except (InvalidSubmissionError, ScoringInputError) as err:
+        raise ApiError(422, f"the predictions are invalid: {err}") from None
+
+
+@router.post("/rounds/{round_id}/diagnostics", responses=errors(404, 408, 413, 422, 503))
+def diagnostics_json(
+    round_id: RoundId,
+    file: Annotated[UploadFile, File(description="predictions for every validation id")],
+    state: State,
+) -> dict[str, Any]:
+    """Score a predictions file (parquet or csv: ``id``, ``prediction`` for every id of the
+    round's validation eras) era by era: CORR, MMC against the benchmark models' meta model,
+    FNC and the correlation with the example model, with their summaries. Nothing is stored."""
+    return _diagnostics(state, round_id, file).to_json()
+
+
+@pages.get("/rounds/{round_id}/diagnostics")
+def diagnostics_form(round_id: int, state: State) -> str:
+    view = state.view
+    validation = view.validation(round_id)
+    return state.pages.env.get_template("diagnostics_form.html").render(
+        standalone=False,
+        assets={},
+        link=lambda path: path,
+        generated=None,
+        chain_id=view.ctx.chain_id,
+        tournament=view.ctx.tournament,
+        round_id=round_id,
+        eras=validation.eras,
+        ids=len(validation.universe.index),
+        benchmarks=validation.stakes,
+    )
+
+
+@pages.post("/rounds/{round_id}/diagnostics")
+def diagnostics_page(round_id: int, file: Annotated[UploadFile, File()], state: State) -> str:
+    d = _diagnostics(state, round_id, file)
+    return render_diagnostics(
+        d,
+        round_id=round_id,
+        chain_id=state.view.ctx.chain_id,
+        tournament=state.view.ctx.tournament,
+        model=file.filename or None,
+        standalone=False,
+    )
