@@ -4,8 +4,10 @@ leaderboard shows (``ape run oracle reputation``).
 
 The definitions (docs/scoring.md#reputation):
 
-* A round counts once it is **resolved**: finalised on chain, its results file the one whose
-  hash the chain holds.
+* A round counts once it is **resolved**: its resolution posted and standing on chain (status
+  Posted or Finalized; a disputed, vetoed or cancelled round does not count), its results
+  file the one whose hash the chain holds. Until the round is finalised its entry is
+  provisional: a veto or an upheld dispute replaces the results file, and the records follow.
 * A model's entry in a round sums its positions (one per account that staked it): ``stake``,
   ``reward``, ``burn``; ``net = reward - burn``; ``payout = stake + net`` (what claims send).
   Its scores (CORR, MMC, TC and the **payout score**, the round's own combination
@@ -28,10 +30,13 @@ from decimal import Decimal
 from typing import Any
 
 from oracle.audit.context import OracleContext
+from oracle.chain.events import Status
 from oracle.protocol.results import SCORED
 
 #: The rounds a reputation averages over.
 WINDOW = 20
+#: The round statuses whose results count.
+RESOLVED = (Status.POSTED, Status.FINALIZED)
 #: The results file's score scale (``engine.score_scale``): combined scores are in 1e-9 units.
 SCORE_SCALE = 10**9
 REPUTATION_FORMAT = "tournament-reputation-v1"
@@ -202,15 +207,14 @@ def records(
 
 
 def resolved_documents(ctx: OracleContext) -> list[tuple[int, dict[str, Any]]]:
-    """The results files of the tournament's resolved (finalised) rounds, from the store, each
-    the one whose hash the chain holds."""
-    from oracle.chain.events import Status
+    """The results files of the tournament's resolved rounds (see :data:`RESOLVED`), from the
+    store, each the one whose hash the chain holds."""
     from oracle.protocol.manifest import load_json
 
     out = []
     for round_id in ctx.reader.round_ids():
         info = ctx.reader.round_info(round_id)
-        if info.status != Status.FINALIZED:
+        if info.status not in RESOLVED:
             continue
         data = ctx.store.get("0x" + info.results_hash.hex(), public_only=True)
         out.append((round_id, load_json(data, f"round {round_id}'s results file")))

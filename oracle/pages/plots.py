@@ -199,7 +199,8 @@ def bars(
     empty: str = "nothing to plot yet",
     size: tuple[float, float] = (6.0, 3.0),
 ) -> str:
-    """One bar per label, green when positive and red when negative (None: no bar)."""
+    """One bar per label, green when positive and red when negative (None: no bar); bar ``i``
+    has the id ``<name>-bar-<i>``."""
 
     def draw(axes: Axes) -> None:
         if not labels:
@@ -207,7 +208,9 @@ def bars(
             return
         ys = [0.0 if v is None else float(v) for v in values]
         colours = [POSITIVE if v > 0 else NEGATIVE if v < 0 else NEUTRAL for v in ys]
-        axes.bar(range(len(labels)), ys, color=colours, width=0.8, gid=f"{name}-bars")
+        bars_ = axes.bar(range(len(labels)), ys, color=colours, width=0.8)
+        for i, patch in enumerate(bars_):
+            patch.set_gid(f"{name}-bar-{i}")
         axes.axhline(0, color=NEUTRAL, linewidth=0.6)
         step = max(1, len(labels) // 10)
         ticks = list(range(0, len(labels), step))
@@ -232,7 +235,9 @@ def histogram(
         if not values:
             _empty(axes, "nothing to plot")
             return
-        axes.hist(list(values), bins=bins, color=SERIES_COLOURS[0], alpha=0.8, gid=f"{name}-bins")
+        _, _, patches = axes.hist(list(values), bins=bins, color=SERIES_COLOURS[0], alpha=0.8)
+        for i, patch in enumerate(patches):  # type: ignore[arg-type]
+            patch.set_gid(f"{name}-bin-{i}")
         axes.axvline(0, color=NEUTRAL, linewidth=0.6)
         axes.set_xlabel(xlabel)
         axes.set_ylabel("features")
@@ -250,7 +255,8 @@ def grouped_bars(
     empty: str = "nothing to plot yet",
     size: tuple[float, float] = (6.0, 3.0),
 ) -> str:
-    """Side-by-side bars of each series at each label (None: no bar)."""
+    """Side-by-side bars of each series at each label (None: no bar); the ``i``-th label's
+    bar of series ``s`` has the id ``<name>-<s>-<i>``."""
 
     def draw(axes: Axes) -> None:
         if not labels:
@@ -262,7 +268,9 @@ def grouped_bars(
         ):
             xs = [i - 0.4 + width * (k + 0.5) for i in range(len(labels))]
             ys = [0.0 if v is None else float(v) for v in values]
-            axes.bar(xs, ys, width=width, color=colour, label=label, gid=f"{name}-{label}")
+            drawn = axes.bar(xs, ys, width=width, color=colour, label=label)
+            for i, patch in enumerate(drawn):
+                patch.set_gid(f"{name}-{label}-{i}")
         axes.axhline(0, color=NEUTRAL, linewidth=0.6)
         axes.set_xticks(range(len(labels)), list(labels))
         if len(series) > 1:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from oracle.audit.reputation import ModelRecord, records
-from oracle.audit.results import ZERO32
+from oracle.audit.reputation import RESOLVED, ModelRecord, records
 from oracle.chain.events import Status
+from oracle.errors import TournamentError
 from oracle.service.views import TournamentView
 
 
@@ -24,11 +24,17 @@ class Standings:
         resolved = [
             (r, "0x" + info.results_hash.hex())
             for r in self.view.round_ids()
-            if (info := self.view.info(r)).status == Status.FINALIZED
+            if (info := self.view.info(r)).status in RESOLVED
         ]
 
         def compute() -> dict[str, ModelRecord]:
-            return records((r, self.view.results(r).document) for r, _ in resolved)
+            documents = []
+            for r, _ in resolved:
+                try:
+                    documents.append((r, self.view.results(r).document))
+                except TournamentError:
+                    continue  # its results file is not in this store (a partial mirror)
+            return records(documents)
 
         return self.view.remember(("records", tuple(resolved)), compute)
 
@@ -38,7 +44,7 @@ class Standings:
         out: dict[str, list[dict[str, Any]]] = {}
         for round_id in self.view.round_ids():
             info = self.view.info(round_id)
-            if info.results_hash != ZERO32 or info.status == Status.CANCELLED:
+            if info.status in RESOLVED or info.status == Status.CANCELLED:
                 continue
             for row in self.view.leaderboard(round_id):
                 out.setdefault(row.model_id, []).append(

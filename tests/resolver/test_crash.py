@@ -35,7 +35,10 @@ def resolve(net: Devnet, fault: str | None = None) -> tuple[int, str]:
 
 def test_resolve_survivesSigkillAtEveryStep(net: Devnet, tmp_path: Path) -> None:
     assert (
-        net.ape("oracle", "open-round", "--no-benchmarks", "--live-stocks", "300", "--budget", "100").returncode == 0
+        net.ape(
+            "oracle", "open-round", "--no-benchmarks", "--live-stocks", "300", "--budget", "100"
+        ).returncode
+        == 0
     )
     ids = net.live_data(1)["id"].tolist()
     rng = np.random.default_rng(3)

@@ -33,7 +33,8 @@ pytestmark = [pytest.mark.chain, pytest.mark.anvil]
 @pytest.fixture(scope="module")
 def played(net: Devnet, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Round 1 with six positions of four accounts, revealed every way, published."""
-    out = ok(net.ape("oracle", "open-round", "--no-benchmarks", "--live-stocks", "400", "--budget", "500",
+    out = ok(net.ape("oracle", "open-round", "--no-benchmarks", "--live-stocks", "400",
+                     "--budget", "500",
                      "--secret-file", fixed_secret(net.folder),
                      "--close-in", "1h", "--reveal-window", "1h", "--challenge", "1d"))  # fmt: skip
     assert "opened round 1 (classic, 400 ids)" in out
@@ -268,7 +269,17 @@ def test_roundOnOwnLiveData_takesItsTargetsAtPublish(net: Devnet, tmp_path: Path
     live = pd.DataFrame({"id": ids, "feature_a": rng.random(50), "feature_b": rng.random(50)})
     live_path = tmp_path / "live.parquet"
     live.to_parquet(live_path, index=False)
-    out = ok(net.ape("oracle", "open-round", "--no-benchmarks", "--live-data", str(live_path), "--budget", "10"))
+    out = ok(
+        net.ape(
+            "oracle",
+            "open-round",
+            "--no-benchmarks",
+            "--live-data",
+            str(live_path),
+            "--budget",
+            "10",
+        )
+    )
     round_id = int(out.split("opened round ")[1].split(" ")[0])
     assert f"opened round {round_id} (classic, 50 ids)" in out
     manifest = net.manifest(round_id)

@@ -47,7 +47,9 @@ async def run_all(jobs: list[Any], send: Any, clients: int) -> list[httpx.Respon
 
 @pytest.fixture(scope="module")
 def crowd(net: Devnet) -> Iterator[tuple[Service, list[Submission]]]:
-    out = net.ape("oracle", "open-round", "--no-benchmarks", "--live-stocks", str(IDS), "--budget", "1000")
+    out = net.ape(
+        "oracle", "open-round", "--no-benchmarks", "--live-stocks", str(IDS), "--budget", "1000"
+    )
     assert out.returncode == 0, out.stderr
     ids = net.live_data(1)["id"].tolist()
     rng = np.random.default_rng(5)

@@ -66,7 +66,9 @@ def _public(service: Service, net: Devnet, round_id: int) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def opened(net: Devnet, service: Service) -> dict[str, Any]:
-    out = net.ape("oracle", "open-round", "--no-benchmarks", "--live-stocks", str(IDS), "--budget", "500")
+    out = net.ape(
+        "oracle", "open-round", "--no-benchmarks", "--live-stocks", str(IDS), "--budget", "500"
+    )
     assert out.returncode == 0, out.stderr
     public = _public(service, net, 1)
     staker = net.account(7)
@@ -140,7 +142,9 @@ def test_nothingPublicOrLogged_holdsTheSecretBeforeTheDeadline(
     net: Devnet, service: Service
 ) -> None:
     """Round 2, open: no public file, record, log or page contains the secret's bytes."""
-    out = net.ape("oracle", "open-round", "--no-benchmarks", "--live-stocks", str(IDS), "--budget", "10")
+    out = net.ape(
+        "oracle", "open-round", "--no-benchmarks", "--live-stocks", str(IDS), "--budget", "10"
+    )
     assert out.returncode == 0, out.stderr
     public = _public(service, net, 2)
     digest = public["manifest"]["market"]["secret_commitment"]
@@ -181,7 +185,9 @@ def test_aParticipantWhoStakesOnARecomputation_earnsNothingBeyondChance(
 ) -> None:
     """Round 3: a stranger stakes on the old recomputation and a participant on a trained
     model; after resolution the stranger's CORR is chance-level, the trained model's is not."""
-    out = net.ape("oracle", "open-round", "--no-benchmarks", "--live-stocks", str(IDS), "--budget", "500")
+    out = net.ape(
+        "oracle", "open-round", "--no-benchmarks", "--live-stocks", str(IDS), "--budget", "500"
+    )
     assert out.returncode == 0, out.stderr
     public = _public(service, net, 3)
     manifest = public["manifest"]
@@ -224,7 +230,9 @@ def _peak_mb(service: Service) -> int:
 def hostile(net: Devnet, service: Service) -> dict[str, Any]:
     """Round 4, past close: an honest position, a stake committed to a parquet bomb, and a
     stake committed to a file with many bad ids, each from its own account."""
-    out = net.ape("oracle", "open-round", "--no-benchmarks", "--live-stocks", str(IDS), "--budget", "500")
+    out = net.ape(
+        "oracle", "open-round", "--no-benchmarks", "--live-stocks", str(IDS), "--budget", "500"
+    )
     assert out.returncode == 0, out.stderr
     public = _public(service, net, 4)
     ids = public["live"]["id"].tolist()

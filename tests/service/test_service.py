@@ -401,6 +401,80 @@ def test_models_historyByIdAndByName(service: Service, resolved: dict[str, Any])
     assert entry["round"] == 1 and entry["status"] == "scored" and entry["scores"]["corr"] > 0
 
 
+def test_models_recordHasReputationReturnAndOpenStakes(
+    service: Service, resolved: dict[str, Any]
+) -> None:
+    by_name = get(service, "/api/v1/models/linear").json()
+    (entry,) = [e for e in resolved["results"]["positions"] if e["model_id"] == by_name["model_id"]]
+    (round_1,) = by_name["resolved"]
+    net = int(entry["reward"]) - int(entry["burn"])
+    assert round_1["net"] == str(net) and round_1["payout"] == str(int(entry["stake"]) + net)
+    assert round_1["payout_score"] == entry["combined_score"] / 10**9
+    # One resolved round: the reputation is that round's payout score.
+    assert by_name["reputation"] == round_1["reputation"] == round_1["payout_score"]
+    assert by_name["cumulative_return"] == pytest.approx(net / int(entry["stake"]))
+    assert by_name["open"] == [] and by_name["total_staked"] == entry["stake"]
+
+
+def test_leaderboard_everyModelByReputationRecomputedFromTheResults(
+    service: Service, resolved: dict[str, Any]
+) -> None:
+    from oracle.audit.reputation import records
+
+    board = get(service, "/api/v1/leaderboard").json()
+    assert board["window"] == 20
+    expected = records([(1, resolved["results"])])
+    assert {m["model_id"] for m in board["models"]} == set(expected)
+    for row in board["models"]:
+        record = expected[row["model_id"]]
+        assert row["reputation"] == record.reputation
+        assert row["cumulative_return"] == record.cumulative_return
+        assert row["total_staked"] == str(record.total_staked) and row["at_stake"] == "0"
+    rated = [m["reputation"] for m in board["models"] if m["reputation"] is not None]
+    assert rated == sorted(rated, reverse=True)
+    names = {m["name"] for m in board["models"]}
+    assert {"linear", "random", "anti", "tampered"} <= names  # a rejected reveal names it too
+    assert "silent" not in names  # never revealed: known by its id only
+
+
+def test_diagnostics_scoreAnUploadOnTheValidationErasAndStoreNothing(
+    net: Devnet, service: Service, resolved: dict[str, Any]
+) -> None:
+    validation = get(service, "/api/v1/rounds/1/validation-data")
+    assert validation.status_code == 200
+    summary = get(service, "/api/v1/rounds/1").json()
+    assert content_hash(validation.content) == summary["validation_data"]
+    assert summary["benchmarks"] is not None
+    frame = pq_frame(validation.content)
+    ids = frame["id"].astype(str).tolist()
+    data = predictions_csv(ids, linear_model(net.training_data(1), frame))
+    before = sorted(p.name for p in (net.store.root / "public").rglob("*"))
+    answer = httpx.post(f"{service.url}/api/v1/rounds/1/diagnostics",
+                        files={"file": ("mine.csv", data)}, timeout=60)  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "scored"
+    body = answer.json()["diagnostics"]
+    assert len(body["eras"]) == frame["era"].nunique()
+    assert body["summary"]["corr"]["mean"] > 0 and body["summary"]["mmc"]["eras"] > 0
+    page = httpx.post(f"{service.url}/rounds/1/diagnostics",
+                      files={"file": ("mine.csv", data)}, timeout=60)  # fmt: skip
+    assert page.status_code == 200 and 'id="era-corr-bar-0"' in page.text
+    assert sorted(p.name for p in (net.store.root / "public").rglob("*")) == before
+    short = predictions_csv(ids[:-2], np.linspace(0, 1, len(ids) - 2))
+    refused = httpx.post(f"{service.url}/api/v1/rounds/1/diagnostics",
+                         files={"file": ("short.csv", short)}, timeout=60)  # fmt: skip
+    assert refused.status_code == 200 and refused.json()["status"] == "rejected"
+    assert "2 validation id(s) missing" in refused.json()["reason"]
+
+
+def pq_frame(data: bytes) -> Any:
+    import io
+
+    import pandas as pd
+
+    return pd.read_parquet(io.BytesIO(data))
+
+
 def test_artefacts_servedByHashAndCorruptionIsReported(
     net: Devnet, service: Service, resolved: dict[str, Any]
 ) -> None:
@@ -428,7 +502,7 @@ def test_pages_renderEveryRoundAndModel(service: Service, resolved: dict[str, An
     assert "<script" in page.text and "/static/sort.js" in page.text
     assert get(service, "/static/sort.js").status_code == 200
     model = get(service, "/models/linear")
-    assert model.status_code == 200 and 'id="scores-CORR"' in model.text
+    assert model.status_code == 200 and 'id="scores-CORR-0"' in model.text
     missing = get(service, "/rounds/99")
     assert missing.status_code == 404 and "does not exist" in missing.text
     assert "text/html" in missing.headers["content-type"]
@@ -467,37 +541,59 @@ def column_values(page: Any, column: int) -> list[float]:
     return [float(v) for v in cells.evaluate_all("cs => cs.map(c => c.dataset.value)")]
 
 
-def check_leaderboard(page: Any, document: dict[str, Any]) -> None:
-    """The page's rows against the results file; sorting by a column; the plots drawn."""
+def check_leaderboard(page: Any, document: dict[str, Any], names: dict[str, str]) -> None:
+    """The page's rows against the results file, by payout score, with the models' names;
+    sorting by a column; the plots drawn; no unset date shown as 1970."""
     entries = {(e["account"], e["model_id"]): e for e in document["positions"]}
     rows = page.locator("#leaderboard tbody tr")
     assert rows.count() == len(entries)
+    assert "1970-01-01" not in page.content()
+    shown = page.locator("#leaderboard tbody tr td:nth-child(8)").evaluate_all(
+        "cs => cs.map(c => c.dataset.value)"
+    )
+    scored = [float(v) for v in shown if v]
+    assert scored == sorted(scored, reverse=True) and len(scored) > 1
+    assert shown[: len(scored)] == [v for v in shown if v]  # unscored rows come last
     for i in range(rows.count()):
         row = rows.nth(i)
         entry = entries[(row.get_attribute("data-account"), row.get_attribute("data-model-id"))]
         cells = row.locator("td")
         assert cells.nth(2).get_attribute("data-value") == entry["stake"]
         assert cells.nth(2).inner_text() == tokens(int(entry["stake"]))
-        payout = int(entry["reward"]) - int(entry["burn"])
-        assert cells.nth(7).get_attribute("data-value") == str(payout)
-        assert cells.nth(8).get_attribute("data-value") == entry["burn"]
+        net = int(entry["reward"]) - int(entry["burn"])
+        assert cells.nth(8).get_attribute("data-value") == entry["reward"]
+        assert cells.nth(9).get_attribute("data-value") == entry["burn"]
+        assert cells.nth(10).get_attribute("data-value") == str(net)
+        assert cells.nth(11).get_attribute("data-value") == str(int(entry["stake"]) + net)
         scores = entry["scores"] or {}
         for j, name in enumerate(("corr", "mmc", "tc", "fnc")):
             shown = cells.nth(3 + j).get_attribute("data-value")
             assert (float(shown) if shown else None) == scores.get(name)
-        revealed = cells.nth(9).inner_text()
+        combined = cells.nth(7).get_attribute("data-value")
+        expected_score = entry["combined_score"]
+        assert (float(combined) if combined else None) == (
+            None if expected_score is None else expected_score / 10**9
+        )
+        # The model's name when the service knows it (it revealed, accepted or rejected), its
+        # id only when not.
+        name = cells.nth(0).inner_text()
+        if entry["model_id"] in names:
+            assert name == names[entry["model_id"]]
+        else:
+            assert name.startswith(entry["model_id"][:8])
+        revealed = cells.nth(12).inner_text()
         expected = {"scored": "yes", "unrevealed": "no", "rejected": "rejected"}[entry["status"]]
         assert revealed.startswith(expected)
         if entry["status"] == "rejected":
             assert entry["reason"] in revealed
 
-    payout_header = page.locator("#leaderboard th", has_text="payout")
-    payout_header.click()
-    assert payout_header.get_attribute("aria-sort") == "ascending"
-    values = column_values(page, 8)
+    net_header = page.locator("#leaderboard th", has_text="net")
+    net_header.click()
+    assert net_header.get_attribute("aria-sort") == "ascending"
+    values = column_values(page, 11)
     assert values == sorted(values) and len(set(values)) > 1
-    payout_header.click()
-    assert column_values(page, 8) == sorted(values, reverse=True)
+    net_header.click()
+    assert column_values(page, 11) == sorted(values, reverse=True)
     page.locator("#leaderboard th", has_text="stake").click()
     stakes = column_values(page, 3)
     assert stakes == sorted(stakes)
@@ -524,7 +620,7 @@ def test_browser_roundPageMatchesTheResultsSortsAndPlots(
     page.goto(f"{service.url}/rounds/1")
     assert page.locator("#phase").inner_text() == "posted"
     assert page.locator("#root").inner_text() == resolved["results"]["root"]
-    check_leaderboard(page, resolved["results"])
+    check_leaderboard(page, resolved["results"], known_names(resolved))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "round-1.png"), full_page=True)
     page.goto(f"{service.url}/")
@@ -532,9 +628,40 @@ def test_browser_roundPageMatchesTheResultsSortsAndPlots(
     page.locator("#rounds a", has_text="1").click()
     assert page.url == f"{service.url}/rounds/1"
     page.locator("#leaderboard a", has_text="linear").click()
-    assert "/models/0x" in page.url and page.locator("#history tbody tr").count() == 1
+    assert page.url.endswith("/models/linear") and page.locator("#history tbody tr").count() == 1
+    assert page.locator('[id^="scores-CORR-"]').count() == 1
+    assert page.locator("#reputation").inner_text() != "\u2013"
+    page.locator("header a", has_text="Leaderboard").click()
+    assert page.url == f"{service.url}/leaderboard"
+    check_models_table(page, resolved)
+    page.screenshot(path=str(ARTIFACTS / "leaderboard.png"), full_page=True)
+    page.goto(f"{service.url}/rounds/1/diagnostics")
+    assert "1970-01-01" not in page.content()
     assert problems == []
     page.close()
+
+
+def known_names(resolved: dict[str, Any]) -> dict[str, str]:
+    """The names the service learnt: every model that revealed, accepted or rejected."""
+    named = [*(resolved["subs"][k] for k in ("alice-linear", "alice-random", "bob-anti",
+                                             "bob-tampered")), *resolved["crowd"]]  # fmt: skip
+    return {"0x" + sub.model_id.hex(): sub.model for sub in named}
+
+
+def check_models_table(page: Any, resolved: dict[str, Any]) -> None:
+    """The cross-round leaderboard: one row per model, by reputation, with names."""
+    document = resolved["results"]
+    rows = page.locator("#models tbody tr")
+    assert rows.count() == len({e["model_id"] for e in document["positions"]})
+    values = page.locator("#models tbody tr td:nth-child(2)").evaluate_all(
+        "cs => cs.map(c => c.dataset.value)"
+    )
+    reputations = [float(v) for v in values if v]
+    assert reputations == sorted(reputations, reverse=True) and reputations
+    names = known_names(resolved)
+    first = rows.nth(0)
+    assert first.locator("td").nth(0).inner_text() == names[first.get_attribute("data-model-id")]
+    assert "1970-01-01" not in page.content()
 
 
 def test_browser_staticReportOpensFromDiskWithNoServer(
@@ -556,7 +683,7 @@ def test_browser_staticReportOpensFromDiskWithNoServer(
 
     page.route("**/*", only_the_file)
     page.goto(report.as_uri())
-    check_leaderboard(page, resolved["results"])
+    check_leaderboard(page, resolved["results"], known_names(resolved))
     page.screenshot(path=str(ARTIFACTS / "report-round-1.png"), full_page=True)
     assert outside == []
     page.close()
@@ -617,7 +744,7 @@ def test_browser_docsPageRendersWithNothingFetchedFromElsewhere(
     page.route("**/*", only_the_service)
     page.goto(f"{service.url}/docs")
     page.wait_for_selector(".opblock", timeout=20_000)
-    assert page.locator(".opblock").count() == 11
+    assert page.locator(".opblock").count() == 15
     page.screenshot(path=str(ARTIFACTS / "docs.png"))
     assert problems == []
     page.close()
