@@ -87,6 +87,9 @@ bench-e2e: setup ## whole rounds: the demo, and 1,000 participants, into bench/r
 bench-scoring: setup ## scoring time and memory into bench/results/scoring.json (vs numerai-tools if its venv exists)
 	$(PY) bench/scoring.py
 
+bench-diagnostics: setup ## diagnostics of 5,000 stocks x 20 validation eras in process into bench/results/diagnostics.json
+	$(PY) bench/diagnostics.py
+
 fuzz: setup ## deeper forge fuzz and invariant runs
 	FOUNDRY_PROFILE=deep $(FORGE) test
 

@@ -30,7 +30,7 @@ from oracle.cli.options import (
     yes_option,
 )
 from oracle.errors import TournamentError
-from oracle.protocol.units import format_amount, parse_amount
+from oracle.protocol.units import format_amount, parse_amount, table_amount
 from oracle.resolver import keeper, opening, pipeline
 from oracle.resolver.intake import Intake, publish_targets
 from oracle.scoring import ScoringConfig
@@ -423,6 +423,78 @@ def verify_command(
     click.echo(verdict.line())
     if not verdict.ok:
         raise SystemExit(1)
+
+
+@cli.command("reputation", cls=DevnetCommand)
+@service_options
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="print every model's record as JSON")
+@cli_errors
+def reputation_command(
+    provider: Any, service: Any, tournament: Any, store_path: Any, as_json: Any
+) -> None:
+    """Recompute every model's reputation, cumulative return and totals from the resolved
+    rounds' results files (the service's leaderboard shows the same numbers). With --service
+    it runs on any machine, the results files fetched and checked against their hashes."""
+    import tempfile
+
+    from oracle.audit.reputation import records, resolved_documents
+
+    with tempfile.TemporaryDirectory(prefix="reputation-") as scratch:
+        if service:
+            ctx = remote(provider, service, tournament, store_path, Path(scratch))
+        else:
+            ctx = context(provider, store_path)
+        with console.status("reading the resolved rounds' results files"):
+            documents = resolved_documents(ctx)
+            names = _model_names(ctx, service)
+    table = sorted(
+        records(documents).values(),
+        key=lambda r: (r.reputation is None, -(r.reputation or 0.0), r.model_id),
+    )
+    if as_json:
+        click.echo(json.dumps(
+            {"rounds": [r for r, _ in documents],
+             "models": [{**r.to_json(), "name": names.get(r.model_id)} for r in table]},
+            indent=2,
+        ))  # fmt: skip
+        return
+    rows = Table("model", "reputation", "cumulative return", "rounds", "total staked", "total net")
+    for r in table:
+        rows.add_row(
+            names.get(r.model_id) or r.model_id,
+            "-" if r.reputation is None else f"{r.reputation:+.4f}",
+            f"{r.cumulative_return * 100:+.2f}%",
+            str(len(r.rounds)),
+            table_amount(r.total_staked),
+            table_amount(r.total_net, signed=True),
+        )
+    Console(width=max(Console().width, 120)).print(rows)
+    click.echo(f"{len(table)} model(s) over {len(documents)} resolved round(s)")
+
+
+def _model_names(ctx: OracleContext, service: str | None) -> dict[str, str]:
+    """Model names by id: the store's log, and the service's leaderboard when given, each kept
+    only if it hashes to its id."""
+    from oracle.protocol.commitments import model_id_of
+
+    claimed = {r["model_id"]: r["name"] for r in ctx.store.read_log("model-names")}
+    if service:
+        import httpx
+
+        try:
+            rows = httpx.get(f"{service.rstrip('/')}/api/v1/leaderboard", timeout=30).json()
+            claimed.update({m["model_id"]: m["name"] for m in rows["models"] if m.get("name")})
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            pass  # names are a convenience: ids stand in for them
+    names = {}
+    for model_id, name in claimed.items():
+        try:
+            if "0x" + model_id_of(str(name)).hex() == model_id:
+                names[model_id] = str(name)
+        except ValueError:
+            continue
+    return names
 
 
 @cli.command("mirror", cls=DevnetCommand)

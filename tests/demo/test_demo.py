@@ -9,11 +9,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from oracle.protocol.units import MAX_SUPPLY, parse_amount
 from oracle.settings import DEMO_DIR
-from tests.helpers.harness import Devnet, free_port, ok
+from tests.helpers.harness import Devnet, Service, free_port, ok
 
 pytestmark = [pytest.mark.chain, pytest.mark.anvil]
 SUMMARY = re.compile(
@@ -102,14 +103,48 @@ def test_demo_threeRoundsMatchTheChainAndPassTheIncentiveChecks(net: Devnet, fol
     # her position is unrevealed, as mallory's (who never revealed) is.
     for name in ("judy-linear", "mallory-trees"):
         row = next(line for line in out.splitlines() if line.startswith(f"│ {name} "))
-        assert "unrevealed" in row
-        assert row.count("0.0000") == 2, "neither paid nor burned"
+        cells = [cell.strip() for cell in row.split("│")[1:-1]]
+        assert cells[-1] == "unrevealed"
+        assert cells[5:8] == ["0.0000", "0.0000", "0.0000"], "neither paid nor burned"
 
     timings = json.loads((folder / "timings.json").read_text())
     phases = {p["phase"] for p in timings["phases"]}
     assert {"train", "submit", "reveal", "resolve", "finalize", "claim", "verify"} <= phases
     assert "resolve wrongly, dispute, uphold, resolve" in phases
     assert timings["disputes"][0]["honest_root"] == lines[0][5]
+
+
+def test_demo_reputationFromTheResultsFilesIsWhatTheServiceShows(net: Devnet) -> None:
+    """After the three rounds: `oracle reputation` (the results files alone) and the
+    service's leaderboard agree model by model, and the leaderboard is by reputation."""
+    recomputed = json.loads(ok(net.ape("oracle", "reputation", "--json")))
+    assert recomputed["rounds"] == [1, 2, 3]
+    service = Service.start(net)
+    try:
+        board = httpx.get(f"{service.url}/api/v1/leaderboard", timeout=60).json()
+        page = httpx.get(f"{service.url}/leaderboard", timeout=60).text
+        one = httpx.get(f"{service.url}/api/v1/models/alice-linear", timeout=60).json()
+    finally:
+        service.stop()
+    shown = {m["model_id"]: m for m in board["models"]}
+    assert set(shown) == {m["model_id"] for m in recomputed["models"]}
+    for model in recomputed["models"]:
+        row = shown[model["model_id"]]
+        assert row["reputation"] == model["reputation"]
+        assert row["cumulative_return"] == model["cumulative_return"]
+        assert row["total_staked"] == model["total_staked"]
+        assert row["total_net"] == model["total_net"]
+        assert row["rounds"] == len(model["rounds"])
+        assert row["name"] == model["name"]
+    rated = [m["reputation"] for m in board["models"] if m["reputation"] is not None]
+    assert rated == sorted(rated, reverse=True) and len(rated) > 5
+    # alice-linear staked in all three rounds: three resolved entries, its reputation the
+    # stake-weighted mean payout score of the three.
+    assert [e["round"] for e in one["resolved"]] == [1, 2, 3]
+    scores = [(e["payout_score"], int(e["stake"])) for e in one["resolved"]]
+    weighted = sum(s * w for s, w in scores) / sum(w for _, w in scores)
+    assert one["reputation"] == pytest.approx(weighted, rel=1e-12)
+    assert "alice-linear" in page and "1970-01-01" not in page
 
 
 def test_demo_runAgainContinuesWithTheNextRound(net: Devnet, folder: Path) -> None:

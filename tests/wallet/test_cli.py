@@ -10,6 +10,7 @@ cancelled and refunded.
 
 from __future__ import annotations
 
+import io
 import json
 import stat
 import subprocess
@@ -186,6 +187,47 @@ def test_data_downloadsLiveAndTrainingDataMatchingTheManifest(
         out = ok(w.run("alice", "data", "--round", "1", *flag, "--out", str(target)))
         assert content_hash(target.read_bytes()) == manifest[key]
         assert manifest[key] in out
+
+
+def test_diagnose_scoresTheValidationErasAsTheEngineDoesAndWritesAPage(
+    net: Devnet, w: Wallets, tmp_path: Path
+) -> None:
+    import pandas as pd
+
+    from oracle.scoring.diagnostics import diagnose
+    from oracle.scoring.validate import Universe, read_submission
+
+    manifest = net.manifest(1)
+    target = tmp_path / "validation.parquet"
+    ok(w.run("alice", "data", "--round", "1", "--validation", "--out", str(target)))
+    assert content_hash(target.read_bytes()) == manifest["validation"]["data"]
+    validation = pd.read_parquet(target)
+    mine = tmp_path / "mine.csv"
+    mine.write_bytes(predictions_csv(validation["id"].tolist(),
+                                     linear_model(net.training_data(1), validation)))  # fmt: skip
+    page = tmp_path / "diagnostics.html"
+    out = ok(w.run("alice", "diagnose", "--round", "1", "--predictions", str(mine),
+                   "--html", str(page), "--json"))  # fmt: skip
+    shown = json.loads(out)
+    # The same numbers from the engine, on the artefacts the manifest names.
+    bench = pd.read_parquet(io.BytesIO(net.store.get(manifest["validation"]["benchmarks"])))
+    series = read_submission(mine.read_bytes(), Universe(validation["id"]), of="validation")
+    expected = diagnose(series, validation, bench.set_index("id").drop(columns="era"),
+                        manifest["validation"]["stakes"]).to_json()  # fmt: skip
+    assert shown == json.loads(json.dumps(expected))
+    assert shown["summary"]["corr"]["mean"] > 0 and shown["summary"]["mmc"]["eras"] > 0
+    assert set(shown["benchmarks"]) == {"example", "linear", "linear_half"}
+    html = page.read_text()
+    assert "<style>" in html and 'id="era-corr-bar-0"' in html and "1970-01-01" not in html
+    table = ok(w.run("alice", "diagnose", "--round", "1", "--predictions", str(mine)))
+    assert "validation eras" in table and "max drawdown" in table and "Sharpe" in table
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_bytes(
+        predictions_csv(validation["id"].tolist()[:-4], np.linspace(0, 1, len(validation) - 4))
+    )
+    refused = w.run("alice", "diagnose", "--round", "1", "--predictions", str(wrong))
+    assert refused.returncode == 1
+    assert "4 validation id(s) missing" in error_line(refused)
 
 
 def test_submit_stakesWithPermitAndCommitmentInOneTransaction(
@@ -503,8 +545,12 @@ with Wallet.connect(
 ) as wallet:
     live = wallet.live_data(round=1)
     status = wallet.status(round=1)
+    validation = wallet.validation_data(round=1)
+    mine = validation[["id"]].assign(prediction=validation["feature_00"].rank(pct=True))
+    diagnosed = wallet.diagnose(round=1, predictions=mine)
     print(json.dumps({{"rows": len(live), "phase": status.phase,
-                       "models": sorted(p.model for p in status.positions)}}))
+                       "models": sorted(p.model for p in status.positions),
+                       "eras": len(diagnosed.eras), "mmc": diagnosed.summaries["mmc"].eras}}))
 """
     from oracle import PROJECT_ROOT
 
@@ -514,4 +560,5 @@ with Wallet.connect(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout.strip().splitlines()[-1])
-    assert answer == {"rows": IDS, "phase": "finalized", "models": ["linear", "trees"]}
+    assert answer == {"rows": IDS, "phase": "finalized", "models": ["linear", "trees"],
+                      "eras": 20, "mmc": 20}  # fmt: skip
