@@ -261,7 +261,7 @@ def diagnose_command(
 def print_diagnostics(d: Any) -> None:
     """The per-era table and the summary, as rich tables."""
     from oracle.pages.diagnostics import SUMMARY_ROWS
-    from oracle.pages.templating import score
+    from oracle.pages.templating import plain, score
     from oracle.scoring.diagnostics import ERA_SCORES
 
     eras = Table(title="validation eras", title_justify="left")
@@ -276,18 +276,16 @@ def print_diagnostics(d: Any) -> None:
     summary = Table(title="summary", title_justify="left")
     for name in ("score", "mean", "std", "Sharpe"):
         summary.add_column(name, justify="left" if name == "score" else "right")
-    for label, key in (
-        ("CORR", "corr"),
-        ("MMC", "mmc"),
-        ("FNC", "fnc"),
-        ("corr w/ example", "example_corr"),
-    ):
+    for label, key in SUMMARY_ROWS:
         s = d.summaries[key]
-        summary.add_row(label, score(s.mean), score(s.std), score(s.sharpe))
+        if key == "example_corr":  # a similarity, not a return: its spread means little
+            summary.add_row(label, score(s.mean), "-", "-")
+        else:
+            summary.add_row(label, score(s.mean), plain(s.std), score(s.sharpe))
     out.print(summary)
-    out.print(f"max drawdown {score(d.max_drawdown)}; worst era {d.worst_era or '-'} "
+    out.print(f"max drawdown {plain(d.max_drawdown)}; worst era {d.worst_era or '-'} "
               f"(CORR {score(d.worst_corr)})")  # fmt: skip
-    out.print(f"feature exposure: max {score(d.max_exposure)}, RMS {score(d.rms_exposure)}")
+    out.print(f"feature exposure: max {plain(d.max_exposure)}, RMS {plain(d.rms_exposure)}")
 
 
 @cli.command("submit", cls=DevnetCommand)

@@ -29,6 +29,11 @@ def score(value: float | None) -> str:
     return NONE if value is None else f"{value:+.4f}"
 
 
+def plain(value: float | None) -> str:
+    """A non-negative measure (a drawdown, an exposure) with four decimals and no sign."""
+    return NONE if value is None else f"{value:.4f}"
+
+
 def percent(value: float | None) -> str:
     """A percentage with a sign and two decimals."""
     return NONE if value is None else f"{value:+.2f}%"
@@ -57,5 +62,7 @@ def environment(*folders: Path) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(tokens=tokens, score=score, percent=percent, short=short, when=when)
+    env.filters.update(
+        tokens=tokens, score=score, plain=plain, percent=percent, short=short, when=when
+    )
     return env
