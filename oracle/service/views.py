@@ -199,6 +199,8 @@ class TournamentView:
     def __init__(self, ctx: OracleContext) -> None:
         self.ctx = ctx
         self._cache = TtlCache()
+        #: Parsed validation eras are megabytes each: only the last few rounds' are kept.
+        self._validation = TtlCache(max_items=4)
         self._named: set[str] = set()
         self._names_lock = threading.Lock()
 
@@ -273,7 +275,7 @@ class TournamentView:
                 validation, Universe(validation["id"]), bench, manifest.benchmark_stakes
             )
 
-        return self._cache.get(("validation", digest, manifest.benchmarks), None, load)
+        return self._validation.get((digest, manifest.benchmarks), None, load)
 
     # ------------------------------------------------------------------ rounds
 

@@ -203,6 +203,24 @@ def test_results_beforeResolutionAreNotReady(service: Service, staking: dict[str
     assert "no posted resolution yet" in error_of(leaves, 409)
 
 
+def test_models_showTheOpenRoundWithItsCurrentStake(
+    service: Service, staking: dict[str, Any]
+) -> None:
+    sub: Submission = staking["subs"]["alice-linear"]
+    answer = get(service, f"/api/v1/models/0x{sub.model_id.hex()}").json()
+    assert answer["open"] == [
+        {"round": 1, "account": sub.account, "stake": str(100 * ONE), "phase": "staking"}
+    ]
+    assert answer["resolved"] == [] and answer["reputation"] is None
+    board = get(service, "/api/v1/leaderboard").json()["models"]
+    row = next(m for m in board if m["model_id"] == "0x" + sub.model_id.hex())
+    assert row["at_stake"] == str(100 * ONE) and row["rounds"] == 0
+    page = get(service, f"/models/0x{sub.model_id.hex()}").text
+    assert 'id="open"' in page and 'data-round="1"' in page and "1970-01-01" not in page
+    round_page = get(service, "/rounds/1").text
+    assert 'id="challenge-ends"' in round_page and "1970-01-01" not in round_page
+
+
 def test_badRequests_getOneLineJsonErrors(service: Service, staking: dict[str, Any]) -> None:
     sub: Submission = staking["subs"]["alice-linear"]
     url = f"{service.url}/api/v1/rounds/1/reveals"
@@ -635,7 +653,19 @@ def test_browser_roundPageMatchesTheResultsSortsAndPlots(
     assert page.url == f"{service.url}/leaderboard"
     check_models_table(page, resolved)
     page.screenshot(path=str(ARTIFACTS / "leaderboard.png"), full_page=True)
-    page.goto(f"{service.url}/rounds/1/diagnostics")
+    page.goto(f"{service.url}/rounds/1")
+    page.locator("#diagnostics-link").click()
+    assert page.url == f"{service.url}/rounds/1/diagnostics"
+    validation = pq_frame(get(service, "/api/v1/rounds/1/validation-data").content)
+    upload = ARTIFACTS / "validation-predictions.csv"
+    upload.write_bytes(predictions_csv(validation["id"].astype(str).tolist(),
+                                       np.linspace(0.01, 1, len(validation))))  # fmt: skip
+    page.locator('input[type="file"]').set_input_files(str(upload))
+    page.locator("#diagnose button").click()
+    page.wait_for_selector("#eras")
+    assert page.locator("#eras tbody tr").count() == validation["era"].nunique()
+    assert page.locator('[id^="era-corr-bar-"]').count() == validation["era"].nunique()
+    assert page.locator('#summary tr[data-score="corr"]').count() == 1
     assert "1970-01-01" not in page.content()
     assert problems == []
     page.close()
