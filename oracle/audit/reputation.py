@@ -31,7 +31,7 @@ from typing import Any
 
 from oracle.audit.context import OracleContext
 from oracle.chain.events import Status
-from oracle.protocol.results import SCORED
+from oracle.protocol.results import SCORED, Settled
 
 #: The rounds a reputation averages over.
 WINDOW = 20
@@ -43,7 +43,7 @@ REPUTATION_FORMAT = "tournament-reputation-v1"
 
 
 @dataclass(frozen=True)
-class RoundEntry:
+class RoundEntry(Settled):
     """One model in one resolved round (amounts in base units)."""
 
     round: int
@@ -57,14 +57,6 @@ class RoundEntry:
     payout_score: float | None = None
     #: The model's reputation after this round (None until it has a scored round).
     reputation: float | None = None
-
-    @property
-    def net(self) -> int:
-        return self.reward - self.burn
-
-    @property
-    def payout(self) -> int:
-        return self.stake + self.net
 
     @property
     def round_return(self) -> float:

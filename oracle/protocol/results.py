@@ -12,6 +12,26 @@ SCORED, REJECTED, UNREVEALED = "scored", "rejected", "unrevealed"
 SCORE_NAMES = ("corr", "mmc", "tc", "fnc", "alpha", "mpc")
 
 
+class Settled:
+    """What a position (or a model's positions in a round) moves, in the terms of
+    docs/scoring.md#terms; mixed into the dataclasses that hold ``stake``, ``reward`` and
+    ``burn`` (base units)."""
+
+    stake: int
+    reward: int
+    burn: int
+
+    @property
+    def net(self) -> int:
+        """reward - burn."""
+        return self.reward - self.burn
+
+    @property
+    def payout(self) -> int:
+        """stake + reward - burn: what the claim sends."""
+        return self.stake + self.net
+
+
 def leaf_of(round_id: int, entry: dict[str, Any]) -> tuple[Any, ...]:
     """The leaf values (ITournament.Leaf order) of a results file's position entry."""
     return (

@@ -198,8 +198,8 @@ class OpenPosition(BaseModel):
     phase: str
 
 
-class ModelHistory(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ModelTotals(BaseModel):
+    """A model across the resolved rounds (amounts in base units, as decimal strings)."""
 
     model_id: str
     name: str | None
@@ -209,6 +209,11 @@ class ModelHistory(BaseModel):
     cumulative_return: float
     total_staked: str
     total_net: str
+
+
+class ModelHistory(ModelTotals):
+    model_config = ConfigDict(extra="forbid")
+
     #: Plain means of CORR, MMC and TC over the reputation's window.
     means: dict[str, float | None]
     #: Every resolved round of the model, oldest first.
@@ -219,13 +224,7 @@ class ModelHistory(BaseModel):
     rounds: list[dict[str, Any]]
 
 
-class LeaderboardEntry(BaseModel):
-    model_id: str
-    name: str | None
-    reputation: float | None
-    cumulative_return: float
-    total_staked: str
-    total_net: str
+class LeaderboardEntry(ModelTotals):
     #: Staked in rounds not yet resolved.
     at_stake: str
     #: Resolved rounds the model staked in.

@@ -24,6 +24,7 @@ from oracle.chain.events import RoundInfo, Status
 from oracle.errors import NotFoundError, NotReadyError, RpcUnavailableError, TournamentError
 from oracle.protocol.commitments import model_id_of
 from oracle.protocol.manifest import RoundManifest, load_json
+from oracle.protocol.results import Settled
 from oracle.protocol.units import MAX_SUPPLY
 from oracle.resolver import keeper
 from oracle.resolver.intake import published
@@ -109,7 +110,7 @@ AMOUNT_FIELDS = ("staked", "budget", "reward", "burn", "reward_paid", "burned")
 
 
 @dataclass(frozen=True)
-class LeaderboardRow:
+class LeaderboardRow(Settled):
     account: str
     model_id: str
     model: str | None
@@ -124,16 +125,6 @@ class LeaderboardRow:
     burn: int = 0
     #: The round's combination of the scores its payout rule weights (None: not scored).
     payout_score: float | None = None
-
-    @property
-    def net(self) -> int:
-        """reward - burn."""
-        return self.reward - self.burn
-
-    @property
-    def payout(self) -> int:
-        """stake + reward - burn: what the position's claim sends."""
-        return self.stake + self.net
 
     @property
     def label(self) -> str:
