@@ -90,6 +90,9 @@ bench-scoring: setup ## scoring time and memory into bench/results/scoring.json 
 bench-diagnostics: setup ## diagnostics of 5,000 stocks x 20 validation eras in process into bench/results/diagnostics.json
 	$(PY) bench/diagnostics.py
 
+bench-intake-profile: setup ## where one reveal's time goes in the intake, step by step, into bench/results/intake_profile.json
+	$(PY) bench/intake_profile.py
+
 fuzz: setup ## deeper forge fuzz and invariant runs
 	FOUNDRY_PROFILE=deep $(FORGE) test
 
