@@ -65,9 +65,9 @@ class Universe:
         return self._arrow
 
 
-def _fast_parquet(table: pa.Table, universe: Universe) -> pd.Series | None:
-    """The common case, checked without materialising an id: a parquet file whose ids
-    (read dictionary-encoded) are each of the universe's ids once, in any order, and whose
+def _fast_table(table: pa.Table, universe: Universe) -> pd.Series | None:
+    """The common case, checked without materialising an id: a file (parquet, or csv read by
+    :func:`_fast_csv`) whose ids are each of the universe's ids once, in any order, and whose
     predictions are finite floats in [0, 1], not all equal. None when the file needs the full
     path (which then finds and names whatever is wrong)."""
     import pyarrow.compute as pc
@@ -97,6 +97,45 @@ def _fast_parquet(table: pa.Table, universe: Universe) -> pd.Series | None:
     values = np.empty(n, dtype=np.float64)
     values[positions] = raw
     return pd.Series(values, index=universe.index, name=PREDICTION_COLUMN)
+
+
+_CSV_HEADERS = {b"id,prediction": PREDICTION_COLUMN, b"id,probability": ALT_PREDICTION_COLUMN}
+
+
+def _fast_csv(data: bytes, universe: Universe) -> pd.Series | None:
+    """The common csv, read by pyarrow's parser in one pass: the header exactly
+    ``id,prediction`` (or ``id,probability``), ids as text (none null, each at most
+    :data:`~oracle.scoring.bounded.MAX_TEXT_BYTES` bytes), every prediction a float (parsed
+    correctly rounded). Then the checks of :func:`_fast_table`. None for anything else (an
+    empty value, a space, a ragged row, invalid UTF-8...), which the full path reads and names.
+    """
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    end = body.find(b"\n")
+    column = _CSV_HEADERS.get((body if end < 0 else body[:end]).rstrip(b"\r"))
+    if column is None:
+        return None
+    try:
+        table = pcsv.read_csv(
+            pa.py_buffer(body),
+            read_options=pcsv.ReadOptions(use_threads=False, block_size=max(len(body), 1 << 16)),
+            convert_options=pcsv.ConvertOptions(
+                column_types={ID_COLUMN: pa.string(), column: pa.float64()},
+                null_values=[],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
+        return None
+    if table.column_names != [ID_COLUMN, column]:
+        return None
+    ids = table.column(ID_COLUMN)
+    if len(ids) and pc.max(pc.binary_length(ids)).as_py() > MAX_TEXT_BYTES:
+        return None
+    return _fast_table(table.rename_columns([ID_COLUMN, PREDICTION_COLUMN]), universe)
 
 
 #: The longest value a message quotes; a longer one is cut and ends in "...".
@@ -288,11 +327,16 @@ def read_submission(
         max_rows = min(max_rows, 2 * len(universe.index) + 1000)
     if data[:4] == _PARQUET_MAGIC and data[-4:] == _PARQUET_MAGIC:
         table = _parquet_table(data, max_rows)
-        fast = None if universe is None else _fast_parquet(table, universe)
+        fast = None if universe is None else _fast_table(table, universe)
         if fast is not None:
             return fast
         ids, raw = _from_table(table)
     else:
+        fast = None
+        if universe is not None and data.count(b"\n") <= max_rows + 1:
+            fast = _fast_csv(data, universe)
+        if fast is not None:
+            return fast
         ids, raw = _read_csv(data, max_rows)
     if len(ids) < 2:
         raise InvalidSubmissionError("the file needs at least 2 rows")

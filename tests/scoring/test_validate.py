@@ -95,3 +95,36 @@ def test_byteOrderMarkAndProbabilityHeader_areAcceptedAsNumeraiToolsDoes() -> No
         assert read_submission(data, UNIVERSE).tolist() == VALUES
     frame = pd.DataFrame({"id": IDS, "probability": VALUES})
     assert read_submission(to_parquet(frame), UNIVERSE).tolist() == VALUES
+
+
+def test_csv_isParsedCorrectlyRoundedWithTheRanksPandasGave() -> None:
+    rng = np.random.default_rng(5)
+    n = 4000
+    ids = [f"n{i:05d}" for i in range(n)]
+    values = rng.random(n)
+    # Shortest reprs, 17 significant digits, fixed and exponent forms, as files carry them.
+    texts = [
+        (repr, lambda v: f"{v:.17g}", lambda v: f"{v:.6f}", lambda v: f"{v:.4e}")[i % 4](float(v))
+        for i, v in enumerate(values)
+    ]
+    data = "id,prediction\n" + "".join(f"{a},{b}\n" for a, b in zip(ids, texts, strict=True))
+    series = read_submission(data.encode(), Universe(ids))
+    assert [float(t) for t in texts] == series.tolist()  # exact: correctly rounded
+    # pandas' own parse (the validator's before) is off by an ulp at times, never in rank.
+    before = pd.to_numeric(pd.Series(texts)).to_numpy(np.float64)
+    assert (pd.Series(before).rank().to_numpy() == series.rank().to_numpy()).all()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "id,prediction\r\na,0.25\r\nNA,0.5\r\nNone,0.75\r\nnull,1\r\nn5,0\r\n",
+        'id,prediction\n"a","0.25"\nNA,0.5\nNone,0.75\nnull,1\nn5,0\n',
+        "id,prediction\na, 0.25\nNA,0.5 \nNone,+0.75\nnull,1\nn5,0\n\n",
+        "id,prediction\na,0.25\nNA,0.5\nNone,0.75\nnull,1e0\nn5,-0\n",
+    ],
+)
+def test_csvVariants_areReadAsTheFullPathReadsThem(body: str) -> None:
+    series = read_submission(body.encode(), UNIVERSE)
+    assert series.index.tolist() == IDS
+    assert series.tolist() == [0.25, 0.5, 0.75, 1.0, 0.0]
