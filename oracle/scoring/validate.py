@@ -17,7 +17,9 @@ Size bounds, checked before anything is decoded: at most ``max_bytes`` bytes and
 ``max_rows`` rows (with a universe, at most twice its ids plus 1,000), every id at most
 :data:`~oracle.scoring.bounded.MAX_TEXT_BYTES` bytes; a parquet file is read by
 :func:`~oracle.scoring.bounded.read_bounded` with its ids dictionary-encoded and mapped onto
-the universe's ids, never materialised one string a row.
+the universe's ids, never materialised one string a row. A csv in the common form (the
+header ``id,prediction``, plain floats, each id once) is read the same way by pyarrow's csv
+parser in one pass, its floats correctly rounded; any other csv takes the full path.
 
 Every failure raises :class:`InvalidSubmissionError` with one line that says what is wrong and
 what to do; the intake records that line as the rejection reason.
