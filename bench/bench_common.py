@@ -86,7 +86,8 @@ def open_synthetic_round(url: str, folder: Path) -> BenchRound:
 
         dev = accounts.test_accounts
         roles = Roles(*(str(dev[i].address) for i in (1, 2, 3, 4)))
-        deployment = deploy(provider, dev[0], roles).deployment
+        # The treasury deposits the oracle's resolution bonds, as a devnet deploy does.
+        deployment = deploy(provider, dev[0], roles, treasury_signer=dev[1]).deployment
         store = LocalStore(folder / "store")
         ctx = OracleContext.connect(provider, store)
         now, hour = ctx.now(), 3600
@@ -95,7 +96,7 @@ def open_synthetic_round(url: str, folder: Path) -> BenchRound:
         )
         say("opening a round of 5,000 stocks")
         one = 10**18
-        artefacts = synthetic.draw_round(opening.next_round_id(ctx), MarketSpec())
+        artefacts = synthetic.draw_round(opening.next_round_id(ctx), MarketSpec(), benchmarks=False)
         opened = opening.open_round(
             ctx, dev[2], dev[1], artefacts, schedule=schedule, budget=50_000 * one, min_stake=one
         )

@@ -45,7 +45,7 @@ WRK = shutil.which("wrk") or "/usr/bin/wrk"
 ONE = 10**18
 ACCOUNTS, MODELS, FIRST = 1000, 10, 10
 STOCKS = 5000
-PARQUET_UPLOADS, CSV_UPLOADS = 4000, 1500
+PARQUET_UPLOADS, CSV_UPLOADS = 4000, 4000
 UPLOAD_SECONDS = 10
 CONNECTIONS = 50
 #: One service process per core, each with a few threads (see docs/service.md).
