@@ -109,7 +109,7 @@ def _fast_csv(data: bytes, universe: Universe) -> pd.Series | None:
     ``id,prediction`` (or ``id,probability``), ids as text (none null, each at most
     :data:`~oracle.scoring.bounded.MAX_TEXT_BYTES` bytes), every prediction a float (parsed
     correctly rounded). Then the checks of :func:`_fast_table`. None for anything else (an
-    empty value, a space, a ragged row, invalid UTF-8...), which the full path reads and names.
+    empty value, "nan", a ragged row, invalid UTF-8...), which the full path reads and names.
     """
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
