@@ -25,7 +25,7 @@ The definitions (docs/scoring.md#reputation):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -39,7 +39,6 @@ WINDOW = 20
 RESOLVED = (Status.POSTED, Status.FINALIZED)
 #: The results file's score scale (``engine.score_scale``): combined scores are in 1e-9 units.
 SCORE_SCALE = 10**9
-REPUTATION_FORMAT = "tournament-reputation-v1"
 
 
 @dataclass(frozen=True)
@@ -176,8 +175,6 @@ def records(
     documents: Iterable[tuple[int, Mapping[str, Any]]], window: int = WINDOW
 ) -> dict[str, ModelRecord]:
     """Every model's record from the resolved rounds' results files ``(round, document)``."""
-    from dataclasses import replace
-
     history: dict[str, list[RoundEntry]] = {}
     for round_id, document in sorted(documents, key=lambda item: item[0]):
         for model_id, entry in round_entries(round_id, document).items():

@@ -122,17 +122,18 @@ class Diagnostics:
         }
 
 
+def benchmarks_by_id(frame: pd.DataFrame) -> pd.DataFrame:
+    """The published benchmark predictions (``id``, ``era``, a column per model) as
+    :func:`diagnose` takes them: indexed by id, one column per model."""
+    out = frame.assign(id=frame["id"].astype(str)).set_index("id")
+    return out.drop(columns=["era"], errors="ignore")
+
+
 def max_drawdown(per_era: FloatArray) -> float:
     """The largest fall of the cumulative sum from its running peak (the start counts as a
     peak of 0): 0 for a sum that never falls."""
     cumulative = np.concatenate([[0.0], np.cumsum(np.nan_to_num(per_era))])
     return float((np.maximum.accumulate(cumulative) - cumulative).max())
-
-
-def _pearson(x: FloatArray, y: FloatArray) -> float:
-    xc, yc = x - x.mean(), y - y.mean()
-    scale = math.sqrt(float(xc @ xc) * float(yc @ yc))
-    return float(xc @ yc) / scale if scale > 0 else math.nan
 
 
 def _era_scores(
@@ -158,8 +159,11 @@ def _era_scores(
     mine = table[ranks[0]]
     out["example_corr"] = math.nan
     if example is not None:
-        out["example_corr"] = _pearson(mine, table[ranks[1 + example]])
-    exposures = np.array([_pearson(mine, column) for column in features.T])
+        out["example_corr"] = float(
+            metrics.pearson_rows(table[ranks[1 + example]][None, :], mine)[0]
+        )
+    # Each feature's correlation with the ranks, all features at once (NaN for a constant one).
+    exposures = metrics.pearson_rows(np.ascontiguousarray(features.T), mine)
     return out, exposures
 
 

@@ -93,7 +93,7 @@ def values_on(frame: pd.DataFrame | pd.Series, ids: pd.Index, what: str) -> Floa
 # --------------------------------------------------------------------------------------
 
 
-def _pearson_rows(rows: FloatArray, target: FloatArray) -> FloatArray:
+def pearson_rows(rows: FloatArray, target: FloatArray) -> FloatArray:
     """Pearson correlation of each row of ``rows`` (``(c, n)``) with ``target`` (``(n,)``)."""
     t = target - target.mean()
     x = rows - rows.mean(axis=1, keepdims=True)
@@ -110,7 +110,7 @@ def corr_from_ranks(
     table = gaussian_pow_table(ranks.shape[1])
     out = np.empty(ranks.shape[0])
     for part in chunks(ranks.shape[0], chunk):
-        out[part] = _pearson_rows(table[ranks[part]], target_pow)
+        out[part] = pearson_rows(table[ranks[part]], target_pow)
     return out
 
 
@@ -184,7 +184,7 @@ def feature_neutral_corr_from_ranks(
     for part in chunks(ranks.shape[0], chunk):
         neutral = neutralise_rows(gauss[ranks[part]], basis)
         constant = np.ptp(neutral, axis=1) == 0
-        rescored = _pearson_rows(table[twice_tie_kept_rank(neutral)], target_pow)
+        rescored = pearson_rows(table[twice_tie_kept_rank(neutral)], target_pow)
         rescored[constant] = np.nan
         out[part] = rescored
     return out

@@ -243,6 +243,7 @@ class TournamentView:
     def validation(self, round_id: int) -> ValidationSet:
         """The round's validation eras and benchmark predictions (a 404 when it has none)."""
         from oracle.scoring.bounded import read_bounded
+        from oracle.scoring.diagnostics import benchmarks_by_id
         from oracle.scoring.validate import Universe
 
         manifest = self.manifest(round_id)
@@ -261,7 +262,7 @@ class TournamentView:
             validation = frame(digest)
             bench = None
             if manifest.benchmarks is not None:
-                bench = frame(manifest.benchmarks).set_index("id").drop(columns=["era"])
+                bench = benchmarks_by_id(frame(manifest.benchmarks))
             return ValidationSet(
                 validation, Universe(validation["id"]), bench, manifest.benchmark_stakes
             )

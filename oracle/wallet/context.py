@@ -214,7 +214,10 @@ class WalletContext:
         manifest = self.manifest(round_id)
         if validation:
             if manifest.validation_data is None:
-                raise WalletError(f"round {round_id} publishes no validation eras")
+                raise WalletError(
+                    f"round {round_id} publishes no validation eras: diagnose on a round opened "
+                    "with them (a synthetic round has them)"
+                )
             return self.service.artefact(manifest.validation_data)
         digest = manifest.training_data if training else manifest.live_data
         if digest is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from oracle.errors import InvalidSubmissionError, ScoringInputError, WalletError
-from oracle.scoring.diagnostics import Diagnostics, diagnose
+from oracle.scoring.diagnostics import Diagnostics, benchmarks_by_id, diagnose
 from oracle.scoring.validate import Universe, read_submission
 from oracle.wallet.context import WalletContext
 from oracle.wallet.inputs import Predictions, data_frame, predictions_bytes
@@ -17,11 +17,6 @@ from oracle.wallet.inputs import Predictions, data_frame, predictions_bytes
 
 def validation_data(ctx: WalletContext, round_id: int) -> pd.DataFrame:
     """The round's validation eras (``era``, ``id``, features, ``target``)."""
-    if ctx.manifest(round_id).validation_data is None:
-        raise WalletError(
-            f"round {round_id} publishes no validation eras: diagnose on a round opened with "
-            "them (a synthetic round has them)"
-        )
     return data_frame(ctx.download(round_id, validation=True))
 
 
@@ -32,8 +27,7 @@ def benchmarks(ctx: WalletContext, round_id: int) -> tuple[pd.DataFrame | None, 
     if manifest.benchmarks is None:
         return None, {}
     frame = data_frame(ctx.checked_service().artefact(manifest.benchmarks))
-    frame["id"] = frame["id"].astype(str)
-    return frame.set_index("id").drop(columns=["era"], errors="ignore"), manifest.benchmark_stakes
+    return benchmarks_by_id(frame), manifest.benchmark_stakes
 
 
 def diagnose_round(ctx: WalletContext, round_id: int, predictions: Predictions) -> Diagnostics:
