@@ -438,7 +438,7 @@ def reputation_command(
     it runs on any machine, the results files fetched and checked against their hashes."""
     import tempfile
 
-    from oracle.audit.reputation import records, resolved_documents
+    from oracle.audit.reputation import by_reputation, records, resolved_documents
 
     with tempfile.TemporaryDirectory(prefix="reputation-") as scratch:
         if service:
@@ -450,7 +450,7 @@ def reputation_command(
             names = _model_names(ctx, service)
     table = sorted(
         records(documents).values(),
-        key=lambda r: (r.reputation is None, -(r.reputation or 0.0), r.model_id),
+        key=lambda r: by_reputation(r.reputation, names.get(r.model_id) or r.model_id),
     )
     if as_json:
         click.echo(json.dumps(

@@ -124,6 +124,12 @@ class ModelRecord:
         }
 
 
+def by_reputation(reputation: float | None, label: str) -> tuple[bool, float, str]:
+    """The sort key of the leaderboards: highest reputation first, models without one last,
+    then by name (or id)."""
+    return (reputation is None, -float(reputation or 0.0), label)
+
+
 def _weighted(values: list[tuple[float, int]]) -> float | None:
     """The stake-weighted mean of (value, stake) pairs (a plain mean when no stake)."""
     if not values:

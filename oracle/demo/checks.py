@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from oracle.demo.models import Participant
+from oracle.protocol.results import Settled
 
 INFORMED = frozenset({"linear", "trees", "noisy", "signals"})
 
@@ -28,7 +29,7 @@ class Check:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Outcome(Settled):
     """One position's result in one round: stake, reward and burn in base units."""
 
     round: int
@@ -38,10 +39,6 @@ class Outcome:
     stake: int
     reward: int
     burn: int
-
-    @property
-    def net(self) -> int:
-        return self.reward - self.burn
 
     @property
     def ratio(self) -> Fraction:

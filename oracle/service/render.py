@@ -179,6 +179,17 @@ class Pages:
             ),
         )
 
+    def diagnostics_form(self, round_id: int) -> str:
+        """The upload form of round ``round_id``'s diagnostics."""
+        validation = self.view.validation(round_id)
+        return self._render(
+            "diagnostics_form.html",
+            round_id=round_id,
+            eras=validation.eras,
+            ids=len(validation.universe.index),
+            benchmarks=validation.stakes,
+        )
+
     def leaderboard(self) -> str:
         return self._render("leaderboard.html", rows=self.standings.model_table(), window=WINDOW)
 

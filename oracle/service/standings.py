@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oracle.audit.reputation import RESOLVED, ModelRecord, records
+from oracle.audit.reputation import RESOLVED, ModelRecord, by_reputation, records
 from oracle.chain.events import Status
 from oracle.errors import TournamentError
 from oracle.service.views import TournamentView
@@ -83,10 +83,12 @@ class Standings:
                     "tc": latest.tc if latest else None,
                 }
             )
-        rows.sort(key=_by_reputation)
+        rows.sort(key=_ranking)
         return rows
 
 
-def _by_reputation(row: dict[str, Any]) -> tuple[bool, float, str]:
+def _ranking(row: dict[str, Any]) -> tuple[bool, float, str]:
     reputation = row["reputation"]
-    return (reputation is None, -float(reputation or 0.0), str(row["name"] or row["model_id"]))
+    return by_reputation(
+        None if reputation is None else float(reputation), str(row["name"] or row["model_id"])
+    )

@@ -63,20 +63,7 @@ def diagnostics_json(
 
 @pages.get("/rounds/{round_id}/diagnostics")
 def diagnostics_form(round_id: int, state: State) -> str:
-    view = state.view
-    validation = view.validation(round_id)
-    return state.pages.env.get_template("diagnostics_form.html").render(
-        standalone=False,
-        assets={},
-        link=lambda path: path,
-        generated=None,
-        chain_id=view.ctx.chain_id,
-        tournament=view.ctx.tournament,
-        round_id=round_id,
-        eras=validation.eras,
-        ids=len(validation.universe.index),
-        benchmarks=validation.stakes,
-    )
+    return state.pages.diagnostics_form(round_id)
 
 
 @pages.post("/rounds/{round_id}/diagnostics")
