@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from oracle.pages import plots
-from oracle.pages.templating import STATIC, environment
+from oracle.pages.templating import environment, inline_assets
 from oracle.scoring.diagnostics import Diagnostics
 
 #: The summary table's rows: (label, score key).
@@ -53,9 +53,7 @@ def render_diagnostics(
     """The diagnostics page; ``standalone`` inlines the stylesheet and drops the service's
     links, so the file opens from disk."""
     env = environment()
-    assets = {}
-    if standalone:
-        assets = {"css": (STATIC / "style.css").read_text(), "js": (STATIC / "sort.js").read_text()}
+    assets = inline_assets() if standalone else {}
     return env.get_template("diagnostics.html").render(
         standalone=standalone,
         assets=assets,

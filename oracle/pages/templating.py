@@ -52,6 +52,11 @@ def when(timestamp: int | None) -> str:
     return dt.datetime.fromtimestamp(int(timestamp), dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def inline_assets() -> dict[str, str]:
+    """The stylesheet and the sorting script, for a page that must open from disk alone."""
+    return {"css": (STATIC / "style.css").read_text(), "js": (STATIC / "sort.js").read_text()}
+
+
 def environment(*folders: Path) -> Environment:
     """The pages' Jinja2 environment; templates in ``folders`` come first and may extend the
     shared ones (``base.html``, ``macros.html``)."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from oracle.audit.reputation import WINDOW
 from oracle.pages import plots
-from oracle.pages.templating import STATIC, environment
+from oracle.pages.templating import environment, inline_assets
 from oracle.protocol.units import MAX_SUPPLY, UNIT
 from oracle.service.standings import Standings
 from oracle.service.views import TournamentView
@@ -46,12 +46,7 @@ class Pages:
         return f"{self.base_url}{path}" if self.base_url else None
 
     def _render(self, template: str, **values: Any) -> str:
-        assets = {}
-        if self.standalone:
-            assets = {
-                "css": (STATIC / "style.css").read_text(),
-                "js": (STATIC / "sort.js").read_text(),
-            }
+        assets = inline_assets() if self.standalone else {}
         link: Callable[[str], str | None] = self.link
         generated = (
             dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if self.standalone else None

@@ -17,7 +17,7 @@ from typing import Any
 from oracle import machine
 from oracle.files import write_atomically
 from oracle.pages import plots
-from oracle.pages.templating import STATIC, environment
+from oracle.pages.templating import environment, inline_assets
 from oracle.protocol.units import UNIT
 from oracle.simulate import analysis
 from oracle.simulate.engine import RuleRun, Simulation
@@ -210,10 +210,7 @@ def page(sim: Simulation, doc: dict[str, Any]) -> str:
         .get_template("incentives.html")
         .render(
             standalone=True,
-            assets={
-                "css": (STATIC / "style.css").read_text(),
-                "js": (STATIC / "sort.js").read_text(),
-            },
+            assets=inline_assets(),
             doc=doc,
             sections=sections,
             properties=properties,
