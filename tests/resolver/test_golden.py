@@ -1,0 +1,38 @@
+"""The results of two fixed rounds are the committed bytes: every change to reading, ranking,
+scoring, payouts, the tree or the JSON must leave a round's results file bit for bit the same
+(verify's determinism is the contract). See tests/helpers/golden.py for the rounds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from oracle.audit.results import compute_results
+from tests.helpers.golden import KINDS, build, golden_path
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_fixedRound_givesTheCommittedResultsFile_byteForByte(tmp_path: Path, kind: str) -> None:
+    expected = golden_path(kind).read_bytes()
+    data = compute_results(build(tmp_path, kind)).data
+    if data != expected:
+        got, want = json.loads(data), json.loads(expected)
+        changed = [key for key in want if got.get(key) != want[key]]
+        pairs = zip(got["positions"], want["positions"], strict=False)
+        first = next((i for i, (a, b) in enumerate(pairs) if a != b), None)
+        pytest.fail(f"the {kind} round's results differ in {changed}; first position {first}")
+
+
+def test_fixedRounds_reachEveryOutcome() -> None:
+    for kind in KINDS:
+        document = json.loads(golden_path(kind).read_bytes())
+        totals = document["totals"]
+        assert totals["scored"] > 20 and totals["rejected"] > 5 and totals["unrevealed"] > 0
+        reasons = {r["reason"].split(":")[0] for r in document["rejections"]}
+        assert {
+            "invalid predictions file",
+            "the file and salt do not match the position's last on-chain commitment",
+        } <= reasons
+        assert int(totals["reward"]) > 0 and int(totals["burn"]) > 0
