@@ -27,6 +27,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from oracle.errors import ScoringInputError, first_line
+from oracle.scoring.footer import (
+    BYTE_ARRAY,
+    FIXED_LEN_BYTE_ARRAY,
+    REPEATED,
+    Footer,
+    FooterError,
+    read_footer,
+)
 
 #: The longest id (or other text value) accepted, in UTF-8 bytes. Numerai's ids have 15 and
 #: Signals tickers about 10; 256 leaves room for any naming scheme.
@@ -52,59 +60,73 @@ def _open(
         raise error(f"{where} is not a readable parquet file ({first_line(err)})") from None
 
 
+def footer_of(source: bytes | Path, where: str, error: type[Exception]) -> Footer:
+    """The file's footer as :func:`~oracle.scoring.footer.read_footer` decodes it (never
+    through pyarrow's metadata accessors, which can abort the process), or ``error``."""
+    try:
+        return read_footer(source)
+    except FooterError as err:
+        raise error(f"{where} is not a readable parquet file ({err})") from None
+
+
 def check_footer(
-    handle: pq.ParquetFile,
+    footer: Footer,
     where: str,
     max_rows: int,
     error: type[Exception],
     rows_hint: str = "send fewer",
 ) -> list[str]:
     """Check what the file may decode to (steps 1 and 2 above); returns the text columns."""
-    meta = handle.metadata
-    if meta.num_rows > max_rows:
-        raise error(f"{where} has {meta.num_rows:,} rows, more than {max_rows:,}: {rows_hint}")
-    if meta.num_row_groups > MAX_ROW_GROUPS:
+    if footer.num_rows > max_rows:
+        raise error(f"{where} has {footer.num_rows:,} rows, more than {max_rows:,}: {rows_hint}")
+    if len(footer.row_groups) > MAX_ROW_GROUPS:
         raise error(
-            f"{where} has {meta.num_row_groups:,} row groups, more than {MAX_ROW_GROUPS:,}: "
+            f"{where} has {len(footer.row_groups):,} row groups, more than {MAX_ROW_GROUPS:,}: "
             "write it with larger row groups"
         )
-    schema = meta.schema
     text: list[str] = []
-    for i in range(meta.num_columns):
-        column = schema.column(i)
-        if column.max_repetition_level > 0 or "." in column.path:
+    for column in footer.columns:
+        if footer.nested or column.repetition == REPEATED:
             raise error(
-                f"{where} has a nested column '{column.path}': give flat columns of numbers "
+                f"{where} has a nested column '{column.name}': give flat columns of numbers "
                 "and text only"
             )
-        if column.physical_type == "BYTE_ARRAY":
+        if column.physical == BYTE_ARRAY:
             text.append(column.name)
-        elif column.physical_type == "FIXED_LEN_BYTE_ARRAY" and column.length > MAX_TEXT_BYTES:
+        elif column.physical == FIXED_LEN_BYTE_ARRAY and (column.length or 0) > MAX_TEXT_BYTES:
             raise error(
-                f"{where}: column '{column.path}' has values of {column.length:,} bytes, more "
+                f"{where}: column '{column.name}' has values of {column.length:,} bytes, more "
                 f"than {MAX_TEXT_BYTES}"
             )
     bound = MAX_TEXT_BYTES + 4
-    for g in range(meta.num_row_groups):
-        group = meta.row_group(g)
-        for i in range(group.num_columns):
-            chunk = group.column(i)
-            if chunk.physical_type != "BYTE_ARRAY":
+    for rows, chunks in footer.row_groups:
+        if len(chunks) != len(footer.columns):
+            raise error(f"{where} is not a readable parquet file (a row group lacks columns)")
+        for column, chunk in zip(footer.columns, chunks, strict=True):
+            if column.physical != BYTE_ARRAY:
                 continue
-            if chunk.total_uncompressed_size > group.num_rows * bound + _CHUNK_SLACK:
+            if chunk.uncompressed > rows * bound + _CHUNK_SLACK:
                 raise error(
-                    f"{where}: column '{chunk.path_in_schema}' decompresses to "
-                    f"{chunk.total_uncompressed_size:,} bytes for {group.num_rows:,} rows, more "
+                    f"{where}: column '{column.name}' decompresses to "
+                    f"{chunk.uncompressed:,} bytes for {rows:,} rows, more "
                     f"than {MAX_TEXT_BYTES} bytes a value: use shorter ids"
                 )
     return text
 
 
 def _check_values(table: pa.Table, text: list[str], where: str, error: type[Exception]) -> None:
-    """Every distinct value of every dictionary-encoded text column is short enough."""
+    """Every distinct value of every dictionary-encoded text column is short enough, and
+    every row's index points into its dictionary (a damaged page can decode past it)."""
     for name in text:
         for chunk in table.column(name).chunks:
             values = chunk.dictionary if pa.types.is_dictionary(chunk.type) else chunk
+            if values is not chunk and len(chunk.indices) > chunk.null_count:
+                low, high = pc.min_max(chunk.indices).values()
+                if low.as_py() < 0 or high.as_py() >= len(values):
+                    raise error(
+                        f"{where} is not a readable parquet file (column '{name}' is damaged: "
+                        "a row points past its dictionary)"
+                    )
             if len(values) == 0:
                 continue
             longest = pc.max(pc.binary_length(values)).as_py() or 0
@@ -130,7 +152,7 @@ def read_bounded(
     dictionary-encoded, for a caller that maps them without materialising every value).
     Raises ``error`` with a one-line reason that names ``where``."""
     handle = _open(source, where, error)
-    text = check_footer(handle, where, max_rows, error, rows_hint)
+    text = check_footer(footer_of(source, where, error), where, max_rows, error, rows_hint)
     wanted = text if columns is None else [c for c in text if c in columns]
     if wanted:
         handle = _open(source, where, error, read_dictionary=wanted)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from oracle.errors import ScoringInputError
-from oracle.scoring.bounded import MAX_ROWS, check_footer, read_bounded
+from oracle.scoring.bounded import MAX_ROWS, check_footer, footer_of, read_bounded
 from oracle.scoring.validate import (
     check_header,
     examples,
@@ -104,7 +104,8 @@ def _parquet_into_array(path: Path) -> pd.DataFrame | None:
         handle = pq.ParquetFile(path)
     except Exception:  # damaged: the general path reports it
         return None
-    check_footer(handle, f"predictions file {path}", MAX_ROWS, ScoringInputError)
+    where = f"predictions file {path}"
+    check_footer(footer_of(path, where, ScoringInputError), where, MAX_ROWS, ScoringInputError)
     schema = handle.schema_arrow
     names = [str(n) for n in schema.names if not str(n).startswith("__index_level_")]
     if "id" not in names or len(set(names)) != len(names):

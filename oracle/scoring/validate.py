@@ -39,107 +39,23 @@ import pyarrow as pa
 
 from oracle.errors import InvalidSubmissionError, ScoringInputError, first_line, shortened
 from oracle.scoring.bounded import MAX_TEXT_BYTES, read_bounded
+from oracle.scoring.fast_read import (
+    ALT_PREDICTION_COLUMN,
+    ID_COLUMN,
+    PARQUET_MAGIC,
+    PREDICTION_COLUMN,
+    Universe,
+    fast_csv,
+    fast_parquet,
+    fast_table,
+    remember_layout,
+)
 from oracle.scoring.transforms import chunks
 
 #: The largest predictions file accepted (a 5,000-id file is about 100 KB).
 MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
 #: The most rows a predictions file may have (with a universe: twice its ids plus 1,000).
 MAX_SUBMISSION_ROWS = 1_000_000
-ID_COLUMN = "id"
-PREDICTION_COLUMN = "prediction"
-#: The other name numerai-tools accepts for the predictions column.
-ALT_PREDICTION_COLUMN = "probability"
-_PARQUET_MAGIC = b"PAR1"
-
-
-class Universe:
-    """A round's live ids, with the forms the validator compares against (built once per
-    round, so thousands of files are checked without rebuilding them)."""
-
-    def __init__(self, ids: pd.Index | Sequence[str]) -> None:
-        self.index = pd.Index([str(i) for i in ids], name=ID_COLUMN)
-        self._arrow: pa.Array | None = None
-
-    @property
-    def arrow(self) -> pa.Array:
-        if self._arrow is None:
-            self._arrow = pa.array(self.index.tolist(), type=pa.string())
-        return self._arrow
-
-
-def _fast_table(table: pa.Table, universe: Universe) -> pd.Series | None:
-    """The common case, checked without materialising an id: a file (parquet, or csv read by
-    :func:`_fast_csv`) whose ids are each of the universe's ids once, in any order, and whose
-    predictions are finite floats in [0, 1], not all equal. None when the file needs the full
-    path (which then finds and names whatever is wrong)."""
-    import pyarrow.compute as pc
-
-    ids, predictions = table.column(ID_COLUMN), table.column(PREDICTION_COLUMN)
-    if not pa.types.is_floating(predictions.type) or ids.null_count or predictions.null_count:
-        return None
-    n = len(universe.index)
-    if len(ids) != n:
-        return None
-    positions = np.empty(n, dtype=np.int64)
-    start = 0
-    for chunk in ids.chunks:
-        if not pa.types.is_dictionary(chunk.type):
-            chunk = pc.dictionary_encode(chunk)
-        found = pc.index_in(chunk.dictionary, value_set=universe.arrow)
-        if found.null_count:
-            return None
-        lookup = found.to_numpy(zero_copy_only=False).astype(np.int64)
-        positions[start : start + len(chunk)] = lookup[chunk.indices.to_numpy(zero_copy_only=False)]
-        start += len(chunk)
-    if not (np.bincount(positions, minlength=n) == 1).all():
-        return None
-    raw = predictions.to_numpy().astype(np.float64, copy=False)
-    if not np.isfinite(raw).all() or raw.min() < 0 or raw.max() > 1 or raw.min() == raw.max():
-        return None
-    values = np.empty(n, dtype=np.float64)
-    values[positions] = raw
-    return pd.Series(values, index=universe.index, name=PREDICTION_COLUMN)
-
-
-_CSV_HEADERS = {b"id,prediction": PREDICTION_COLUMN, b"id,probability": ALT_PREDICTION_COLUMN}
-
-
-def _fast_csv(data: bytes, universe: Universe) -> pd.Series | None:
-    """The common csv, read by pyarrow's parser in one pass: the header exactly
-    ``id,prediction`` (or ``id,probability``), ids as text (none null, each at most
-    :data:`~oracle.scoring.bounded.MAX_TEXT_BYTES` bytes), every prediction a float (parsed
-    correctly rounded). Then the checks of :func:`_fast_table`. None for anything else (an
-    empty value, "nan", a ragged row, invalid UTF-8...), which the full path reads and names.
-    """
-    import pyarrow.compute as pc
-    import pyarrow.csv as pcsv
-
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    end = body.find(b"\n")
-    column = _CSV_HEADERS.get((body if end < 0 else body[:end]).rstrip(b"\r"))
-    if column is None:
-        return None
-    try:
-        table = pcsv.read_csv(
-            pa.py_buffer(body),
-            read_options=pcsv.ReadOptions(use_threads=False, block_size=max(len(body), 1 << 16)),
-            convert_options=pcsv.ConvertOptions(
-                column_types={ID_COLUMN: pa.string(), column: pa.float64()},
-                null_values=[],
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
-        return None
-    if table.column_names != [ID_COLUMN, column]:
-        return None
-    ids = table.column(ID_COLUMN)
-    if len(ids) and pc.max(pc.binary_length(ids)).as_py() > MAX_TEXT_BYTES:
-        return None
-    return _fast_table(table.rename_columns([ID_COLUMN, PREDICTION_COLUMN]), universe)
-
-
 #: The longest value a message quotes; a longer one is cut and ends in "...".
 EXAMPLE_CHARS = 40
 
@@ -327,16 +243,21 @@ def read_submission(
     if universe is not None:
         # Room for a few wrong or repeated ids (so the reason can name them), never more.
         max_rows = min(max_rows, 2 * len(universe.index) + 1000)
-    if data[:4] == _PARQUET_MAGIC and data[-4:] == _PARQUET_MAGIC:
+    if data[:4] == PARQUET_MAGIC and data[-4:] == PARQUET_MAGIC:
+        known = None if universe is None else fast_parquet(data, universe, max_rows)
+        if known is not None:
+            return known
         table = _parquet_table(data, max_rows)
-        fast = None if universe is None else _fast_table(table, universe)
-        if fast is not None:
-            return fast
+        fast = None if universe is None else fast_table(table, universe)
+        if fast is not None and universe is not None:
+            series, positions = fast
+            remember_layout(data, universe, positions)
+            return series
         ids, raw = _from_table(table)
     else:
         fast = None
         if universe is not None and data.count(b"\n") <= max_rows + 1:
-            fast = _fast_csv(data, universe)
+            fast = fast_csv(data, universe)
         if fast is not None:
             return fast
         ids, raw = _read_csv(data, max_rows)
