@@ -15,6 +15,7 @@ Run with `make bench-resolve-profile`; results go to bench/results/resolve_profi
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import resource
 import subprocess
@@ -130,7 +131,7 @@ def child(positions: int) -> dict[str, Any]:
         ended = time.perf_counter()
     stages: dict[str, float] = {}
     edges = [*marks, (computed, "")]
-    for (at, stage), (following, _) in zip(edges, edges[1:], strict=False):
+    for (at, stage), (following, _) in itertools.pairwise(edges):
         stages[stage] = round(following - at, 3)
     stages["results JSON"] = round(ended - computed, 3)
     return {

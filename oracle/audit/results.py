@@ -16,18 +16,16 @@ Per position at close (sorted by account, then model id), exactly one leaf:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from oracle.audit.checking import RevealCheck, check_reveals
 from oracle.chain.events import Position
-from oracle.errors import CorruptArtefactError, InvalidSubmissionError, ResultsError, StoreError
-from oracle.protocol.commitments import commitment
+from oracle.errors import ResultsError
 from oracle.protocol.manifest import Reveal, RoundManifest, canonical_json
 from oracle.protocol.merkle import LEAF_ENCODING, StandardMerkleTree
 from oracle.protocol.results import (
@@ -40,9 +38,9 @@ from oracle.protocol.results import (
 from oracle.scoring import RoundData, ScoringConfig, compute_payouts, score_round
 from oracle.scoring.bounded import read_bounded
 from oracle.scoring.config import load_config_bytes
+from oracle.scoring.fast_read import Universe
 from oracle.scoring.round import combined_scores
-from oracle.scoring.transforms import DEFAULT_CHUNK, deterministic
-from oracle.scoring.validate import Universe, read_submission
+from oracle.scoring.transforms import DEFAULT_CHUNK, FloatArray, deterministic
 from oracle.store import content_hash
 
 ZERO32 = b"\x00" * 32
@@ -98,64 +96,15 @@ def read_frame(data: bytes, what: str) -> pd.DataFrame:
     return frame.set_index("id")
 
 
-#: Why a reveal whose file and salt are not the ones committed to is rejected.
-COMMITMENT_MISMATCH = "the file and salt do not match the position's last on-chain commitment"
-
-
-def judge_reveal(
-    chain_id: int,
-    tournament: str,
-    position: Position,
-    salt: bytes,
-    file_hash: bytes,
-    load: Callable[[], bytes],
-    universe: Universe,
-) -> pd.Series | str:
-    """The reveal's predictions, or the reason it cannot be scored (a str): its file and salt
-    must reproduce the position's last commitment, and the file (read by ``load`` only then)
-    must pass the validator. The intake and the results apply this same judgment."""
-    expected = commitment(
-        chain_id,
-        tournament,
-        position.round,
-        position.account,
-        position.model_id,
-        file_hash,
-        salt,
-    )
-    if expected != position.commitment:
-        return COMMITMENT_MISMATCH
-    try:
-        return read_submission(load(), universe)
-    except InvalidSubmissionError as err:
-        return f"invalid predictions file: {err}"
-
-
-def _check_reveal(
-    inputs: RoundInputs, p: Position, reveal: Reveal, universe: Universe
-) -> pd.Series | str:
-    """:func:`judge_reveal` of a published reveal, its file read from the store."""
-    try:
-        salt = bytes.fromhex(reveal.salt.removeprefix("0x"))
-        file_hash = bytes.fromhex(reveal.predictions_hash.removeprefix("0x"))
-    except ValueError:
-        return "the salt or the predictions hash is not hex"
-    if len(salt) != 32 or len(file_hash) != 32:
-        return "the salt and the predictions hash must be 32 bytes each"
-
-    def load() -> bytes:
-        try:
-            return inputs.load_file(reveal.predictions_hash)
-        except CorruptArtefactError as err:
-            raise CorruptArtefactError(f"reveal of {p.label}: {err}") from None
-        except StoreError as err:
-            raise ResultsError(f"predictions of {p.label}: {err}") from None
-
-    return judge_reveal(inputs.chain_id, inputs.tournament, p, salt, file_hash, load, universe)
-
-
-def compute_results(inputs: RoundInputs, progress: Callable[[str], None] | None = None) -> Results:
-    """The round's results document and Merkle tree (see the module docstring)."""
+def compute_results(
+    inputs: RoundInputs,
+    progress: Callable[[str], None] | None = None,
+    *,
+    workers: int | None = None,
+) -> Results:
+    """The round's results document and Merkle tree (see the module docstring). ``workers``
+    is the number of processes that check the reveals (one per core by default): it cannot
+    change the results."""
     say = progress or (lambda _msg: None)
     config = load_config_bytes(inputs.config_bytes)
     rule = replace(config.payout, clip_ppm=min(config.payout.clip_ppm, inputs.clip_ppm))
@@ -170,7 +119,7 @@ def compute_results(inputs: RoundInputs, progress: Callable[[str], None] | None 
     by_key = {r.key: r for r in inputs.reveals}
     status: dict[int, str] = {}
     reasons: dict[int, str] = {}
-    columns: dict[int, pd.Series] = {}
+    columns: dict[int, FloatArray] = {}
     say(f"checking {len(inputs.positions):,} positions against their reveals")
     revealed = {}
     for i, p in enumerate(inputs.positions):
@@ -179,14 +128,14 @@ def compute_results(inputs: RoundInputs, progress: Callable[[str], None] | None 
             status[i] = UNREVEALED
         else:
             revealed[i] = reveal
-    # Reading, hashing and parsing the files release the GIL: one thread per core. Each
-    # file's outcome is its own, so the thread count cannot change the results.
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        outcomes = pool.map(
-            lambda i: _check_reveal(inputs, inputs.positions[i], revealed[i], universe),
-            list(revealed),
-        )
-        checked_all = dict(zip(list(revealed), outcomes, strict=True))
+    checked_all = check_reveals(
+        inputs.chain_id,
+        inputs.tournament,
+        {i: RevealCheck(inputs.positions[i], reveal) for i, reveal in revealed.items()},
+        inputs.load_file,
+        universe,
+        workers=workers,
+    )
     for i, checked in sorted(checked_all.items()):
         if isinstance(checked, str):
             status[i], reasons[i] = REJECTED, checked
@@ -308,7 +257,7 @@ def _score(
     config: ScoringConfig,
     live: pd.DataFrame,
     targets: pd.DataFrame,
-    columns: dict[int, pd.Series],
+    columns: dict[int, FloatArray],
     status: dict[int, str],
     reasons: dict[int, str],
     say: Callable[[str], None],
@@ -325,7 +274,7 @@ def _score(
     # Every column is aligned to the live ids already: fill one (ids, models) array.
     matrix = np.empty((len(live.index), len(scored)), dtype=np.float64)
     for j, i in enumerate(scored):
-        matrix[:, j] = columns[i].to_numpy()
+        matrix[:, j] = columns[i]
     predictions = pd.DataFrame(
         matrix, index=live.index, columns=[f"p{i}" for i in scored], copy=False
     )

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from eth_utils import to_checksum_address
 
+from oracle.audit.checking import COMMITMENT_MISMATCH, judge_reveal
 from oracle.audit.context import OracleContext, Say, manifest_of, quiet
-from oracle.audit.results import COMMITMENT_MISMATCH, judge_reveal, read_frame
+from oracle.audit.results import read_frame
 from oracle.audit.synthetic import secret_commitment
 from oracle.chain.events import Position, Status
 from oracle.errors import (
@@ -28,7 +29,7 @@ from oracle.errors import (
     shortened,
 )
 from oracle.protocol.manifest import Reveal, reveals_bundle
-from oracle.scoring.validate import Universe
+from oracle.scoring.fast_read import Universe
 from oracle.store import content_hash
 from oracle.times import utc_time
 

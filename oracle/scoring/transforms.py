@@ -68,7 +68,10 @@ def twice_tie_kept_rank(rows: FloatArray) -> RankArray:
     out = np.empty((k, n), dtype=rank_dtype(n))
     if n == 0 or k == 0:
         return out
-    order = np.argsort(values, axis=1, kind="stable")
+    # Any sort order gives the same ranks: every value of a tie group gets the group's average
+    # rank whatever order the group's members were sorted in (and with no NaN, -0.0 and 0.0
+    # compare equal, so they tie). numpy's quicksort (vectorised on AVX-512) is the fastest.
+    order = np.argsort(values, axis=1, kind="quicksort")
     ordered = np.take_along_axis(values, order, axis=1)
     position = np.arange(n, dtype=np.int64)
     starts_group = np.empty((k, n), dtype=bool)

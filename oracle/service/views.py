@@ -244,7 +244,7 @@ class TournamentView:
         """The round's validation eras and benchmark predictions (a 404 when it has none)."""
         from oracle.scoring.bounded import read_bounded
         from oracle.scoring.diagnostics import benchmarks_by_id
-        from oracle.scoring.validate import Universe
+        from oracle.scoring.fast_read import Universe
 
         manifest = self.manifest(round_id)
         digest = manifest.validation_data

@@ -16,7 +16,8 @@ from oracle.chain.deploy import TOURNAMENT_CONTRACT
 from oracle.chain.events import RoundInfo, Status, TournamentReader
 from oracle.errors import InvalidSubmissionError, NotConfirmedError, WalletError
 from oracle.protocol.manifest import RoundManifest
-from oracle.scoring.validate import Universe, read_submission
+from oracle.scoring.fast_read import Universe
+from oracle.scoring.validate import read_submission
 from oracle.times import utc_time
 from oracle.wallet.inputs import Predictions, data_frame, predictions_bytes
 from oracle.wallet.plan import Confirm, Plan, Sent, Step, always, estimate, send

@@ -10,7 +10,8 @@ import pandas as pd
 
 from oracle.errors import InvalidSubmissionError, ScoringInputError, WalletError
 from oracle.scoring.diagnostics import Diagnostics, benchmarks_by_id, diagnose
-from oracle.scoring.validate import Universe, read_submission
+from oracle.scoring.fast_read import Universe
+from oracle.scoring.validate import read_submission
 from oracle.wallet.context import WalletContext
 from oracle.wallet.inputs import Predictions, data_frame, predictions_bytes
 

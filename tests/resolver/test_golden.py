@@ -36,3 +36,16 @@ def test_fixedRounds_reachEveryOutcome() -> None:
             "the file and salt do not match the position's last on-chain commitment",
         } <= reasons
         assert int(totals["reward"]) > 0 and int(totals["burn"]) > 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_fixedRound_checkedInWorkerProcesses_givesTheSameBytes(
+    tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reveals of a large round are checked in worker processes: the same bytes again."""
+    from oracle.audit import checking
+
+    monkeypatch.setattr(checking, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(checking, "BATCH", 5)
+    data = compute_results(build(tmp_path, kind), workers=2).data
+    assert data == golden_path(kind).read_bytes()

@@ -16,8 +16,9 @@ import pytest
 from oracle import PROJECT_ROOT
 from oracle.errors import InvalidSubmissionError, ScoringInputError
 from oracle.scoring.bounded import MAX_TEXT_BYTES, read_bounded
+from oracle.scoring.fast_read import Universe
 from oracle.scoring.io import load_predictions, load_targets
-from oracle.scoring.validate import Universe, read_submission
+from oracle.scoring.validate import read_submission
 from tests.helpers.bombs import dictionary_bomb, nested_bomb, plain_bomb
 
 UNIVERSE = Universe([f"n{i:015d}" for i in range(5000)])
@@ -42,7 +43,8 @@ def test_bomb_isRefusedWithOneLine(bomb: bytes, reason: str) -> None:
 _PEAK = """
 import resource, sys
 from pathlib import Path
-from oracle.scoring.validate import Universe, read_submission
+from oracle.scoring.fast_read import Universe
+from oracle.scoring.validate import read_submission
 from tests.helpers.bombs import dictionary_bomb, nested_bomb, plain_bomb
 from oracle.errors import InvalidSubmissionError
 universe = Universe([f"n{i:015d}" for i in range(100_000)])

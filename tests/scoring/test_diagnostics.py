@@ -17,7 +17,8 @@ from oracle.models.zoo import linear_model
 from oracle.pages.diagnostics import render_diagnostics
 from oracle.scoring import RoundData, score_round
 from oracle.scoring.diagnostics import diagnose, max_drawdown
-from oracle.scoring.validate import Universe, read_submission
+from oracle.scoring.fast_read import Universe
+from oracle.scoring.validate import read_submission
 
 SPEC = MarketSpec(seed=7, train_eras=20, train_stocks=300, validation_eras=6, validation_stocks=400)
 

@@ -8,7 +8,8 @@ import pytest
 
 from oracle.errors import InvalidSubmissionError
 from oracle.market import to_parquet
-from oracle.scoring.validate import Universe, read_submission
+from oracle.scoring.fast_read import Universe
+from oracle.scoring.validate import read_submission
 
 IDS = ["a", "NA", "None", "null", "n5"]
 UNIVERSE = Universe(IDS)

@@ -195,7 +195,8 @@ def test_diagnose_scoresTheValidationErasAsTheEngineDoesAndWritesAPage(
     import pandas as pd
 
     from oracle.scoring.diagnostics import diagnose
-    from oracle.scoring.validate import Universe, read_submission
+    from oracle.scoring.fast_read import Universe
+    from oracle.scoring.validate import read_submission
 
     manifest = net.manifest(1)
     target = tmp_path / "validation.parquet"

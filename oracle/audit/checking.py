@@ -1,0 +1,214 @@
+"""Judging a round's reveals: the one rule the intake applies to each upload and the results
+apply to every published reveal, and the results' way of applying it to thousands of files on
+every core.
+
+A reveal is scored when its file and salt reproduce the position's last on-chain commitment
+and the file passes :func:`~oracle.scoring.validate.read_submission`; otherwise the reason is
+recorded. Each file's outcome depends on that file alone, so how the files are spread over
+processes cannot change any outcome.
+
+Reading a file is mostly Python-level work under the GIL (the footer, the checks, the glue
+around pyarrow), so threads do not speed it up; :func:`check_reveals` spreads large rounds
+over worker processes instead. The parent reads each file from the store (and checks its
+content hash) and sends its bytes; a worker validates it and sends back the predictions as
+raw float64 bytes in the universe's order, or the reason.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+import numpy as np
+import pandas as pd
+
+from oracle.chain.events import Position
+from oracle.errors import CorruptArtefactError, InvalidSubmissionError, ResultsError, StoreError
+from oracle.protocol.commitments import commitment
+from oracle.protocol.manifest import Reveal
+from oracle.scoring.fast_read import Universe
+from oracle.scoring.transforms import FloatArray
+from oracle.scoring.validate import read_submission
+
+#: Why a reveal whose file and salt are not the ones committed to is rejected.
+COMMITMENT_MISMATCH = "the file and salt do not match the position's last on-chain commitment"
+#: Below this many files, a round's reveals are checked in this process (a worker's start-up
+#: costs about as much as checking a few hundred files).
+PARALLEL_FROM = 1000
+#: Files per task sent to a worker.
+BATCH = 100
+
+Outcome: TypeAlias = FloatArray | str
+
+
+def verdict(data: bytes, universe: Universe) -> pd.Series | str:
+    """The file's predictions, or why it cannot be scored."""
+    try:
+        return read_submission(data, universe)
+    except InvalidSubmissionError as err:
+        return f"invalid predictions file: {err}"
+
+
+def judge_reveal(
+    chain_id: int,
+    tournament: str,
+    position: Position,
+    salt: bytes,
+    file_hash: bytes,
+    load: Callable[[], bytes],
+    universe: Universe,
+) -> pd.Series | str:
+    """The reveal's predictions, or the reason it cannot be scored (a str): its file and salt
+    must reproduce the position's last commitment, and the file (read by ``load`` only then)
+    must pass the validator. The intake and the results apply this same judgment."""
+    if not committed(chain_id, tournament, position, salt, file_hash):
+        return COMMITMENT_MISMATCH
+    return verdict(load(), universe)
+
+
+def committed(
+    chain_id: int, tournament: str, position: Position, salt: bytes, file_hash: bytes
+) -> bool:
+    """Whether the file hash and salt reproduce the position's last commitment."""
+    expected = commitment(
+        chain_id,
+        tournament,
+        position.round,
+        position.account,
+        position.model_id,
+        file_hash,
+        salt,
+    )
+    return expected == position.commitment
+
+
+@dataclass(frozen=True)
+class RevealCheck:
+    """What checking one published reveal needs."""
+
+    position: Position
+    reveal: Reveal
+
+
+def _parsed(reveal: Reveal) -> tuple[bytes, bytes] | str:
+    try:
+        salt = bytes.fromhex(reveal.salt.removeprefix("0x"))
+        file_hash = bytes.fromhex(reveal.predictions_hash.removeprefix("0x"))
+    except ValueError:
+        return "the salt or the predictions hash is not hex"
+    if len(salt) != 32 or len(file_hash) != 32:
+        return "the salt and the predictions hash must be 32 bytes each"
+    return salt, file_hash
+
+
+def check_reveals(
+    chain_id: int,
+    tournament: str,
+    checks: dict[int, RevealCheck],
+    load_file: Callable[[str], bytes],
+    universe: Universe,
+    *,
+    workers: int | None = None,
+) -> dict[int, Outcome]:
+    """Each reveal's predictions (float64 in the universe's order) or its reason, by key.
+
+    A file that cannot be read from the store raises (naming the position): a round is never
+    resolved without one of its committed files. ``workers`` defaults to one per core; with
+    one worker, or fewer than :data:`PARALLEL_FROM` files, everything runs in this process.
+    """
+    outcomes: dict[int, Outcome] = {}
+    wanted: list[tuple[int, RevealCheck]] = []
+    for key, check in sorted(checks.items()):
+        parsed = _parsed(check.reveal)
+        if isinstance(parsed, str):
+            outcomes[key] = parsed
+        elif not committed(chain_id, tournament, check.position, *parsed):
+            outcomes[key] = COMMITMENT_MISMATCH
+        else:
+            wanted.append((key, check))
+
+    def files() -> Iterator[tuple[int, bytes]]:
+        for key, check in wanted:
+            yield key, _load(load_file, check)
+
+    n_workers = max(1, workers or os.cpu_count() or 1)
+    if n_workers == 1 or len(wanted) < PARALLEL_FROM:
+        for key, data in files():
+            found = verdict(data, universe)
+            outcomes[key] = found if isinstance(found, str) else found.to_numpy()
+        return outcomes
+    outcomes.update(_in_workers(files(), universe, n_workers))
+    return outcomes
+
+
+def _load(load_file: Callable[[str], bytes], check: RevealCheck) -> bytes:
+    label = check.position.label
+    try:
+        return load_file(check.reveal.predictions_hash)
+    except CorruptArtefactError as err:
+        raise CorruptArtefactError(f"reveal of {label}: {err}") from None
+    except StoreError as err:
+        raise ResultsError(f"predictions of {label}: {err}") from None
+
+
+def _in_workers(
+    files: Iterator[tuple[int, bytes]], universe: Universe, n_workers: int
+) -> dict[int, Outcome]:
+    """The files' verdicts from ``n_workers`` processes, at most two batches per worker in
+    flight (so the files are never all in memory at once)."""
+    context = multiprocessing.get_context("forkserver")
+    # The server imports this module once and forks the workers from it (and never re-runs
+    # the main script, whatever it is).
+    context.set_forkserver_preload([__name__])
+    out: dict[int, Outcome] = {}
+    ids = universe.index.tolist()
+    with ProcessPoolExecutor(
+        max_workers=n_workers, mp_context=context, initializer=_start, initargs=(ids,)
+    ) as pool:
+        pending: set[Future[list[tuple[int, bytes | str]]]] = set()
+
+        def collect(done: set[Future[list[tuple[int, bytes | str]]]]) -> None:
+            for future in done:
+                for key, found in future.result():
+                    out[key] = found if isinstance(found, str) else np.frombuffer(found)
+
+        for batch in _batches(files, BATCH):
+            if len(pending) >= 2 * n_workers:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                collect(done)
+            pending.add(pool.submit(_check_batch, batch))
+        collect(pending)
+    return out
+
+
+def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+_UNIVERSE: Universe | None = None
+
+
+def _start(ids: Sequence[str]) -> None:
+    global _UNIVERSE
+    _UNIVERSE = Universe(ids)
+
+
+def _check_batch(batch: list[tuple[int, bytes]]) -> list[tuple[int, bytes | str]]:
+    """In a worker: each file's verdict, predictions as raw float64 bytes."""
+    assert _UNIVERSE is not None
+    out: list[tuple[int, bytes | str]] = []
+    for key, data in batch:
+        found = verdict(data, _UNIVERSE)
+        out.append((key, found if isinstance(found, str) else found.to_numpy().tobytes()))
+    return out
