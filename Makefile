@@ -16,7 +16,7 @@ FORGE := $(ROOT)/node_modules/.bin/forge
 
 .PHONY: help setup test test-python test-forge test-unit gas-check demo demo-reset devnet \
         devnet-stop deploy bench-gas fuzz lint fmt lock slither-venv clean numerai-tools-venv \
-        scoring-fixtures bench-scoring bench-oracle bench-service bench-e2e bench-rpc serve simulate
+        scoring-fixtures bench-scoring bench-scoring-cli bench-resolve-profile bench-oracle bench-service bench-e2e bench-rpc serve simulate
 
 # `make demo ROUNDS=3` plays three rounds; `make simulate SIM_ROUNDS=50` simulates fifty.
 ROUNDS ?= 1
@@ -86,6 +86,12 @@ bench-e2e: setup ## whole rounds: the demo, and 1,000 participants, into bench/r
 
 bench-scoring: setup ## scoring time and memory into bench/results/scoring.json (vs numerai-tools if its venv exists)
 	$(PY) bench/scoring.py
+
+bench-scoring-cli: setup numerai-tools-venv ## the scoring CLI vs numerai-tools, whole processes, 5,000 x 2,000, into bench/results/scoring_cli.json
+	$(PY) bench/scoring_cli.py
+
+bench-resolve-profile: setup ## resolve's results computed in process for 1,000 / 10,000 / 50,000 positions, stage by stage, into bench/results/resolve_profile.json
+	$(PY) bench/resolve_profile.py
 
 bench-diagnostics: setup ## diagnostics of 5,000 stocks x 20 validation eras in process into bench/results/diagnostics.json
 	$(PY) bench/diagnostics.py

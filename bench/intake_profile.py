@@ -31,7 +31,8 @@ import pandas as pd
 from bench_common import say, write_result
 
 from oracle.protocol.commitments import commitment
-from oracle.scoring.validate import Universe, read_submission
+from oracle.scoring.fast_read import Universe
+from oracle.scoring.validate import read_submission
 from oracle.store import LocalStore, content_hash
 
 RESULTS = Path(__file__).resolve().parent / "results" / "intake_profile.json"
