@@ -10,7 +10,7 @@ accounts, reveals them all, then measures as an operator runs them:
 * `ape run oracle verify` of the same round: wall time and peak memory;
 * `ape run oracle settle`: gas per leaf.
 
-Results go to bench/results/oracle.json. Goals: resolve and verify under 60 s, settle at
+Results go to bench/results/oracle.json. Goals: resolve and verify under 20 s, settle at
 30k gas per leaf or less, oracle peak memory under 2 GB.
 """
 
@@ -26,7 +26,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from bench_common import free_port, isolated_env, open_synthetic_round, say, write_result
+from bench_common import (
+    TreePeak,
+    free_port,
+    isolated_env,
+    open_synthetic_round,
+    say,
+    write_result,
+)
 
 from oracle import PROJECT_ROOT
 
@@ -40,17 +47,22 @@ STOCKS = 5000
 
 
 def measured(env: dict[str, str], *args: str) -> tuple[float, int, str]:
-    """Run an `ape run oracle` command; (wall seconds, peak RSS in bytes, stdout)."""
+    """Run an `ape run oracle` command; (wall seconds, peak RSS in bytes, stdout). The peak
+    is the most the command and its worker processes held together (sampled every 0.1 s),
+    or the command's own maximum if that is larger."""
     started = time.perf_counter()
-    run = subprocess.run(
+    child = subprocess.Popen(
         ["/usr/bin/time", "-f", "maxrss_kb=%M", str(APE), "run", "oracle", *args],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=3600,
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    with TreePeak(child.pid) as tree:
+        stdout, stderr = child.communicate(timeout=3600)
+    run = subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
     wall = time.perf_counter() - started
     if run.returncode != 0:
         sys.exit(f"{' '.join(args)} failed:\n{run.stdout}\n{run.stderr}")
     peak = int(re.findall(r"maxrss_kb=(\d+)", run.stderr)[-1]) * 1024
-    return wall, peak, run.stdout
+    return wall, max(peak, tree.peak), run.stdout
 
 
 def main() -> None:
@@ -141,9 +153,9 @@ def main() -> None:
         "accounts": ACCOUNTS,
         "stocks": STOCKS,
         "resolve": {"seconds": round(resolve_s, 1), "peak_rss_bytes": resolve_rss,
-                    "goal_seconds": 60},
+                    "goal_seconds": 20},
         "verify": {"seconds": round(verify_s, 1), "peak_rss_bytes": verify_rss,
-                   "goal_seconds": 60},
+                   "goal_seconds": 20},
         "settle": {"seconds": round(settle_s, 1), "gas_per_leaf": gas_per_leaf,
                    "transactions": transactions, "goal_gas_per_leaf": 30_000},
         "oracle_peak_rss_bytes": max(resolve_rss, verify_rss, settle_rss),

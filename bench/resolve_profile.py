@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -25,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench_common import say, write_result
+from bench_common import TreePeak, say, write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "resolve_profile.json"
@@ -125,7 +126,8 @@ def child(positions: int) -> dict[str, Any]:
 
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         started = time.perf_counter()
-        results = compute_results(inputs, progress=progress)
+        with TreePeak(os.getpid(), interval=0.05) as tree:
+            results = compute_results(inputs, progress=progress)
         computed = time.perf_counter()
         data = results.data
         ended = time.perf_counter()
@@ -143,6 +145,7 @@ def child(positions: int) -> dict[str, Any]:
         "setup_seconds": round(setup, 1),
         "peak_rss_before_bytes": rss_before,
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "peak_rss_with_workers_bytes": tree.peak,
     }
 
 

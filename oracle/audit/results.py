@@ -271,12 +271,14 @@ def _score(
     scored = [i for i in sorted(columns) if status[i] == SCORED]
     if not scored:
         return pd.DataFrame(index=pd.Index([], dtype=np.int64), columns=["corr"])
-    # Every column is aligned to the live ids already: fill one (ids, models) array.
-    matrix = np.empty((len(live.index), len(scored)), dtype=np.float64)
+    # Every column is aligned to the live ids already: fill one model-major (models, ids)
+    # array, each model's values contiguous, which is how the frame stores its columns and
+    # how the ranking reads them (no strided copy).
+    matrix = np.empty((len(scored), len(live.index)), dtype=np.float64)
     for j, i in enumerate(scored):
-        matrix[:, j] = columns[i]
+        matrix[j] = columns[i]
     predictions = pd.DataFrame(
-        matrix, index=live.index, columns=[f"p{i}" for i in scored], copy=False
+        matrix.T, index=live.index, columns=[f"p{i}" for i in scored], copy=False
     )
     stakes = pd.Series(
         [inputs.positions[i].stake / 10**18 for i in scored], index=predictions.columns

@@ -119,7 +119,9 @@ def _parquet_into_array(path: Path) -> pd.DataFrame | None:
     if ids.null_count:
         return None
     index = pd.Index(ids.to_pandas().astype(str), name="id")
-    matrix = np.empty((len(index), len(models)), dtype=np.float64)
+    # Model-major: each model's values contiguous, as the frame stores its columns and as
+    # the ranking reads them.
+    matrix = np.empty((len(models), len(index)), dtype=np.float64)
     for start in range(0, len(models), LOAD_COLUMNS):
         group = models[start : start + LOAD_COLUMNS]
         table = handle.read(columns=group, use_threads=False)
@@ -128,9 +130,9 @@ def _parquet_into_array(path: Path) -> pd.DataFrame | None:
             values = column.to_numpy() if column.null_count == 0 else None
             if values is None:  # nulls: NaN, which the checks below report
                 values = column.to_pandas().to_numpy(dtype=np.float64, na_value=np.nan)
-            matrix[:, start + offset] = values
+            matrix[start + offset] = values
         del table
-    return pd.DataFrame(matrix, index=index, columns=models, copy=False)
+    return pd.DataFrame(matrix.T, index=index, columns=models, copy=False)
 
 
 def load_predictions(path: Path) -> pd.DataFrame:
