@@ -20,6 +20,7 @@ look-ups/s or more on this 2-core machine.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -197,6 +198,62 @@ def wrk(script: str, url: str, args: list[str], duration: str) -> dict[str, Any]
     }
 
 
+#: Where `BENCH_PY_SPY=/path/to/py-spy make bench-service` writes the service's profile.
+PROFILE = PROJECT_ROOT / "bench" / "results" / "service_profile.json"
+#: What the profile's samples are summed into: a sample counts for the first label (from the
+#: top of the list) whose pattern any of its frames matches.
+PROFILE_PARTS = [
+    ("fsync (the three synced writes)", "fsync"),
+    ("the validator (read_submission)", "read_submission"),
+    ("keccak of the file and the commitment", "keccak"),
+    ("the intake's other work (locks, records, log)", "take (oracle/resolver/intake.py"),
+    ("multipart parsing (python-multipart, starlette's form)", "multipart"),
+    ("reading the upload (read_upload)", "read_upload"),
+    ("FastAPI: the request's parameters and the answer", "fastapi/"),
+    ("the service's middleware", "oracle/service/security.py"),
+    ("starlette: routing, responses", "starlette/"),
+    ("uvicorn and httptools: HTTP", "uvicorn/"),
+    ("anyio: the thread hop for the sync handler", "anyio/"),
+    ("the event loop and other", ""),
+]
+
+
+def _profiler(pid: int, out: Path) -> subprocess.Popen[bytes] | None:
+    """py-spy recording the service's worker processes during the parquet uploads, when
+    BENCH_PY_SPY names a py-spy binary (it is not a dependency: `pip install py-spy` anywhere);
+    it takes CPU of its own, so the rates of a profiled run are not the benchmark's."""
+    binary = os.environ.get("BENCH_PY_SPY")
+    if not binary:
+        return None
+    return subprocess.Popen(
+        [binary, "record", "--pid", str(pid), "--subprocesses", "--nonblocking",
+         "--rate", "250", "--duration", str(UPLOAD_SECONDS - 2), "--format", "raw",
+         "--output", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def _summary(path: Path) -> dict[str, Any]:
+    """The recorded samples (py-spy records active threads only) summed into PROFILE_PARTS,
+    as shares of all."""
+    parts = dict.fromkeys((label for label, _ in PROFILE_PARTS), 0)
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        frames = stack.split(";")
+        for label, pattern in PROFILE_PARTS:
+            if any(pattern in f for f in frames):
+                parts[label] += int(count)
+                break
+    busy = sum(parts.values())
+    return {
+        "what": "py-spy samples of the service's processes during the parquet uploads",
+        "busy_samples": busy,
+        "share_of_busy": {k: round(v / busy, 3) for k, v in parts.items() if busy},
+    }
+
+
 def multipart(fields: dict[str, str], filename: str, data: bytes) -> bytes:
     parts = [
         f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
@@ -312,9 +369,15 @@ def main() -> None:
         )
         assert answer.json()["status"] == "accepted", answer.text
         say(f"uploading parquet reveals for {UPLOAD_SECONDS} s with {CONNECTIONS} connections")
+        spy = _profiler(service.pid, folder / "profile.txt")
         parquet = wrk(
             UPLOAD_LUA, service_url, [str(folder / "parquet.txt"), "1"], f"{UPLOAD_SECONDS}s"
         )
+        if spy is not None:
+            spy.wait(timeout=60)
+            profile = _summary(folder / "profile.txt")
+            PROFILE.write_text(json.dumps(profile, indent=2) + "\n")
+            say(f"the service's profile during the parquet uploads: {PROFILE}")
         say(f"parquet uploads: {parquet}")
         if parquet["ran_out"]:
             sys.exit("the service took every prepared reveal: raise PARQUET_UPLOADS")

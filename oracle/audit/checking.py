@@ -19,7 +19,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -141,8 +147,22 @@ def check_reveals(
             found = verdict(data, universe)
             outcomes[key] = found if isinstance(found, str) else found.to_numpy()
         return outcomes
-    outcomes.update(_in_workers(files(), universe, n_workers))
+    outcomes.update(_in_workers(_prefetched(load_file, wanted), universe, n_workers))
     return outcomes
+
+
+def _prefetched(
+    load_file: Callable[[str], bytes], wanted: list[tuple[int, RevealCheck]]
+) -> Iterator[tuple[int, bytes]]:
+    """The files in order, read (and hash-checked) by two threads a window ahead: reading and
+    hashing release the GIL, so this keeps the workers fed. A file that cannot be read raises
+    at its turn, as it would read one by one."""
+    window = 4 * BATCH
+    with ThreadPoolExecutor(max_workers=2) as threads:
+        for start in range(0, len(wanted), window):
+            part = wanted[start : start + window]
+            data = threads.map(lambda item: _load(load_file, item[1]), part)
+            yield from zip((key for key, _ in part), data, strict=True)
 
 
 def _load(load_file: Callable[[str], bytes], check: RevealCheck) -> bytes:

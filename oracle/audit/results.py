@@ -263,7 +263,8 @@ def _score(
     say: Callable[[str], None],
 ) -> pd.DataFrame:
     """Scores of the scored positions (rows by position index). A position the engine leaves
-    out (a score undefined on the live data) is marked rejected with the engine's reason."""
+    out (a score undefined on the live data) is marked rejected with the engine's reason.
+    ``columns`` is emptied of the scored positions (their values move into one matrix)."""
     feature_names = [c for c in live.columns if c.startswith("feature")]
     risk_names = [c for c in targets.columns if c.startswith("risk_")]
     neutralizer_names = [c for c in targets.columns if c.startswith("neutralizer_")]
@@ -273,10 +274,11 @@ def _score(
         return pd.DataFrame(index=pd.Index([], dtype=np.int64), columns=["corr"])
     # Every column is aligned to the live ids already: fill one model-major (models, ids)
     # array, each model's values contiguous, which is how the frame stores its columns and
-    # how the ranking reads them (no strided copy).
+    # how the ranking reads them (no strided copy). Each column is let go once copied: the
+    # pages of the (lazily allocated) matrix fill as the columns' are freed.
     matrix = np.empty((len(scored), len(live.index)), dtype=np.float64)
     for j, i in enumerate(scored):
-        matrix[j] = columns[i]
+        matrix[j] = columns.pop(i)
     predictions = pd.DataFrame(
         matrix.T, index=live.index, columns=[f"p{i}" for i in scored], copy=False
     )
