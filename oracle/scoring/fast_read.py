@@ -123,7 +123,7 @@ def fast_table(table: pa.Table, universe: Universe) -> tuple[pd.Series, NDArray[
     predictions are finite floats in [0, 1], not all equal; with the rows' universe positions.
     None when the file needs the full path (which then finds and names whatever is wrong)."""
     predictions = table.column(PREDICTION_COLUMN)
-    if not pa.types.is_floating(predictions.type) or predictions.null_count:
+    if not pa.types.is_floating(predictions.type):  # before mapping any id
         return None
     positions = _positions_of(table.column(ID_COLUMN), universe)
     if positions is None:

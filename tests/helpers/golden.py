@@ -24,10 +24,9 @@ from oracle.audit.results import RoundInputs
 from oracle.chain.events import Position
 from oracle.market import Market, MarketSpec, to_parquet
 from oracle.protocol.commitments import commitment, model_id_of
-from oracle.protocol.manifest import Reveal, RoundManifest, Schedule, reveals_bundle
-from oracle.scoring import ScoringConfig
+from oracle.protocol.manifest import Reveal
 from oracle.store import LocalStore
-from tests.helpers.rounds import CHAIN, ONE, TOURNAMENT, account
+from tests.helpers.rounds import CHAIN, ONE, TOURNAMENT, account, assemble
 
 GOLDEN = Path(__file__).resolve().parents[1] / "resolver" / "golden"
 ROUND = 7
@@ -106,35 +105,7 @@ def build(tmp_path: Path, kind: str) -> RoundInputs:
                 reveals.append(
                     Reveal(account(a), "0x" + model_id.hex(), "0x" + salt.hex(), digest, "accepted")
                 )
-    config = ScoringConfig()
-    manifest = RoundManifest(
-        kind=kind,
-        chain_id=CHAIN,
-        tournament=TOURNAMENT,
-        live_data=store.put(live),
-        scoring_config=store.put(config.to_json().encode()),
-        universe=len(ids),
-        schedule=Schedule(1, 2, 2, 10, 1),
-        clip_ppm=config.payout.clip_ppm,
-        min_stake=ONE,
-        targets_commitment=store.put(targets),
-    )
-    return RoundInputs(
-        chain_id=CHAIN,
-        tournament=TOURNAMENT,
-        round_id=ROUND,
-        manifest_hash=store.put(manifest.to_bytes()),
-        manifest=manifest,
-        config_bytes=config.to_json().encode(),
-        live_data=live,
-        targets=targets,
-        reveals_hash=store.put(reveals_bundle(ROUND, reveals)),
-        reveals=reveals,
-        positions=sorted(positions, key=lambda p: p.key),
-        budget=120 * ONE,
-        clip_ppm=config.payout.clip_ppm,
-        load_file=store.get,
-    )
+    return assemble(store, kind, ROUND, live, targets, len(ids), positions, reveals, 120 * ONE)
 
 
 def main() -> None:

@@ -56,6 +56,22 @@ def build(tmp_path: Path, budget: int = 1_000 * ONE, kind: str = "classic") -> R
             reveals.append(
                 Reveal(account(i), "0x" + model_id.hex(), "0x" + salt.hex(), digest, "accepted")
             )
+    return assemble(store, kind, ROUND, live, targets, len(ids), positions, reveals, budget)
+
+
+def assemble(
+    store: LocalStore,
+    kind: str,
+    round_id: int,
+    live: bytes,
+    targets: bytes,
+    universe: int,
+    positions: list[Position],
+    reveals: list[Reveal],
+    budget: int,
+) -> RoundInputs:
+    """A round's inputs from its drawn artefacts, positions and reveals: the default scoring
+    config, a manifest naming them, every artefact in ``store``, positions in chain order."""
     config = ScoringConfig()
     manifest = RoundManifest(
         kind=kind,
@@ -63,23 +79,22 @@ def build(tmp_path: Path, budget: int = 1_000 * ONE, kind: str = "classic") -> R
         tournament=TOURNAMENT,
         live_data=store.put(live),
         scoring_config=store.put(config.to_json().encode()),
-        universe=len(ids),
+        universe=universe,
         schedule=Schedule(1, 2, 2, 10, 1),
         clip_ppm=config.payout.clip_ppm,
         min_stake=ONE,
         targets_commitment=store.put(targets),
     )
-    bundle = reveals_bundle(ROUND, reveals)
     return RoundInputs(
         chain_id=CHAIN,
         tournament=TOURNAMENT,
-        round_id=ROUND,
+        round_id=round_id,
         manifest_hash=store.put(manifest.to_bytes()),
         manifest=manifest,
         config_bytes=config.to_json().encode(),
         live_data=live,
         targets=targets,
-        reveals_hash=store.put(bundle),
+        reveals_hash=store.put(reveals_bundle(round_id, reveals)),
         reveals=reveals,
         positions=sorted(positions, key=lambda p: p.key),
         budget=budget,
