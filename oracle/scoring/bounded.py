@@ -146,13 +146,16 @@ def read_bounded(
     error: type[Exception] = ScoringInputError,
     decode: bool = True,
     rows_hint: str = "send fewer",
+    footer: Footer | None = None,
 ) -> pa.Table:
     """The file's table (``columns`` only, when given) read within the bounds above; text
     columns are decoded to plain strings unless ``decode`` is False (then they stay
     dictionary-encoded, for a caller that maps them without materialising every value).
-    Raises ``error`` with a one-line reason that names ``where``."""
+    ``footer`` is the file's footer when the caller has already decoded it. Raises ``error``
+    with a one-line reason that names ``where``."""
     handle = _open(source, where, error)
-    text = check_footer(footer_of(source, where, error), where, max_rows, error, rows_hint)
+    footer = footer or footer_of(source, where, error)
+    text = check_footer(footer, where, max_rows, error, rows_hint)
     wanted = text if columns is None else [c for c in text if c in columns]
     if wanted:
         handle = _open(source, where, error, read_dictionary=wanted)

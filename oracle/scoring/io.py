@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from oracle.errors import ScoringInputError
+from oracle.errors import ScoringInputError, first_line
 from oracle.scoring.bounded import MAX_ROWS, check_footer, footer_of, read_bounded
 from oracle.scoring.validate import (
     check_header,
@@ -96,7 +96,11 @@ def _parquet_into_array(path: Path) -> pd.DataFrame | None:
     """A parquet predictions file read straight into one ``(ids, models)`` float64 array, a
     group of columns at a time, so loading holds the array plus one group of arrow buffers
     (not the file three times over). None when the file needs the general path (no ``id``
-    column, a non-numeric or repeated column): that path then names the problem."""
+    column, a non-numeric or repeated column): that path then names the problem.
+
+    The footer is decoded once. A group's columns decode on pyarrow's thread pool (the CLI
+    leaves with ``os._exit``, and a file without rows, whose pool once aborted a process at
+    exit, is read without it); each column's chunks are copied into the array directly."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -105,7 +109,8 @@ def _parquet_into_array(path: Path) -> pd.DataFrame | None:
     except Exception:  # damaged: the general path reports it
         return None
     where = f"predictions file {path}"
-    check_footer(footer_of(path, where, ScoringInputError), where, MAX_ROWS, ScoringInputError)
+    footer = footer_of(path, where, ScoringInputError)
+    check_footer(footer, where, MAX_ROWS, ScoringInputError)
     schema = handle.schema_arrow
     names = [str(n) for n in schema.names if not str(n).startswith("__index_level_")]
     if "id" not in names or len(set(names)) != len(names):
@@ -115,22 +120,29 @@ def _parquet_into_array(path: Path) -> pd.DataFrame | None:
         kind = schema.field(name).type
         if not (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
             return None
-    ids = read_bounded(path, f"predictions file {path}", columns=["id"]).column("id")
+    ids = read_bounded(path, where, columns=["id"], footer=footer).column("id")
     if ids.null_count:
         return None
     index = pd.Index(ids.to_pandas().astype(str), name="id")
     # Model-major: each model's values contiguous, as the frame stores its columns and as
     # the ranking reads them.
     matrix = np.empty((len(models), len(index)), dtype=np.float64)
+    threads = footer.num_rows > 0
     for start in range(0, len(models), LOAD_COLUMNS):
         group = models[start : start + LOAD_COLUMNS]
-        table = handle.read(columns=group, use_threads=False)
-        for offset, name in enumerate(group):
-            column = table.column(name)
-            values = column.to_numpy() if column.null_count == 0 else None
-            if values is None:  # nulls: NaN, which the checks below report
-                values = column.to_pandas().to_numpy(dtype=np.float64, na_value=np.nan)
-            matrix[start + offset] = values
+        try:
+            table = handle.read(columns=group, use_threads=threads)
+        except Exception as err:  # pyarrow raises many types for damaged pages
+            raise ScoringInputError(
+                f"{where} is not a readable parquet file ({first_line(err)})"
+            ) from None
+        for row, column in enumerate(table.columns, start):
+            at = 0
+            for chunk in column.chunks:
+                # NaN for a null, which the checks below report.
+                values = chunk.to_numpy(zero_copy_only=False)
+                matrix[row, at : at + len(values)] = values
+                at += len(values)
         del table
     return pd.DataFrame(matrix.T, index=index, columns=models, copy=False)
 
@@ -158,8 +170,8 @@ def load_predictions(path: Path) -> pd.DataFrame:
     frame.columns = [str(c) for c in frame.columns]
     if len(frame) < 2:
         raise ScoringInputError(f"predictions file {path} needs at least 2 ids")
-    spread = frame.max() - frame.min()
-    constant = spread.index[spread.to_numpy() == 0]
+    values = frame.to_numpy()
+    constant = frame.columns[values.max(axis=0) == values.min(axis=0)]
     if len(constant):
         raise ScoringInputError(
             f"model '{constant[0]}' in {path} predicts the same value for every id: "

@@ -190,6 +190,10 @@ def feature_neutral_corr_from_ranks(
     return out
 
 
+#: The most bytes of neutralised weights the alpha and MPC passes keep between them.
+SIGNALS_CACHE_BYTES = 256 * 1024 * 1024
+
+
 def neutral_weights(
     ranks: RankArray, neutralizers: FloatArray, sample_weights: FloatArray
 ) -> FloatArray:
@@ -205,7 +209,10 @@ def neutral_weights(
     table = gaussian_pow_table(ranks.shape[1])
     q = table[ranks]
     projected = ((q * sample_weights) @ neutralizers) @ neutralizers.T
-    return np.asarray((q - projected) * sample_weights, dtype=np.float64)
+    # (q - projected) * sample_weights, in place.
+    np.subtract(q, projected, out=projected)
+    projected *= sample_weights
+    return np.asarray(projected, dtype=np.float64)
 
 
 def alpha_from_ranks(
@@ -263,12 +270,22 @@ def signals_from_ranks(
     if stakes is not None:
         weights = np.asarray(stakes, dtype=np.float64)
         weights = weights / np.abs(weights).sum()
-    for part in parts:
+    # The first pass keeps each chunk's centred W (up to SIGNALS_CACHE_BYTES) for the second,
+    # which then only multiplies it by the portfolio; chunks beyond it are built again, the
+    # same way, so the scores are the same bits either way.
+    kept: dict[int, FloatArray | None] = {}
+    room = SIGNALS_CACHE_BYTES
+    wt = np.empty(ranks.shape[0])
+    for i, part in enumerate(parts):
         w = neutral_weights(ranks[part], neutralizers, sample_weights)
         alphas[part] = w @ alpha_target / n
         if weights is not None:
             w -= w.mean(axis=1, keepdims=True)
             portfolio += weights[part] @ w
+            wt[part] = w @ mpc_target
+            if w.nbytes <= room:
+                kept[i] = w
+                room -= w.nbytes
     if weights is None:
         return alphas, None
     portfolio -= portfolio.mean()
@@ -276,10 +293,13 @@ def signals_from_ranks(
     vv = portfolio @ portfolio
     vt = portfolio @ mpc_target
     mpc = np.empty(ranks.shape[0])
-    for part in parts:
-        w = neutral_weights(ranks[part], neutralizers, sample_weights)
-        w -= w.mean(axis=1, keepdims=True)
-        mpc[part] = (w @ mpc_target - (w @ portfolio) / vv * vt) / norm / MPC_SCALE
+    for i, part in enumerate(parts):
+        cached = kept.pop(i, None)
+        if cached is None:
+            cached = neutral_weights(ranks[part], neutralizers, sample_weights)
+            cached -= cached.mean(axis=1, keepdims=True)
+        w = cached
+        mpc[part] = (wt[part] - (w @ portfolio) / vv * vt) / norm / MPC_SCALE
     return alphas, mpc
 
 

@@ -11,6 +11,7 @@ neutralises on the scored ids rather than on every predicted id.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -215,36 +216,57 @@ def _scores(
     if len(models) == 0:
         return out.assign(corr=pd.Series(dtype=np.float64))
     target_pow = power(t - target_mean)
-    say("CORR")
-    out["corr"] = metrics.corr_from_ranks(ranks, target_pow, chunk)
+    # Each score depends on the ranks alone, so they run side by side on two threads (their
+    # array work releases the GIL); each is computed exactly as it would be alone, so the
+    # scores are the same bits whatever order they finish in.
+    work: dict[str, Callable[[], FloatArray]] = {}
+    signals: dict[str, FloatArray] = {}
+    if inputs.neutralizers is not None and inputs.sample_weights is not None:
+        neutralizers, weights = inputs.neutralizers, inputs.sample_weights
+
+        def alpha_and_mpc() -> FloatArray:
+            alphas, mpc = metrics.signals_from_ranks(
+                ranks, stakes, neutralizers, weights, t - target_mean, t - t.mean(), chunk
+            )
+            if mpc is not None:
+                signals["mpc"] = mpc
+            return alphas
+
+        work["alpha"] = alpha_and_mpc  # the longest first
+    work["corr"] = lambda: metrics.corr_from_ranks(ranks, target_pow, chunk)
     if stakes is not None and stakes.any():
         staked = np.flatnonzero(stakes)
-        say("MMC (with the meta model)")
-        meta = metrics.stake_weight_from_ranks(ranks[staked], stakes[staked])
-        out["mmc"] = metrics.contribution_from_ranks(
-            ranks, meta, metrics.contribution_target(t), chunk
+
+        def mmc() -> FloatArray:
+            meta = metrics.stake_weight_from_ranks(ranks[staked], stakes[staked])
+            target = metrics.contribution_target(t)
+            return metrics.contribution_from_ranks(ranks, meta, target, chunk)
+
+        work["mmc"] = mmc
+        work["tc"] = lambda: tc_from_ranks(
+            ranks, stakes, t, inputs.risk_factors, config.portfolio, chunk
         )
-        say("TC")
-        out["tc"] = tc_from_ranks(ranks, stakes, t, inputs.risk_factors, config.portfolio, chunk)
-    if inputs.features is not None:
-        say("FNC")
-        out["fnc"] = metrics.feature_neutral_corr_from_ranks(
-            ranks, inputs.features, target_pow, chunk
+    features = inputs.features
+    if features is not None:
+        work["fnc"] = lambda: metrics.feature_neutral_corr_from_ranks(
+            ranks, features, target_pow, chunk
         )
-    if inputs.neutralizers is not None and inputs.sample_weights is not None:
-        say("alpha" if stakes is None else "alpha+MPC")
-        alphas, mpc = metrics.signals_from_ranks(
-            ranks,
-            stakes,
-            inputs.neutralizers,
-            inputs.sample_weights,
-            t - target_mean,
-            t - t.mean(),
-            chunk,
-        )
-        out["alpha"] = alphas
-        if mpc is not None:
-            out["mpc"] = mpc
+    names = {"corr": "CORR", "mmc": "MMC", "tc": "TC", "fnc": "FNC", "alpha": "alpha"}
+    if stakes is not None and "alpha" in work:
+        names["alpha"] = "alpha+MPC"
+    say(f"scoring {', '.join(names[k] for k in work)}")
+    results: dict[str, FloatArray] = {}
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="score") as pool:
+        running = {pool.submit(task): key for key, task in work.items()}
+        for done in as_completed(running):
+            results[running[done]] = done.result()
+            left = [names[k] for k in work if k not in results]
+            if left:
+                say(f"scoring {', '.join(left)}")
+    results.update(signals)
+    for key in ("corr", "mmc", "tc", "fnc", "alpha", "mpc"):
+        if key in results:
+            out[key] = results[key]
     return out
 
 

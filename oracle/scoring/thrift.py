@@ -26,6 +26,12 @@ class ThriftError(ValueError):
 
 
 class _Reader:
+    """The decoder's state: the bytes and the position. The hot paths (a struct's field
+    headers, integers, binaries, lists of integers) read bytes inline rather than through
+    method calls: a footer of a few thousand columns has hundreds of thousands of values."""
+
+    __slots__ = ("at", "data")
+
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.at = 0
@@ -45,11 +51,16 @@ class _Reader:
         return out
 
     def varint(self) -> int:
+        data, at, end = self.data, self.at, len(self.data)
         shift = result = 0
         while True:
-            b = self.byte()
+            if at >= end:
+                raise ThriftError("the struct ends early")
+            b = data[at]
+            at += 1
             result |= (b & 0x7F) << shift
-            if not b & 0x80:
+            if b < 0x80:
+                self.at = at
                 return result
             shift += 7
             if shift > 63:
@@ -64,6 +75,27 @@ class _Reader:
         if n > len(self.data) - self.at:
             raise ThriftError("a size is larger than the bytes left")
         return n
+
+    def integers(self, count: int) -> list[int]:
+        """``count`` zigzag varints (a list of i16, i32 or i64)."""
+        data, at, end = self.data, self.at, len(self.data)
+        out = []
+        for _ in range(count):
+            shift = n = 0
+            while True:
+                if at >= end:
+                    raise ThriftError("the struct ends early")
+                b = data[at]
+                at += 1
+                n |= (b & 0x7F) << shift
+                if b < 0x80:
+                    break
+                shift += 7
+                if shift > 63:
+                    raise ThriftError("a varint is too long")
+            out.append((n >> 1) ^ -(n & 1))
+        self.at = at
+        return out
 
     def value(self, kind: int, depth: int) -> Any:
         if kind in (_TRUE, _FALSE):
@@ -84,6 +116,10 @@ class _Reader:
                 count = self.size()
             if element in (_TRUE, _FALSE):
                 return [self.byte() == _TRUE for _ in range(count)]
+            if element in (_I16, _I32, _I64):
+                return self.integers(count)
+            if element == _STRUCT:
+                return [self.struct(depth + 1) for _ in range(count)]
             return [self.value(element, depth + 1) for _ in range(count)]
         if kind == _MAP:
             count = self.size()
@@ -101,16 +137,52 @@ class _Reader:
     def struct(self, depth: int = 0) -> dict[int, Any]:
         if depth > MAX_DEPTH:
             raise ThriftError("the structs nest too deep")
+        data, end = self.data, len(self.data)
         fields: dict[int, Any] = {}
         last = 0
+        at = self.at
         while True:
-            header = self.byte()
+            if at >= end:
+                raise ThriftError("the struct ends early")
+            header = data[at]
+            at += 1
             kind = header & 0x0F
             if kind == _STOP:
+                self.at = at
                 return fields
             delta = header >> 4
-            last = last + delta if delta else self.zigzag()
-            fields[last] = self.value(kind, depth)
+            if delta:
+                last += delta
+            else:
+                self.at = at
+                last = self.zigzag()
+                at = self.at
+            if kind in (_I16, _I32, _I64) or kind == _BINARY:
+                shift = n = 0
+                while True:
+                    if at >= end:
+                        raise ThriftError("the struct ends early")
+                    b = data[at]
+                    at += 1
+                    n |= (b & 0x7F) << shift
+                    if b < 0x80:
+                        break
+                    shift += 7
+                    if shift > 63:
+                        raise ThriftError("a varint is too long")
+                if kind == _BINARY:
+                    if n > end - at:
+                        raise ThriftError("a size is larger than the bytes left")
+                    fields[last] = data[at : at + n]
+                    at += n
+                else:
+                    fields[last] = (n >> 1) ^ -(n & 1)
+            elif kind in (_TRUE, _FALSE):
+                fields[last] = kind == _TRUE
+            else:
+                self.at = at
+                fields[last] = self.value(kind, depth)
+                at = self.at
 
 
 def decode_struct(data: bytes) -> dict[int, Any]:

@@ -125,8 +125,16 @@ def to_numbers(frame: pd.DataFrame, where: str, label: str = "column") -> pd.Dat
 
     Text columns (every csv column is read as text) are converted; a value that is not a
     number is reported with its column and row, an empty one as missing."""
-    frame = frame.copy() if any(pd.api.types.is_object_dtype(d) for d in frame.dtypes) else frame
-    for c in frame.columns:
+    dtypes = frame.dtypes
+    # Only the columns that are not plain numbers need a look of their own (a frame of
+    # thousands of float columns is checked as one array below).
+    looked_at = [
+        c
+        for c, d in zip(frame.columns, dtypes, strict=True)
+        if pd.api.types.is_bool_dtype(d) or not pd.api.types.is_numeric_dtype(d)
+    ]
+    frame = frame.copy() if any(pd.api.types.is_object_dtype(d) for d in dtypes) else frame
+    for c in looked_at:
         column = frame[c]
         if pd.api.types.is_bool_dtype(column):
             raise ScoringInputError(

@@ -14,6 +14,8 @@ from oracle.scoring import metrics
 from oracle.scoring.round import score_round
 from oracle.scoring.tc import true_contribution
 from oracle.scoring.transforms import (
+    PACKED_MAX_IDS,
+    _packed_ranks,
     gaussian_table,
     gaussianise,
     neutralise_rows,
@@ -36,6 +38,62 @@ values = st.one_of(
 def test_twice_rank_equals_twice_scipy_average_rank(matrix) -> None:
     expected = 2 * stats.rankdata(matrix, method="average", axis=1)
     assert np.array_equal(twice_tie_kept_rank(matrix), expected.astype(np.int64))
+
+
+# Values whose float bits differ only in the low bits the packed keys give to the id's place
+# (neighbours by nextafter), signed zeros and infinities.
+close = st.sampled_from([0.5, -0.5, 1e-300, 0.0, -0.0, np.inf, -np.inf, 3.0]).flatmap(
+    lambda base: st.integers(-3, 3).map(
+        lambda steps: float(
+            base
+            if steps == 0 or not np.isfinite(base)
+            else np.nextafter(base, np.sign(steps) * np.inf)
+            if abs(steps) == 1
+            else base + steps
+        )
+    )
+)
+
+
+@given(
+    hnp.arrays(np.float64, st.tuples(st.integers(1, 5), st.integers(1, 60)), elements=close),
+    st.randoms(use_true_random=False),
+)
+@settings(max_examples=300, deadline=None)
+def test_packed_ranks_of_near_equal_values_and_a_selection_equal_scipy(matrix, rng) -> None:
+    expected = 2 * stats.rankdata(matrix, method="average", axis=1)
+    assert np.array_equal(twice_tie_kept_rank(matrix), expected.astype(np.int64))
+    # A selection in another order, the ids left out holding NaN (never ranked).
+    columns = np.array(rng.sample(range(matrix.shape[1]), rng.randint(1, matrix.shape[1])))
+    holed = np.full_like(matrix, np.nan)
+    holed[:, columns] = matrix[:, columns]
+    chosen = 2 * stats.rankdata(matrix[:, columns], method="average", axis=1)
+    assert np.array_equal(twice_tie_kept_rank(holed, columns), chosen.astype(np.int64))
+
+
+def test_rows_the_packed_keys_cannot_order_fall_back_to_the_exact_sort() -> None:
+    rng = np.random.default_rng(4)
+    matrix = rng.random((3, 1000))
+    matrix[1, :2] = [0.5, np.nextafter(0.5, 1.0)]  # differ only in the last bit
+    matrix[2, :10] = 0.25  # a true tie
+    out = np.empty(matrix.shape, dtype=rank_dtype(1000))
+    assert _packed_ranks(matrix, out, None, None).tolist() == [False, True, False]
+    expected = 2 * stats.rankdata(matrix, method="average", axis=1)
+    assert np.array_equal(twice_tie_kept_rank(matrix), expected.astype(np.int64))
+
+
+def test_rows_longer_than_the_packed_keys_allow_rank_exactly() -> None:
+    rng = np.random.default_rng(5)
+    row = rng.integers(0, 1000, size=(1, PACKED_MAX_IDS + 1)).astype(float)
+    expected = 2 * stats.rankdata(row, method="average", axis=1)
+    assert np.array_equal(twice_tie_kept_rank(row), expected.astype(np.int64))
+
+
+def test_repeated_or_out_of_range_selections_behave_as_indexing() -> None:
+    matrix = np.array([[3.0, 1.0, 2.0]])
+    assert twice_tie_kept_rank(matrix, np.array([0, 0, 2])).tolist() == [[5, 5, 2]]
+    with pytest.raises(IndexError):
+        twice_tie_kept_rank(matrix, np.array([0, 3]))
 
 
 def test_chunked_parallel_ranking_equals_one_pass() -> None:
