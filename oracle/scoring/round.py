@@ -256,7 +256,12 @@ def _scores(
         names["alpha"] = "alpha+MPC"
     say(f"scoring {', '.join(names[k] for k in work)}")
     results: dict[str, FloatArray] = {}
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="score") as pool:
+    from threadpoolctl import threadpool_limits
+
+    with (
+        threadpool_limits(limits=1, user_api="blas"),
+        ThreadPoolExecutor(max_workers=2, thread_name_prefix="score") as pool,
+    ):
         running = {pool.submit(task): key for key, task in work.items()}
         for done in as_completed(running):
             results[running[done]] = done.result()
