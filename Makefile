@@ -16,7 +16,7 @@ FORGE := $(ROOT)/node_modules/.bin/forge
 
 .PHONY: help setup test test-python test-forge test-unit gas-check demo demo-reset devnet \
         devnet-stop deploy bench-gas fuzz lint fmt lock slither-venv clean numerai-tools-venv \
-        scoring-fixtures bench-scoring bench-scoring-cli bench-resolve-profile bench-oracle bench-service bench-e2e bench-rpc serve simulate
+        scoring-fixtures bench-scoring bench-scoring-cli bench-resolve-profile bench-intake-scaling bench-oracle bench-service bench-e2e bench-rpc serve simulate
 
 # `make demo ROUNDS=3` plays three rounds; `make simulate SIM_ROUNDS=50` simulates fifty.
 ROUNDS ?= 1
@@ -72,6 +72,11 @@ bench-gas: setup ## measure gas on anvil into bench/results/gas.json
 
 bench-oracle: setup ## one 10,000-position round on anvil: resolve, verify, settle into bench/results/oracle.json
 	$(PY) bench/oracle_round.py
+
+bench-intake-scaling: setup ## parquet reveal uploads per second against file size (1,000 / 5,000 / 20,000 ids) into bench/results/intake_scaling.json
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "error: wrk is missing: sudo apt-get install wrk" >&2; exit 1; }
+	$(PY) bench/intake_scaling.py
 
 bench-service: setup ## reveal uploads and proof look-ups per second (wrk) into bench/results/service.json
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \

@@ -56,9 +56,9 @@ class BenchRound:
     ids: list[str]
 
 
-def open_synthetic_round(url: str, folder: Path) -> BenchRound:
+def open_synthetic_round(url: str, folder: Path, stocks: int = 5000) -> BenchRound:
     """Deploy to the anvil at ``url`` (development accounts in their roles), then open and fund
-    a synthetic round of 5,000 stocks that closes in 2 h and takes reveals for 1 h more."""
+    a synthetic round of ``stocks`` stocks that closes in 2 h and takes reveals for 1 h more."""
     import io
 
     import pandas as pd
@@ -94,9 +94,10 @@ def open_synthetic_round(url: str, folder: Path) -> BenchRound:
         schedule = Schedule(
             now + 2 * hour, now + 3 * hour, now + 3 * hour, now + 9 * 86_400, 86_400
         )
-        say("opening a round of 5,000 stocks")
+        say(f"opening a round of {stocks:,} stocks")
         one = 10**18
-        artefacts = synthetic.draw_round(opening.next_round_id(ctx), MarketSpec(), benchmarks=False)
+        spec = MarketSpec(live_stocks=stocks)
+        artefacts = synthetic.draw_round(opening.next_round_id(ctx), spec, benchmarks=False)
         opened = opening.open_round(
             ctx, dev[2], dev[1], artefacts, schedule=schedule, budget=50_000 * one, min_stake=one
         )

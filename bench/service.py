@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +45,18 @@ APE = PROJECT_ROOT / ".venv" / "bin" / "ape"
 ANVIL = PROJECT_ROOT / "node_modules" / ".bin" / "anvil"
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 ONE = 10**18
-ACCOUNTS, MODELS, FIRST = 1000, 10, 10
-STOCKS = 5000
-PARQUET_UPLOADS, CSV_UPLOADS = 4000, 4000
+#: bench/intake_scaling.py runs this with other file sizes (BENCH_STOCKS), fewer positions
+#: (BENCH_ACCOUNTS) and the parquet uploads only (BENCH_UPLOADS_ONLY=FILE: their figures go
+#: to FILE, and service.json is left as it is).
+ACCOUNTS, MODELS, FIRST = int(os.environ.get("BENCH_ACCOUNTS", 1000)), 10, 10
+STOCKS = int(os.environ.get("BENCH_STOCKS", 5000))
+UPLOADS_ONLY = os.environ.get("BENCH_UPLOADS_ONLY", "")
+PARQUET_UPLOADS = 4000 if not UPLOADS_ONLY else ACCOUNTS * MODELS
+CSV_UPLOADS = 4000 if not UPLOADS_ONLY else 0
 UPLOAD_SECONDS = 10
 CONNECTIONS = 50
 #: One service process per core, each with a few threads (see docs/service.md).
-SERVE = ["--workers", "2", "--threads", "4"]
+SERVE = ["--workers", "2", "--threads", os.environ.get("BENCH_THREADS", "4")]
 BOUNDARY = "tournament-bench-boundary"
 
 UPLOAD_LUA = r"""
@@ -237,6 +243,9 @@ def _summary(path: Path) -> dict[str, Any]:
     """The recorded samples (py-spy records active threads only) summed into PROFILE_PARTS,
     as shares of all."""
     parts = dict.fromkeys((label for label, _ in PROFILE_PARTS), 0)
+    # Within each part, the samples by their innermost frame of the project's own code (else
+    # the innermost): function, file and line.
+    inner: dict[str, Counter[str]] = {label: Counter() for label, _ in PROFILE_PARTS}
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
@@ -245,12 +254,21 @@ def _summary(path: Path) -> dict[str, Any]:
         for label, pattern in PROFILE_PARTS:
             if any(pattern in f for f in frames):
                 parts[label] += int(count)
+                ours = [f for f in frames if "/oracle/" in f] or frames
+                where = re.sub(r"\(.*?([^/]+/[^/]+:\d+)\)", r"(\1)", ours[-1])
+                inner[label][where] += int(count)
                 break
     busy = sum(parts.values())
+    largest = sorted(parts, key=parts.__getitem__, reverse=True)[:3]
     return {
         "what": "py-spy samples of the service's processes during the parquet uploads",
         "busy_samples": busy,
         "share_of_busy": {k: round(v / busy, 3) for k, v in parts.items() if busy},
+        "innermost_frames_of_the_largest_parts": {
+            label: {frame: round(n / busy, 3) for frame, n in inner[label].most_common(12)}
+            for label in largest
+            if busy
+        },
     }
 
 
@@ -292,7 +310,7 @@ def main() -> None:
     service = None
     try:
         rpc = Rpc(url)
-        bench = open_synthetic_round(url, folder)
+        bench = open_synthetic_round(url, folder, STOCKS)
         web3, tournament, token = bench.web3, bench.tournament, bench.token
         schedule, ids = bench.schedule, bench.ids
         store = LocalStore(folder / "store")
@@ -381,6 +399,13 @@ def main() -> None:
         say(f"parquet uploads: {parquet}")
         if parquet["ran_out"]:
             sys.exit("the service took every prepared reveal: raise PARQUET_UPLOADS")
+        if UPLOADS_ONLY:
+            sizes = [Path(b).stat().st_size for b in parquet_list[:100]]
+            Path(UPLOADS_ONLY).write_text(json.dumps({
+                "ids": STOCKS, "parquet": parquet, "body_bytes": int(np.mean(sizes)),
+                "positions": ACCOUNTS * MODELS,
+            }))  # fmt: skip
+            return
         say(f"uploading csv reveals for {UPLOAD_SECONDS} s")
         csv = wrk(UPLOAD_LUA, service_url, [str(folder / "csv.txt"), "1"], f"{UPLOAD_SECONDS}s")
         say(f"csv uploads: {csv}")

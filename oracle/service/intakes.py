@@ -1,5 +1,5 @@
 """The reveal intakes the service keeps, one per round taking reveals, each with a chain clock
-that is cheap inside the reveal window and exact near its edges."""
+that is cheap inside the reveal window and exact at its edges."""
 
 from __future__ import annotations
 
@@ -15,9 +15,24 @@ from oracle.resolver.intake import Intake
 from oracle.service.views import TournamentView
 
 log = logging.getLogger("oracle.service")
-#: Seconds from close and from the reveal deadline within which chain time is read afresh
-#: for every reveal (a block on a real chain moves time by seconds, never by a minute).
+#: Seconds before the reveal deadline from which chain time is read afresh for every reveal
+#: (a block on a real chain moves time by seconds, never by a minute).
 WINDOW_EDGE = 60
+
+
+def fresh_read_needed(recent: int, opens: int, closes: int) -> bool:
+    """Whether a reveal needs chain time read afresh, given a ``recent`` read (at most half a
+    second old) and the window from close (``opens``) to the reveal deadline (``closes``).
+
+    Chain time only moves forward (and no reveal is taken before close is at depth, see
+    :attr:`~oracle.resolver.intake.Intake.positions`, so a reorg of the tip cannot take it
+    back before close), so a recent read at or after close proves close has passed: the
+    reveals that burst in right after close need no read of their own. Before
+    close a fresh read may find the window just opened, and within :data:`WINDOW_EDGE`
+    seconds of the deadline a fresh read must judge it exactly (a recent read could be on
+    the wrong side of it).
+    """
+    return not opens <= recent <= closes - WINDOW_EDGE
 
 
 class Intakes:
@@ -31,16 +46,14 @@ class Intakes:
 
     def window_clock(self, manifest: RoundManifest) -> Callable[[], int]:
         """Chain time for the intake: a read at most half a second old while the round is
-        well inside its reveal window (one read serves a burst of reveals), and a fresh read
-        within a minute of either edge, so close and the deadline are judged exactly."""
+        inside its reveal window (one read serves a burst of reveals), and a fresh read before
+        close and within a minute of the deadline (see :func:`fresh_read_needed`)."""
         opens, closes = manifest.schedule.close_time, manifest.schedule.reveal_deadline
         view, ctx = self.view, self.ctx
 
         def clock() -> int:
             now = view.now()
-            if opens + WINDOW_EDGE <= now <= closes - WINDOW_EDGE:
-                return now
-            return ctx.now()
+            return ctx.now() if fresh_read_needed(now, opens, closes) else now
 
         return clock
 
