@@ -209,7 +209,11 @@ PROFILE = PROJECT_ROOT / "bench" / "results" / "service_profile.json"
 #: What the profile's samples are summed into: a sample counts for the first label (from the
 #: top of the list) whose pattern any of its frames matches.
 PROFILE_PARTS = [
-    ("fsync (the three synced writes)", "fsync"),
+    # os.fsync has no frame of its own: its samples are in the functions that call it.
+    ("durable writes (the file, the record, the log line; mostly fsync)", "write_atomically ("),
+    ("durable writes (the file, the record, the log line; mostly fsync)", "sync_folder ("),
+    ("durable writes (the file, the record, the log line; mostly fsync)", "LocalStore.append ("),
+    ("chain RPC calls (HTTP to the node)", "http/client.py"),
     ("the validator (read_submission)", "read_submission"),
     ("keccak of the file and the commitment", "keccak"),
     ("the intake's other work (locks, records, log)", "take (oracle/resolver/intake.py"),
