@@ -36,10 +36,7 @@ SIZES = (1000, 10_000, 50_000)
 STAGES = {
     "checking": "check reveals (read, hash, validate)",
     "ranking": "rank",
-    "CORR": "CORR",
-    "MMC": "MMC",
-    "TC": "TC",
-    "FNC": "FNC",
+    "scoring": "scores (CORR, MMC, TC, FNC on two threads)",
     "building": "payouts done; tree and proofs",
 }
 

@@ -14,10 +14,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from threadpoolctl import threadpool_limits
 
 from oracle.errors import RoundInputError, ScoringInputError
 from oracle.protocol.units import UNIT
@@ -232,7 +234,7 @@ def _scores(
                 signals["mpc"] = mpc
             return alphas
 
-        work["alpha"] = alpha_and_mpc  # the longest first
+        work["alpha"] = alpha_and_mpc
     work["corr"] = lambda: metrics.corr_from_ranks(ranks, target_pow, chunk)
     if stakes is not None and stakes.any():
         staked = np.flatnonzero(stakes)
@@ -248,16 +250,24 @@ def _scores(
         )
     features = inputs.features
     if features is not None:
-        work["fnc"] = lambda: metrics.feature_neutral_corr_from_ranks(
-            ranks, features, target_pow, chunk
-        )
-    names = {"corr": "CORR", "mmc": "MMC", "tc": "TC", "fnc": "FNC", "alpha": "alpha"}
-    if stakes is not None and "alpha" in work:
-        names["alpha"] = "alpha+MPC"
-    say(f"scoring {', '.join(names[k] for k in work)}")
-    results: dict[str, FloatArray] = {}
-    from threadpoolctl import threadpool_limits
+        # FNC takes longest: its halves run as two tasks, split where a chunk ends, so that
+        # every chunk is the one a single pass makes.
+        parts = -(-len(models) // chunk)
+        middle = min(len(models), chunk * -(-parts // 2))
+        for key, half in (("fnc", slice(0, middle)), ("fnc+", slice(middle, len(models)))):
+            if half.start < half.stop:
+                fnc = metrics.feature_neutral_corr_from_ranks
+                work[key] = partial(fnc, ranks[half], features, target_pow, chunk)
+    names = {"corr": "CORR", "mmc": "MMC", "tc": "TC", "fnc": "FNC", "fnc+": "FNC"}
+    names["alpha"] = "alpha+MPC" if stakes is not None else "alpha"
+    first = ("fnc", "fnc+", "alpha")  # the longest first
+    work = {k: work[k] for k in sorted(work, key=lambda k: k not in first)}
 
+    def waiting(keys: list[str]) -> str:
+        return ", ".join(dict.fromkeys(names[k] for k in keys))
+
+    say(f"scoring {waiting(list(work))}")
+    results: dict[str, FloatArray] = {}
     with (
         threadpool_limits(limits=1, user_api="blas"),
         ThreadPoolExecutor(max_workers=2, thread_name_prefix="score") as pool,
@@ -265,10 +275,12 @@ def _scores(
         running = {pool.submit(task): key for key, task in work.items()}
         for done in as_completed(running):
             results[running[done]] = done.result()
-            left = [names[k] for k in work if k not in results]
+            left = [k for k in work if k not in results]
             if left:
-                say(f"scoring {', '.join(left)}")
+                say(f"scoring {waiting(left)}")
     results.update(signals)
+    if "fnc+" in results:
+        results["fnc"] = np.concatenate((results["fnc"], results.pop("fnc+")))
     for key in ("corr", "mmc", "tc", "fnc", "alpha", "mpc"):
         if key in results:
             out[key] = results[key]

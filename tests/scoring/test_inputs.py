@@ -432,3 +432,55 @@ def test_neutralisationOfNanNeutralizers_raisesInsteadOfGivingNan() -> None:
     targets = pd.Series(rng.random(N), index=IDS)
     with pytest.raises(ScoringInputError, match="NaN or inf"):
         feature_neutral_corr(predictions, features, targets)
+
+
+def test_parquet_predictions_of_every_numeric_type_in_several_row_groups_load_as_pandas_reads(
+    tmp_path: Path,
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from oracle.scoring.io import load_predictions
+
+    rng = np.random.default_rng(3)
+    table = pa.table(
+        {
+            "id": IDS,
+            "f64": rng.random(N),
+            "f32": rng.random(N).astype(np.float32),
+            "i8": rng.integers(-100, 100, N).astype(np.int8),
+            "u64": rng.integers(0, 2**40, N).astype(np.uint64),
+        }
+    )
+    path = tmp_path / "predictions.parquet"
+    pq.write_table(table, path, row_group_size=7)  # 6 row groups: several chunks a column
+    loaded = load_predictions(path)
+    expected = pd.read_parquet(path).set_index("id").astype(np.float64)
+    assert list(loaded.index) == IDS and list(loaded.columns) == ["f64", "f32", "i8", "u64"]
+    assert np.array_equal(loaded.to_numpy(), expected.to_numpy())
+
+
+def test_a_null_in_a_parquet_model_column_is_named(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    values: list[float | None] = random_column(4)
+    values[5] = None
+    path = tmp_path / "predictions.parquet"
+    pq.write_table(pa.table({"id": IDS, "good": random_column(5), "holed": values}), path)
+    out = tmp_path / "scores.parquet"
+    code, output = run("-p", str(path), "-t", str(targets_csv(tmp_path)), "-o", str(out))
+    assert code != 0 and "'holed'" in one_error(output) and "missing, NaN or inf" in output
+    nothing_beside(out)
+
+
+def test_arrow_columns_are_seen_in_place_at_their_offset() -> None:
+    import pyarrow as pa
+
+    from oracle.scoring.io import _numbers_of
+
+    whole = pa.array(np.arange(10, dtype=np.float64))
+    assert _numbers_of(whole.slice(3, 4)).tolist() == [3.0, 4.0, 5.0, 6.0]
+    assert _numbers_of(pa.array(np.arange(6, dtype=np.int16)).slice(2, 2)).tolist() == [2, 3]
+    holed = _numbers_of(pa.array([1.0, None, 3.0]).slice(1, 2))
+    assert np.isnan(holed[0]) and holed[1] == 3.0

@@ -157,3 +157,37 @@ def test_scoring_functions_do_not_modify_their_inputs() -> None:
         original = getattr(data, name)
         assert original.equals(copy), name
         assert list(original.index) == list(copy.index), name
+
+
+def test_alpha_and_mpc_are_the_same_bits_whether_the_weights_are_kept_or_built_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(6)
+    n, k = 300, 50
+    ranks = twice_ranks(rng.random((k, n)))
+    stakes, neutralizers = rng.random(k), rng.standard_normal((n, 4))
+    weights, target = rng.random(n), rng.standard_normal(n)
+    args = (ranks, stakes, neutralizers, weights, target, target - target.mean())
+    kept = metrics.signals_from_ranks(*args, chunk=8)
+    monkeypatch.setattr(metrics, "SIGNALS_CACHE_BYTES", 3 * 8 * n * 8)  # 3 of the 7 chunks
+    partly = metrics.signals_from_ranks(*args, chunk=8)
+    monkeypatch.setattr(metrics, "SIGNALS_CACHE_BYTES", 0)
+    rebuilt = metrics.signals_from_ranks(*args, chunk=8)
+    for a, b, c in zip(kept, partly, rebuilt, strict=True):
+        assert a is not None and np.array_equal(a, b) and np.array_equal(a, c)
+
+
+def test_fnc_split_over_two_threads_is_the_same_bits_as_one_pass() -> None:
+    from oracle.scoring.transforms import power
+
+    case = load_case("correlated_ties")
+    data = case.round_data()
+    assert data.features is not None and len(data.predictions.columns) > 4
+    scores = score_round(data, chunk=2)  # several chunks: two halves on two threads
+    ids = data.predictions.index.intersection(data.targets.index).sort_values()
+    assert len(ids) == len(data.predictions) and list(scores.index) == list(data.predictions)
+    ranks = twice_ranks(data.predictions.loc[ids].to_numpy().T)
+    target_pow = power(data.targets.loc[ids].to_numpy() - float(data.targets.mean()))
+    features = data.features.loc[ids].to_numpy(dtype=np.float64)
+    one_pass = metrics.feature_neutral_corr_from_ranks(ranks, features, target_pow, chunk=2)
+    assert np.array_equal(scores["fnc"].to_numpy(), one_pass)
