@@ -74,6 +74,10 @@ class InvalidSubmissionError(ScoringInputError):
     """A predictions file that cannot be scored; the message is the rejection reason."""
 
 
+class EngineError(TournamentError):
+    """This process cannot compute scores bit for bit as the results' engine defines them."""
+
+
 class SimulationConfigError(TournamentError):
     """A simulation config or option cannot be used as given."""
 

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from oracle import BLAS_CORE
 from oracle.audit.checking import RevealCheck, check_reveals
 from oracle.chain.events import Position
 from oracle.errors import ResultsError
@@ -222,7 +223,12 @@ def compute_results(
             "targets": content_hash(inputs.targets),
             "reveals": inputs.reveals_hash,
         },
-        "engine": {"chunk": DEFAULT_CHUNK, "blas_threads": 1, "score_scale": 10**9},
+        "engine": {
+            "chunk": DEFAULT_CHUNK,
+            "blas_threads": 1,
+            "blas_core": BLAS_CORE,
+            "score_scale": 10**9,
+        },
         "payout_rule": {
             "corr_weight_ppm": rule.corr_weight_ppm,
             "mmc_weight_ppm": rule.mmc_weight_ppm,

@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -298,7 +299,10 @@ class Market:
         targets = pd.DataFrame({"id": tickers, "target": raw_target / raw_target.std()})
         for j in range(neutralizers.shape[1]):
             targets[f"neutralizer_{j}"] = neutralizers[:, j]
-        targets["sample_weight"] = np.exp(draws.weights.normal(0.0, 1.0, size=s.live_stocks))
+        # The C library's exp, value by value: numpy's exp has an AVX-512 path whose last
+        # bits differ, and a verifier must draw the same weights on any machine.
+        log_weights = draws.weights.normal(0.0, 1.0, size=s.live_stocks)
+        targets["sample_weight"] = np.array([math.exp(x) for x in log_weights.tolist()])
         for j, name in enumerate(self.risk_names):
             targets[name] = risk[:, j]
         return LiveRound(live, targets, regime)

@@ -7,12 +7,18 @@ model's values are contiguous for sorting. Public functions that take the usual
 The tie-kept rank of a value is the average of the 1-based positions its tie group
 occupies, so twice the rank is always an integer in ``[2, 2n]``. Ranks are kept as those
 integers (``uint16`` while ``2n`` fits, else ``uint32``): a model's ranked, gaussianised and
-powered values are then a lookup into a table of ``2n + 1`` entries, computed exactly as
-numerai-tools computes them element by element, so the results agree bit for bit.
+powered values are then a lookup into a table of ``2n + 1`` entries, computed as
+numerai-tools computes them element by element (the power as two correctly rounded
+operations: see :func:`power`).
+
+The engine's arithmetic is the same on every x86-64 machine: no numpy function with a
+CPU-specific path in its last bits (``power``, ``exp``) is used on scores, and
+:func:`deterministic` pins OpenBLAS's kernels (:data:`oracle.BLAS_CORE`).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
-from oracle.errors import ScoringInputError
+from oracle.errors import EngineError, ScoringInputError
 
 FloatArray = NDArray[np.float64]
 RankArray = NDArray[np.unsignedinteger[Any]]
@@ -34,12 +40,39 @@ DEFAULT_CHUNK = 512
 
 @contextmanager
 def deterministic() -> Iterator[int]:
-    """One BLAS thread and a fixed chunk size, so every sum runs in the same order on every
-    machine: yields the chunk size to score with."""
+    """The engine's fixed order of arithmetic: :data:`oracle.BLAS_CORE`'s OpenBLAS kernels (the
+    same on every x86-64 machine, checked here), one BLAS thread and a fixed chunk size, so
+    every sum runs in the same order wherever a round is scored: yields the chunk size to
+    score with. Raises :class:`EngineError` when the process runs other kernels."""
     from threadpoolctl import threadpool_limits
 
+    check_blas_core()
     with threadpool_limits(limits=1):
         yield DEFAULT_CHUNK
+
+
+def check_blas_core() -> None:
+    """Refuse to score for the results unless every BLAS numpy and scipy loaded is OpenBLAS
+    running :data:`oracle.BLAS_CORE`'s kernels (:func:`oracle.pin_blas_core` asks for them
+    before numpy loads)."""
+    from threadpoolctl import threadpool_info
+
+    from oracle import BLAS_CORE
+
+    found = sorted(
+        {
+            f"{lib.get('internal_api')} {lib.get('architecture') or ''}".strip()
+            for lib in threadpool_info()
+            if lib.get("user_api") == "blas"
+            and (lib.get("internal_api"), lib.get("architecture")) != ("openblas", BLAS_CORE)
+        }
+    )
+    if found:
+        raise EngineError(
+            f"scores for a results file need OpenBLAS's {BLAS_CORE} kernels, but this process "
+            f"runs {', '.join(found)}: start it with OPENBLAS_CORETYPE={BLAS_CORE} in the "
+            "environment (on an x86-64 CPU with AVX2 and FMA), or import oracle before numpy"
+        )
 
 
 def rank_dtype(n_ids: int) -> type[np.unsignedinteger[Any]]:
@@ -274,8 +307,18 @@ def gaussian_table(n_ids: int) -> FloatArray:
 
 
 def power(values: FloatArray, p: float = 1.5) -> FloatArray:
-    """Signed power: ``sign(x) * |x| ** p``, which keeps the order of the values."""
-    return np.asarray(np.sign(values) * np.abs(values) ** p, dtype=np.float64)
+    """Signed power: ``sign(x) * |x| ** p``, which keeps the order of the values.
+
+    ``|x| ** 1.5`` is ``|x| * sqrt(|x|)``: two correctly rounded operations, the same bits on
+    every CPU (numpy's ``power`` has an AVX-512 path whose last bits differ from the others).
+    Another ``p`` is raised value by value with the C library's ``pow``."""
+    values = np.asarray(values, dtype=np.float64)
+    magnitude = np.abs(values)
+    if p == 1.5:
+        raised = magnitude * np.sqrt(magnitude)
+    else:
+        raised = np.frompyfunc(lambda x: math.pow(x, p), 1, 1)(magnitude).astype(np.float64)
+    return np.asarray(np.sign(values) * raised, dtype=np.float64)
 
 
 def gaussian_pow_table(n_ids: int, p: float = 1.5) -> FloatArray:

@@ -275,6 +275,16 @@ class Rejection(BaseModel):
     reason: str
 
 
+class Engine(BaseModel):
+    """How the scores were computed (docs/oracle.md, "Determinism"): the model chunk, one BLAS
+    thread, the OpenBLAS kernels every machine runs, and the units of a quantised score."""
+
+    chunk: int
+    blas_threads: int
+    blas_core: str
+    score_scale: int
+
+
 class ResultsFile(BaseModel):
     """A round's results file (docs/oracle.md): its inputs' hashes, the engine and payout rule
     it was scored with, the totals, one entry per position, the rejections and the tree."""
@@ -284,7 +294,7 @@ class ResultsFile(BaseModel):
     tournament: str
     round: int
     inputs: dict[str, str | None]
-    engine: dict[str, int]
+    engine: Engine
     payout_rule: dict[str, int | str]
     totals: dict[str, int | str]
     root: str
