@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 
 from oracle.errors import RoundInputError, ScoringInputError, TournamentError, one_line
+from oracle.scoring.clean import clean_predictions, clean_round
 from oracle.scoring.config import ScoringConfig
 from oracle.scoring.io import (
     check_output,
@@ -22,9 +23,10 @@ from oracle.scoring.io import (
     load_sample_weights,
     load_stakes,
     load_targets,
-    write_table,
+    predictions_frame,
+    write_scores,
 )
-from oracle.scoring.round import RoundData, missing_for_payout, score_round
+from oracle.scoring.round import RoundData, missing_for_payout, score_arrays, score_table
 from oracle.scoring.transforms import deterministic as fixed_order
 
 FILE = click.Path(path_type=Path, dir_okay=False)
@@ -107,33 +109,43 @@ def score(
         )  # fmt: skip
         check_output(out, inputs)
         settings = ScoringConfig.load(config) if config else ScoringConfig()
-        preds = load_predictions(predictions)
-        data = RoundData(
-            predictions=preds,
-            targets=load_targets(targets),
-            stakes=load_stakes(stakes, preds.columns) if stakes else None,
-            features=load_factors(features, "features") if features else None,
-            neutralizers=load_factors(neutralizers, "neutralizers") if neutralizers else None,
-            sample_weights=load_sample_weights(sample_weights) if sample_weights else None,
-            risk_factors=load_factors(risk_factors, "risk factors") if risk_factors else None,
-        )
+        # Clean parquet inputs are read straight into arrays (no pandas); any other input
+        # takes the checked path, which names what is wrong with it.
+        keyed = clean_predictions(predictions)
+        arrays = None
+        if keyed is not None:
+            arrays = clean_round(
+                keyed, targets, stakes, features, neutralizers, sample_weights, risk_factors
+            )
+        data = None
+        if arrays is None:
+            preds = predictions_frame(keyed) if keyed else load_predictions(predictions)
+            data = RoundData(
+                predictions=preds,
+                targets=load_targets(targets),
+                stakes=load_stakes(stakes, preds.columns) if stakes else None,
+                features=load_factors(features, "features") if features else None,
+                neutralizers=load_factors(neutralizers, "neutralizers") if neutralizers else None,
+                sample_weights=load_sample_weights(sample_weights) if sample_weights else None,
+                risk_factors=load_factors(risk_factors, "risk factors") if risk_factors else None,
+            )
         with console.status("scoring") as status, pinned(deterministic) as fixed:
             try:
-                scores = score_round(
-                    data,
-                    settings,
-                    chunk=fixed or chunk,
-                    progress=lambda stage: status.update(stage),
-                )
+                progress = status.update
+                if arrays is not None:
+                    scores = score_arrays(arrays, settings, fixed or chunk, progress)
+                else:
+                    assert data is not None
+                    scores = score_table(data, settings, fixed or chunk, progress)
             except RoundInputError as err:
                 blamed = {"targets": targets, "sample weights": sample_weights}.get(err.what)
                 raise ScoringInputError(f"{err.what} file {blamed}: {err}") from err
-        write_table(scores, out)
+        write_scores(scores, out)
     except TournamentError as err:
         raise click.ClickException(one_line(str(err))) from err
-    for model, reason in scores.attrs.get("rejected", {}).items():
+    for model, reason in scores.rejected.items():
         console.print(f"model '{model}' rejected: {reason}", markup=False, highlight=False)
-    missing = missing_for_payout(scores, settings)
+    missing = missing_for_payout(scores.columns, settings)
     if missing:
         console.print(
             f"no payout_ratio: the config weights {', '.join(missing)}, which needs --stakes"

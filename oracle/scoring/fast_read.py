@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
@@ -26,6 +26,9 @@ from numpy.typing import NDArray
 from oracle.errors import InvalidSubmissionError
 from oracle.scoring.bounded import MAX_TEXT_BYTES, check_footer
 from oracle.scoring.footer import Footer, read_footer
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ID_COLUMN = "id"
 PREDICTION_COLUMN = "prediction"
@@ -49,6 +52,8 @@ class Universe:
     KNOWN_LAYOUTS = 16
 
     def __init__(self, ids: pd.Index | Sequence[str]) -> None:
+        import pandas as pd
+
         self.index = pd.Index([str(i) for i in ids], name=ID_COLUMN)
         self._arrow: pa.Array | None = None
         self._layouts: dict[tuple[object, ...], NDArray[np.int64]] = {}
@@ -105,6 +110,8 @@ def _placed(
 ) -> pd.Series | None:
     """The predictions in the universe's order, if every one is a finite float in [0, 1] and
     not all are equal; None otherwise."""
+    import pandas as pd
+
     if not pa.types.is_floating(predictions.type) or predictions.null_count:
         return None
     if len(predictions) != len(positions):

@@ -5,23 +5,29 @@ Every check names the file, the model or the column at fault and what to do.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
-import pandas as pd
 
-from oracle.errors import ScoringInputError, first_line
-from oracle.scoring.bounded import MAX_ROWS, check_footer, footer_of, read_bounded
+from oracle.errors import ScoringInputError
+from oracle.scoring.bounded import read_bounded
+from oracle.scoring.clean import predictions_matrix
+from oracle.scoring.round import Keyed, ScoreTable
 from oracle.scoring.validate import (
     check_header,
     examples,
     read_csv_literal,
     to_numbers,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SUFFIXES = (".parquet", ".csv")
 
@@ -71,13 +77,15 @@ def _no_empty(index: pd.Index, key: str, what: str, path: Path) -> None:
 
 def _by_key(frame: pd.DataFrame, key: str, what: str, path: Path) -> pd.DataFrame:
     """Index the table by ``key`` (a column of that name, else a named or stored index)."""
+    import pandas as pd
+
     if key in frame.columns:
         frame = frame.set_index(key)
     elif frame.index.name != key and isinstance(frame.index, pd.RangeIndex):
         raise ScoringInputError(f"{what} file {path} has no '{key}' column")
+    _no_empty(frame.index, key, what, path)  # before astype(str) turns a null into "None"
     frame.index = frame.index.astype(str)
     frame.index.name = key
-    _no_empty(frame.index, key, what, path)
     _unique(frame.index, key, what, path)
     if frame.shape[1] == 0:
         raise ScoringInputError(f"{what} file {path} has no value columns")
@@ -89,79 +97,20 @@ def _numeric(frame: pd.DataFrame, what: str, path: Path, label: str = "column") 
     return to_numbers(frame, f"{what} file {path}", label)
 
 
-#: Model columns read from parquet at a time: bounds the arrow buffers held while loading.
-LOAD_COLUMNS = 256
+def predictions_frame(keyed: Keyed) -> pd.DataFrame:
+    """Predictions read as arrays (:mod:`oracle.scoring.clean`) as the frame the loaders give:
+    indexed by ``id``, one float64 column per model, a view of the model-major array."""
+    import pandas as pd
 
-
-def _numbers_of(chunk: Any) -> np.ndarray[Any, Any]:
-    """A numeric arrow array's values: its data buffer seen in place when it has no null
-    (``to_numpy`` costs about 80 us a call, a view 2), else with NaN for each null (which
-    the checks report)."""
-    if chunk.null_count:
-        return np.asarray(chunk.to_numpy(zero_copy_only=False))
-    dtype = np.dtype(chunk.type.to_pandas_dtype())
-    return np.frombuffer(
-        chunk.buffers()[1], dtype=dtype, count=len(chunk), offset=chunk.offset * dtype.itemsize
-    )
-
-
-def _parquet_into_array(path: Path) -> pd.DataFrame | None:
-    """A parquet predictions file read straight into one ``(ids, models)`` float64 array, a
-    group of columns at a time, so loading holds the array plus one group of arrow buffers
-    (not the file three times over). None when the file needs the general path (no ``id``
-    column, a non-numeric or repeated column): that path then names the problem.
-
-    The footer is decoded once. A group's columns decode on pyarrow's thread pool (the CLI
-    leaves with ``os._exit``, and a file without rows, whose pool once aborted a process at
-    exit, is read without it); each column's chunks are copied into the array directly."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        handle = pq.ParquetFile(path, pre_buffer=True)
-    except Exception:  # damaged: the general path reports it
-        return None
-    where = f"predictions file {path}"
-    footer = footer_of(path, where, ScoringInputError)
-    check_footer(footer, where, MAX_ROWS, ScoringInputError)
-    schema = handle.schema_arrow
-    names = [str(n) for n in schema.names if not str(n).startswith("__index_level_")]
-    if "id" not in names or len(set(names)) != len(names):
-        return None
-    models = [n for n in names if n != "id"]
-    for name in models:
-        kind = schema.field(name).type
-        if not (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
-            return None
-    ids = read_bounded(path, where, columns=["id"], footer=footer).column("id")
-    if ids.null_count:
-        return None
-    index = pd.Index(ids.to_pandas().astype(str), name="id")
-    # Model-major: each model's values contiguous, as the frame stores its columns and as
-    # the ranking reads them.
-    matrix = np.empty((len(models), len(index)), dtype=np.float64)
-    threads = footer.num_rows > 0
-    for start in range(0, len(models), LOAD_COLUMNS):
-        group = models[start : start + LOAD_COLUMNS]
-        try:
-            table = handle.read(columns=group, use_threads=threads)
-        except Exception as err:  # pyarrow raises many types for damaged pages
-            raise ScoringInputError(
-                f"{where} is not a readable parquet file ({first_line(err)})"
-            ) from None
-        for row, column in enumerate(table.columns, start):
-            at = 0
-            for chunk in column.chunks:
-                matrix[row, at : at + len(chunk)] = _numbers_of(chunk)
-                at += len(chunk)
-        del table
-    return pd.DataFrame(matrix.T, index=index, columns=models, copy=False)
+    index = pd.Index(keyed.keys, name="id")
+    return pd.DataFrame(keyed.values.T, index=index, columns=keyed.names, copy=False)
 
 
 def load_predictions(path: Path) -> pd.DataFrame:
     """Predictions: one row per id, one numeric column per model, no constant model."""
     path = Path(path)
-    direct = _parquet_into_array(path) if path.suffix == ".parquet" and path.is_file() else None
+    keyed = predictions_matrix(path) if path.suffix == ".parquet" and path.is_file() else None
+    direct = None if keyed is None else predictions_frame(keyed)
     if direct is not None:
         check_header(list(direct.columns), f"predictions file {path}")
         if len(direct) == 0:
@@ -268,7 +217,99 @@ def check_output(path: Path, inputs: Sequence[Path | None]) -> Path:
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """Write parquet or csv atomically and durably: the data is synced to disk before the
     rename, so a reader (or a crash) sees the old file or the whole new one."""
+
+    def write(out: BinaryIO) -> None:
+        if Path(path).suffix == ".parquet":
+            frame.to_parquet(out)
+        else:
+            out.write(frame.to_csv().encode())
+
+    _write_durably(Path(path), write)
+
+
+def write_scores(scores: ScoreTable, path: Path) -> None:
+    """Write the scores as :func:`write_table` writes :meth:`ScoreTable.to_frame`. A parquet
+    file of named models is written by pyarrow alone, with the metadata pandas would give it
+    (``pd.read_parquet`` reads the same frame back, attrs included), so the CLI needs no
+    pandas for it."""
     path = Path(path)
+    if path.suffix != ".parquet" or not scores.models:
+        write_table(scores.to_frame(), path)
+        return
+    if not all(isinstance(m, str) for m in scores.models):
+        write_table(scores.to_frame(), path)
+        return
+    table = _scores_table(scores)
+
+    def write(out: BinaryIO) -> None:
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, out, compression="snappy")
+
+    _write_durably(path, write)
+
+
+def _scores_table(scores: ScoreTable) -> Any:
+    """The arrow table ``pa.Table.from_pandas(scores.to_frame())`` gives, built directly."""
+    import pyarrow as pa
+
+    attrs = {"rejected": dict(scores.rejected)}
+    columns = {name: np.asarray(values) for name, values in scores.columns.items()}
+
+    def described(name: str, pandas_type: str, numpy_type: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "field_name": name,
+            "pandas_type": pandas_type,
+            "numpy_type": numpy_type,
+            "metadata": None,
+        }
+
+    entries = [described(n, str(v.dtype), str(v.dtype)) for n, v in columns.items()]
+    meta = {
+        "index_columns": ["model"],
+        "column_indexes": [
+            {
+                "name": None,
+                "field_name": None,
+                "pandas_type": "unicode",
+                "numpy_type": "object",
+                "metadata": {"encoding": "UTF-8"},
+            }
+        ],
+        "columns": [*entries, described("model", "unicode", "object")],
+        "attributes": attrs,
+        "creator": {"library": "pyarrow", "version": pa.__version__},
+        "pandas_version": metadata.version("pandas"),
+    }
+    # From their buffers: pa.array would import pandas to look for pandas objects.
+    arrays = [_arrow_of(v) for v in columns.values()]
+    encoded = [str(m).encode() for m in scores.models]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    offsets[1:] = np.cumsum([len(e) for e in encoded])
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    arrays.append(pa.Array.from_buffers(pa.string(), len(encoded), buffers))
+    names = [*columns, "model"]
+    schema = pa.schema(
+        [pa.field(n, a.type) for n, a in zip(names, arrays, strict=True)],
+        metadata={
+            b"pandas": json.dumps(meta).encode(),
+            b"PANDAS_ATTRS": json.dumps(attrs).encode(),
+        },
+    )
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _arrow_of(values: np.ndarray[Any, Any]) -> Any:
+    """A float64 or int64 column as an arrow array over its bytes."""
+    import pyarrow as pa
+
+    kind = {np.dtype(np.float64): pa.float64(), np.dtype(np.int64): pa.int64()}[values.dtype]
+    data = np.ascontiguousarray(values)
+    return pa.Array.from_buffers(kind, len(data), [None, pa.py_buffer(data)])
+
+
+def _write_durably(path: Path, write: Callable[[BinaryIO], None]) -> None:
     if path.suffix not in SUFFIXES:
         raise ScoringInputError(f"output {path} must end in .parquet or .csv")
     if not path.parent.is_dir():
@@ -281,10 +322,7 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
         raise ScoringInputError(f"cannot write {path}: {err.strerror or err}") from None
     try:
         with os.fdopen(handle, "wb") as out:
-            if path.suffix == ".parquet":
-                frame.to_parquet(out)
-            else:
-                out.write(frame.to_csv().encode())
+            write(out)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)

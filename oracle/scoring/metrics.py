@@ -15,10 +15,9 @@ Two layers:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
-import pandas as pd
 
 from oracle.errors import ScoringInputError
 from oracle.scoring.transforms import (
@@ -36,12 +35,15 @@ from oracle.scoring.transforms import (
     twice_tie_kept_rank,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 #: numerai-tools' ``DEFAULT_MAX_FILTERED_INDEX_RATIO``: at most 20% of ids may be dropped.
 MAX_FILTERED_RATIO = 0.2
 #: numerai-tools divides the meta-portfolio gradient by this constant.
 MPC_SCALE = 50.0
 
-Frame = TypeVar("Frame", pd.DataFrame, pd.Series)
+Frame = TypeVar("Frame", "pd.DataFrame", "pd.Series")
 
 
 # --------------------------------------------------------------------------------------
@@ -324,6 +326,8 @@ def center(values: Frame) -> Frame:
 
 def stake_weight(predictions: pd.DataFrame, stakes: pd.Series) -> pd.Series:
     """numerai-tools' stake_weight: ``sum_i s_i x_i / sum_i s_i`` over the staked columns."""
+    import pandas as pd
+
     columns = predictions[stakes.index].to_numpy(dtype=np.float64).T
     weights = stakes.to_numpy(dtype=np.float64)
     return pd.Series(
@@ -333,6 +337,8 @@ def stake_weight(predictions: pd.DataFrame, stakes: pd.Series) -> pd.Series:
 
 def meta_model(predictions: pd.DataFrame, stakes: pd.Series) -> pd.Series:
     """The round's meta model: stake_weight of the models' tie-kept ranks (ids sorted)."""
+    import pandas as pd
+
     ordered = predictions.sort_index()
     staked = ordered[stakes.index]
     values = stake_weight_from_ranks(_ranks(staked), stakes.to_numpy(dtype=np.float64))
@@ -346,6 +352,8 @@ def numerai_corr(
 ) -> pd.Series:
     """Numerai's CORR per column: tie-kept rank, gaussianise, power 1.5; target centred
     (over all its ids) and powered 1.5; Pearson correlation on the common ids."""
+    import pandas as pd
+
     centred = center(targets)
     centred, predictions = filter_sort_index(
         [centred, predictions], ["targets", "predictions"], max_filtered_index_ratio
@@ -359,6 +367,8 @@ def correlation_contribution(
 ) -> pd.Series:
     """MMC per column: the covariance of the target with each model's gaussianised rank
     orthogonalised to the gaussianised meta model."""
+    import pandas as pd
+
     meta, predictions = filter_sort_index([meta_model, predictions], ["meta model", "predictions"])
     targets, predictions = filter_sort_index(
         [live_targets, predictions], ["targets", "predictions"]
@@ -380,6 +390,8 @@ def feature_neutral_corr(
     As in numerai-tools, the neutralisation runs on the predictions' own ids (the features
     must have exactly those ids) and numerai_corr then aligns with the targets.
     """
+    import pandas as pd
+
     predictions = predictions.sort_index()
     if not features.index.sort_values().equals(predictions.index):
         raise ScoringInputError(
@@ -422,6 +434,8 @@ def alpha(
     targets: pd.Series,
 ) -> pd.Series:
     """Signals' alpha per column: the neutralised, sample-weighted portfolio's return."""
+    import pandas as pd
+
     predictions, t, factors, weights = _signals_inputs(
         predictions, targets, neutralizers, sample_weights, center_first=True
     )
@@ -437,6 +451,8 @@ def meta_portfolio_contribution(
     targets: pd.Series,
 ) -> pd.Series:
     """Signals' MPC per staked model: d(alpha of the stake-weighted portfolio)/d(stake), over 50."""
+    import pandas as pd
+
     predictions, t, factors, weights = _signals_inputs(
         predictions, targets, neutralizers, sample_weights, center_first=False
     )

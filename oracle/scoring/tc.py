@@ -28,9 +28,9 @@ Numerai's optimiser is not public; this one is defined in the open (docs/scoring
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from oracle.errors import ScoringInputError
@@ -42,6 +42,9 @@ from oracle.scoring.transforms import (
     gaussian_table,
     twice_ranks,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Newton iterations before the solver gives up (it needs about ten).
 MAX_ITERATIONS = 200
@@ -278,6 +281,8 @@ def true_contribution(
     Models missing from ``stakes`` count with stake 0: they are scored but do not move the
     meta signal.
     """
+    import pandas as pd
+
     ids = predictions.index.intersection(targets.index)
     if risk_factors is not None:
         ids = ids.intersection(risk_factors.index)

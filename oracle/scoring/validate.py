@@ -32,9 +32,9 @@ import io
 import re
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from oracle.errors import InvalidSubmissionError, ScoringInputError, first_line, shortened
@@ -51,6 +51,9 @@ from oracle.scoring.fast_read import (
     remember_layout,
 )
 from oracle.scoring.transforms import chunks
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The largest predictions file accepted (a 5,000-id file is about 100 KB).
 MAX_SUBMISSION_BYTES = 64 * 1024 * 1024
@@ -98,6 +101,8 @@ def check_header(names: Sequence[object], where: str) -> None:
 def read_csv_literal(text: str, where: str) -> pd.DataFrame:
     """A csv's text read as literal strings: no value (an id, a model name) becomes NaN;
     unnamed and repeated columns, ragged rows and a header without rows are refused."""
+    import pandas as pd
+
     text = text.removeprefix("\ufeff")  # the byte order mark Excel writes
     header = next(csv.reader(io.StringIO(text)), None)
     if not header:
@@ -125,6 +130,8 @@ def to_numbers(frame: pd.DataFrame, where: str, label: str = "column") -> pd.Dat
 
     Text columns (every csv column is read as text) are converted; a value that is not a
     number is reported with its column and row, an empty one as missing."""
+    import pandas as pd
+
     dtypes = frame.dtypes
     # Only the columns that are not plain numbers need a look of their own (a frame of
     # thousands of float columns is checked as one array below).
@@ -196,6 +203,8 @@ def _from_table(table: pa.Table) -> tuple[pd.Series, pd.Series]:
 def _read_csv(data: bytes, max_rows: int) -> tuple[pd.Series, pd.Series]:
     """(ids as str, predictions as read) from csv bytes; a UTF-8 byte order mark (as Excel
     writes) is dropped, and the rows are counted before anything is parsed."""
+    import pandas as pd
+
     if data.count(b"\n") > max_rows + 1:
         raise InvalidSubmissionError(
             f"the file has more than {max_rows:,} rows: predict each of the round's ids once"
@@ -242,6 +251,8 @@ def read_submission(
     """The predictions of a submission file, as a float64 Series indexed by id (in the order
     of ``universe`` when given), or :class:`InvalidSubmissionError` with the reason; ``of``
     names the universe's data in the reasons (the round's live data, or its validation data)."""
+    import pandas as pd
+
     if len(data) > max_bytes:
         raise InvalidSubmissionError(f"the file has {len(data):,} bytes, more than {max_bytes:,}")
     if not data:

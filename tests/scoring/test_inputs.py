@@ -477,7 +477,7 @@ def test_a_null_in_a_parquet_model_column_is_named(tmp_path: Path) -> None:
 def test_arrow_columns_are_seen_in_place_at_their_offset() -> None:
     import pyarrow as pa
 
-    from oracle.scoring.io import _numbers_of
+    from oracle.scoring.clean import _numbers_of
 
     whole = pa.array(np.arange(10, dtype=np.float64))
     assert _numbers_of(whole.slice(3, 4)).tolist() == [3.0, 4.0, 5.0, 6.0]
