@@ -9,9 +9,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
-from rich.console import Console
 
 from oracle.errors import RoundInputError, ScoringInputError, TournamentError, one_line
 from oracle.scoring.clean import clean_predictions, clean_round
@@ -98,7 +98,7 @@ def score(
     deterministic: bool,
 ) -> None:
     """Score every model in PREDICTIONS against TARGETS and write one row per model to OUT."""
-    console = Console(stderr=True)
+    console = Reporter()
     try:
         started = time.perf_counter()
         if (neutralizers is None) != (sample_weights is None):
@@ -144,7 +144,7 @@ def score(
     except TournamentError as err:
         raise click.ClickException(one_line(str(err))) from err
     for model, reason in scores.rejected.items():
-        console.print(f"model '{model}' rejected: {reason}", markup=False, highlight=False)
+        console.print(f"model '{model}' rejected: {reason}")
     missing = missing_for_payout(scores.columns, settings)
     if missing:
         console.print(
@@ -154,6 +154,38 @@ def score(
         f"scored {len(scores)} models in {time.perf_counter() - started:.2f} s "
         f"({', '.join(scores.columns)}) -> {out}"
     )
+
+
+class Reporter:
+    """Progress and results on stderr: rich's spinner on a terminal; plain, unwrapped lines
+    elsewhere (logs, pipes), where rich (about 30 ms to import) is not loaded."""
+
+    def __init__(self) -> None:
+        self._rich: Any = None
+        if sys.stderr.isatty():
+            from rich.console import Console
+
+            self._rich = Console(stderr=True)
+
+    def print(self, line: str) -> None:
+        if self._rich is not None:
+            self._rich.print(line, markup=False, highlight=False)
+        else:
+            click.echo(line, err=True)
+
+    @contextmanager
+    def status(self, first: str) -> Iterator[Any]:
+        """A spinner that shows the current stage on a terminal; a no-op elsewhere."""
+        if self._rich is None:
+            yield _Silent()
+            return
+        with self._rich.status(first) as shown:
+            yield shown
+
+
+class _Silent:
+    def update(self, _stage: str) -> None:
+        """Stages are not printed off a terminal: the closing line says what was done."""
 
 
 @contextmanager

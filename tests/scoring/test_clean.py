@@ -135,6 +135,7 @@ def test_cli_onCleanParquet_importsNoPandas_andWritesThePandasFile(tmp_path: Pat
     assert done.returncode == 0, done.stderr[-2000:]
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
     assert "pyarrow.parquet" in imported and "pandas" not in imported
+    assert "rich.console" not in imported  # off a terminal the lines are plain
     assert "model 'm4' rejected: it predicts the same value for all 290 scored ids" in done.stderr
     expected = tmp_path / "expected.parquet"
     write_table(score_round(pandas_round(paths)), expected)
