@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -117,9 +118,10 @@ def score(
             arrays = clean_round(
                 keyed, targets, stakes, features, neutralizers, sample_weights, risk_factors
             )
-        data = None
-        if arrays is None:
-            preds = predictions_frame(keyed) if keyed else load_predictions(predictions)
+        if arrays is not None:
+            scorer = partial(score_arrays, arrays)
+        else:
+            preds = predictions_frame(keyed) if keyed is not None else load_predictions(predictions)
             data = RoundData(
                 predictions=preds,
                 targets=load_targets(targets),
@@ -129,14 +131,10 @@ def score(
                 sample_weights=load_sample_weights(sample_weights) if sample_weights else None,
                 risk_factors=load_factors(risk_factors, "risk factors") if risk_factors else None,
             )
+            scorer = partial(score_table, data)
         with console.status("scoring") as status, pinned(deterministic) as fixed:
             try:
-                progress = status.update
-                if arrays is not None:
-                    scores = score_arrays(arrays, settings, fixed or chunk, progress)
-                else:
-                    assert data is not None
-                    scores = score_table(data, settings, fixed or chunk, progress)
+                scores = scorer(settings, fixed or chunk, status.update)
             except RoundInputError as err:
                 blamed = {"targets": targets, "sample weights": sample_weights}.get(err.what)
                 raise ScoringInputError(f"{err.what} file {blamed}: {err}") from err

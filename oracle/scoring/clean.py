@@ -47,6 +47,21 @@ def _numbers_of(chunk: Any) -> np.ndarray[Any, Any]:
     )
 
 
+def _is_number(kind: Any) -> bool:
+    """An arrow integer or floating type (booleans are neither)."""
+    import pyarrow as pa
+
+    return bool(pa.types.is_floating(kind) or pa.types.is_integer(kind))
+
+
+def _copy_column(row: FloatArray, column: Any) -> None:
+    """A numeric arrow column's chunks copied, one after another, into ``row``."""
+    at = 0
+    for chunk in column.chunks:
+        row[at : at + len(chunk)] = _numbers_of(chunk)
+        at += len(chunk)
+
+
 def _keys_of(column: Any) -> np.ndarray[Any, Any]:
     """An arrow key column as an object array of str (as pandas' ``astype(str)`` gives)."""
     import pyarrow as pa
@@ -69,7 +84,6 @@ def predictions_matrix(path: Path) -> Keyed | None:
     The footer is decoded once. A group's columns decode on pyarrow's thread pool (the CLI
     leaves with ``os._exit``, and a file without rows, whose pool once aborted a process at
     exit, is read without it); each column's chunks are copied into the array directly."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
@@ -84,10 +98,8 @@ def predictions_matrix(path: Path) -> Keyed | None:
     if "id" not in names or len(set(names)) != len(names):
         return None
     models = [n for n in names if n != "id"]
-    for name in models:
-        kind = schema.field(name).type
-        if not (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
-            return None
+    if not all(_is_number(schema.field(name).type) for name in models):
+        return None
     ids = read_bounded(path, where, columns=["id"], footer=footer).column("id")
     if ids.null_count:
         return None
@@ -104,18 +116,16 @@ def predictions_matrix(path: Path) -> Keyed | None:
                 f"{where} is not a readable parquet file ({first_line(err)})"
             ) from None
         for row, column in enumerate(table.columns, start):
-            at = 0
-            for chunk in column.chunks:
-                matrix[row, at : at + len(chunk)] = _numbers_of(chunk)
-                at += len(chunk)
+            _copy_column(matrix[row], column)
         del table
     return Keyed(keys, models, matrix)
 
 
 def _plain_names(names: Sequence[str]) -> bool:
-    return all(n.strip() != "" and not n.startswith("Unnamed: ") for n in names) and len(
-        set(names)
-    ) == len(names)
+    """Every column named, none twice (what :func:`~oracle.scoring.validate.check_header`
+    would refuse)."""
+    named = all(n.strip() != "" and not n.startswith("Unnamed: ") for n in names)
+    return named and len(set(names)) == len(names)
 
 
 def _plain_keys(keys: np.ndarray[Any, Any]) -> bool:
@@ -145,7 +155,6 @@ def clean_predictions(path: Path) -> Keyed | None:
 def clean_table(path: Path, key: str, what: str, column: str | None = None) -> Keyed | None:
     """A small input (targets, stakes, weights, factors) as arrays when the file is clean;
     with ``column``, only that value column (or the only one). None otherwise."""
-    import pyarrow as pa
 
     path = Path(path)
     if path.suffix != ".parquet" or not path.is_file():
@@ -170,15 +179,9 @@ def clean_table(path: Path, key: str, what: str, column: str | None = None) -> K
     values = np.empty((len(value_names), len(keys)), dtype=np.float64)
     for row, name in enumerate(value_names):
         data = table.column(names.index(name))
-        kind = data.type
-        if data.null_count or pa.types.is_boolean(kind):
+        if data.null_count or not _is_number(data.type):
             return None
-        if not (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
-            return None
-        at = 0
-        for chunk in data.chunks:
-            values[row, at : at + len(chunk)] = _numbers_of(chunk)
-            at += len(chunk)
+        _copy_column(values[row], data)
     if not _finite(values):
         return None
     return Keyed(keys, value_names, values)

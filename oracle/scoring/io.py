@@ -233,10 +233,8 @@ def write_scores(scores: ScoreTable, path: Path) -> None:
     (``pd.read_parquet`` reads the same frame back, attrs included), so the CLI needs no
     pandas for it."""
     path = Path(path)
-    if path.suffix != ".parquet" or not scores.models:
-        write_table(scores.to_frame(), path)
-        return
-    if not all(isinstance(m, str) for m in scores.models):
+    named = bool(scores.models) and all(isinstance(m, str) for m in scores.models)
+    if path.suffix != ".parquet" or not named:
         write_table(scores.to_frame(), path)
         return
     table = _scores_table(scores)
