@@ -9,23 +9,21 @@ processes cannot change any outcome.
 
 Reading a file is mostly Python-level work under the GIL (the footer, the checks, the glue
 around pyarrow), so threads do not speed it up; :func:`check_reveals` spreads large rounds
-over worker processes instead. The parent reads each file from the store (and checks its
-content hash) and sends its bytes; a worker validates it and sends back the predictions as
-raw float64 bytes in the universe's order, or the reason.
+over worker processes instead. Each worker reads its files from the store itself (checking
+their content hashes: keccak256 is a third of a file's cost) and validates them, and sends
+back only the predictions, as raw float64 bytes in the universe's order, or the reason: the
+parent neither reads nor copies a file, so both cores do the whole work. For that the file
+reader must pickle (a store's bound ``get``, or a :func:`functools.partial` of it); one that
+does not is run in this process.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    Future,
-    ProcessPoolExecutor,
-    ThreadPoolExecutor,
-    wait,
-)
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -124,7 +122,8 @@ def check_reveals(
 
     A file that cannot be read from the store raises (naming the position): a round is never
     resolved without one of its committed files. ``workers`` defaults to one per core; with
-    one worker, or fewer than :data:`PARALLEL_FROM` files, everything runs in this process.
+    one worker, fewer than :data:`PARALLEL_FROM` files or a ``load_file`` that does not pickle,
+    everything runs in this process.
     """
     outcomes: dict[int, Outcome] = {}
     wanted: list[tuple[int, RevealCheck]] = []
@@ -137,32 +136,22 @@ def check_reveals(
         else:
             wanted.append((key, check))
 
-    def files() -> Iterator[tuple[int, bytes]]:
-        for key, check in wanted:
-            yield key, _load(load_file, check)
-
     n_workers = max(1, workers or os.cpu_count() or 1)
-    if n_workers == 1 or len(wanted) < PARALLEL_FROM:
-        for key, data in files():
-            found = verdict(data, universe)
+    if n_workers == 1 or len(wanted) < PARALLEL_FROM or not _pickles(load_file):
+        for key, check in wanted:
+            found = verdict(_load(load_file, check), universe)
             outcomes[key] = found if isinstance(found, str) else found.to_numpy()
         return outcomes
-    outcomes.update(_in_workers(_prefetched(load_file, wanted), universe, n_workers))
+    outcomes.update(_in_workers(wanted, load_file, universe, n_workers))
     return outcomes
 
 
-def _prefetched(
-    load_file: Callable[[str], bytes], wanted: list[tuple[int, RevealCheck]]
-) -> Iterator[tuple[int, bytes]]:
-    """The files in order, read (and hash-checked) by two threads a window ahead: reading and
-    hashing release the GIL, so this keeps the workers fed. A file that cannot be read raises
-    at its turn, as it would read one by one."""
-    window = 4 * BATCH
-    with ThreadPoolExecutor(max_workers=2) as threads:
-        for start in range(0, len(wanted), window):
-            part = wanted[start : start + window]
-            data = threads.map(lambda item: _load(load_file, item[1]), part)
-            yield from zip((key for key, _ in part), data, strict=True)
+def _pickles(value: object) -> bool:
+    try:
+        pickle.dumps(value)
+    except Exception:  # a lambda, a closure, an object holding a lock: checked in process
+        return False
+    return True
 
 
 def _load(load_file: Callable[[str], bytes], check: RevealCheck) -> bytes:
@@ -176,18 +165,24 @@ def _load(load_file: Callable[[str], bytes], check: RevealCheck) -> bytes:
 
 
 def _in_workers(
-    files: Iterator[tuple[int, bytes]], universe: Universe, n_workers: int
+    wanted: list[tuple[int, RevealCheck]],
+    load_file: Callable[[str], bytes],
+    universe: Universe,
+    n_workers: int,
 ) -> dict[int, Outcome]:
-    """The files' verdicts from ``n_workers`` processes, at most two batches per worker in
-    flight (so the files are never all in memory at once)."""
+    """The files' verdicts from ``n_workers`` processes, each reading its own files, at most
+    two batches per worker in flight (so the predictions are never all in flight at once).
+    A file that cannot be read raises here, naming its position."""
     context = multiprocessing.get_context("forkserver")
-    # The server imports this module once and forks the workers from it (and never re-runs
-    # the main script, whatever it is).
+    # The server imports this module once and forks the workers from it.
     context.set_forkserver_preload([__name__])
     out: dict[int, Outcome] = {}
     ids = universe.index.tolist()
     with ProcessPoolExecutor(
-        max_workers=n_workers, mp_context=context, initializer=_start, initargs=(ids,)
+        max_workers=n_workers,
+        mp_context=context,
+        initializer=_start,
+        initargs=(ids, load_file),
     ) as pool:
         pending: set[Future[list[tuple[int, bytes | str]]]] = set()
 
@@ -196,7 +191,7 @@ def _in_workers(
                 for key, found in future.result():
                     out[key] = found if isinstance(found, str) else np.frombuffer(found)
 
-        for batch in _batches(files, BATCH):
+        for batch in _batches(iter(wanted), BATCH):
             if len(pending) >= 2 * n_workers:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 collect(done)
@@ -217,18 +212,20 @@ def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
 
 
 _UNIVERSE: Universe | None = None
+_LOAD_FILE: Callable[[str], bytes] | None = None
 
 
-def _start(ids: Sequence[str]) -> None:
-    global _UNIVERSE
+def _start(ids: Sequence[str], load_file: Callable[[str], bytes]) -> None:
+    global _UNIVERSE, _LOAD_FILE
     _UNIVERSE = Universe(ids)
+    _LOAD_FILE = load_file
 
 
-def _check_batch(batch: list[tuple[int, bytes]]) -> list[tuple[int, bytes | str]]:
-    """In a worker: each file's verdict, predictions as raw float64 bytes."""
-    assert _UNIVERSE is not None
+def _check_batch(batch: list[tuple[int, RevealCheck]]) -> list[tuple[int, bytes | str]]:
+    """In a worker: each file read and judged, predictions as raw float64 bytes."""
+    assert _UNIVERSE is not None and _LOAD_FILE is not None
     out: list[tuple[int, bytes | str]] = []
-    for key, data in batch:
-        found = verdict(data, _UNIVERSE)
+    for key, check in batch:
+        found = verdict(_load(_LOAD_FILE, check), _UNIVERSE)
         out.append((key, found if isinstance(found, str) else found.to_numpy().tobytes()))
     return out

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from oracle.audit.context import OracleContext, manifest_of
 from oracle.audit.results import RoundInputs
 from oracle.chain.events import RoundInfo
@@ -42,5 +44,6 @@ def round_inputs(
         positions=ctx.reader.positions(info.round),
         budget=budget,
         clip_ppm=info.clip_ppm,
-        load_file=lambda digest: get(digest, public_only=public_only),
+        # A partial of the store's method pickles: worker processes read the files themselves.
+        load_file=partial(get, public_only=public_only),
     )

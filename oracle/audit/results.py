@@ -182,6 +182,12 @@ def compute_results(
         )
     tree = StandardMerkleTree.of(leaves, LEAF_ENCODING)
 
+    # Each scored position's scores as Python floats, read off the frame at once (a scalar
+    # .loc per score costs more than the whole tree).
+    names = [name for name in SCORE_NAMES if name in scores]
+    score_rows = dict(
+        zip(scores.index.tolist(), scores[names].to_numpy(dtype=np.float64).tolist(), strict=True)
+    )
     entries = []
     for i, p in enumerate(inputs.positions):
         payout = paid.get(i)
@@ -203,9 +209,7 @@ def compute_results(
         }
         if payout is not None:
             # score_round leaves out any model with an undefined score: every one is finite.
-            entry["scores"] = {
-                name: float(scores.loc[i, name]) for name in SCORE_NAMES if name in scores
-            }
+            entry["scores"] = dict(zip(names, score_rows[i], strict=True))
             entry["combined_score"] = combined[i]
             entry["payout_ratio_ppb"] = payout.ratio_ppb
         entries.append(entry)

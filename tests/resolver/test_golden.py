@@ -49,3 +49,38 @@ def test_fixedRound_checkedInWorkerProcesses_givesTheSameBytes(
     monkeypatch.setattr(checking, "BATCH", 5)
     data = compute_results(build(tmp_path, kind), workers=2).data
     assert data == golden_path(kind).read_bytes()
+
+
+def test_fixedRound_withAReaderThatDoesNotPickle_isCheckedInProcess_givingTheSameBytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worker processes read the files themselves through the inputs' reader; a reader that
+    cannot be sent to them (a lambda) is run here instead, with the same outcome."""
+    from dataclasses import replace
+
+    from oracle.audit import checking
+
+    monkeypatch.setattr(checking, "PARALLEL_FROM", 1)
+    inputs = build(tmp_path, "classic")
+    reader = inputs.load_file
+    data = compute_results(replace(inputs, load_file=lambda d: reader(d)), workers=2).data
+    assert data == golden_path("classic").read_bytes()
+
+
+def test_fixedRound_withACorruptFileReadInAWorker_raisesNamingThePosition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oracle.audit import checking
+    from oracle.errors import CorruptArtefactError
+
+    monkeypatch.setattr(checking, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(checking, "BATCH", 5)
+    inputs = build(tmp_path, "classic")
+    reveal = inputs.reveals[17]
+    digest = reveal.predictions_hash[2:]
+    entry = tmp_path / "store" / "public" / digest[:2] / digest
+    entry.write_bytes(entry.read_bytes()[:-1] + b"\x00")
+    with pytest.raises(CorruptArtefactError) as raised:
+        compute_results(inputs, workers=2)
+    message = str(raised.value)
+    assert f"reveal of {reveal.account}" in message and "corrupt" in message, message
