@@ -25,7 +25,7 @@ import pickle
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,25 @@ PARALLEL_FROM = 1000
 #: Files per task sent to a worker.
 BATCH = 100
 
-Outcome: TypeAlias = FloatArray | str
+
+@dataclass(frozen=True)
+class Checked:
+    """Every checked reveal's outcome by key: the row of ``matrix`` that holds its predictions
+    (float64 in the universe's order), or the reason it cannot be scored. Rows are in key
+    order; a rejected reveal's row holds nothing meaningful."""
+
+    matrix: FloatArray
+    outcomes: dict[int, int | str]
+
+    def scored_matrix(self, keys: Sequence[int]) -> FloatArray:
+        """The predictions of ``keys`` (each with a row, in increasing key order), one row each,
+        in ``matrix``'s memory: rows are moved up over the rejected ones, never copied aside."""
+        rows = [self.outcomes[k] for k in keys]
+        for j, row in enumerate(rows):
+            assert isinstance(row, int) and row >= j
+            if row != j:
+                self.matrix[j] = self.matrix[row]
+        return self.matrix[: len(rows)]
 
 
 def verdict(data: bytes, universe: Universe) -> pd.Series | str:
@@ -117,15 +135,15 @@ def check_reveals(
     universe: Universe,
     *,
     workers: int | None = None,
-) -> dict[int, Outcome]:
-    """Each reveal's predictions (float64 in the universe's order) or its reason, by key.
+) -> Checked:
+    """Each reveal's predictions or its reason, by key (see :class:`Checked`).
 
     A file that cannot be read from the store raises (naming the position): a round is never
     resolved without one of its committed files. ``workers`` defaults to one per core; with
     one worker, fewer than :data:`PARALLEL_FROM` files or a ``load_file`` that does not pickle,
     everything runs in this process.
     """
-    outcomes: dict[int, Outcome] = {}
+    outcomes: dict[int, int | str] = {}
     wanted: list[tuple[int, RevealCheck]] = []
     for key, check in sorted(checks.items()):
         parsed = _parsed(check.reveal)
@@ -135,15 +153,27 @@ def check_reveals(
             outcomes[key] = COMMITMENT_MISMATCH
         else:
             wanted.append((key, check))
+    # One row per file to read, filled as the verdicts come (the pages are touched then).
+    matrix = np.empty((len(wanted), len(universe.index)), dtype=np.float64)
+    rows = {key: row for row, (key, _) in enumerate(wanted)}
 
     n_workers = max(1, workers or os.cpu_count() or 1)
     if n_workers == 1 or len(wanted) < PARALLEL_FROM or not _pickles(load_file):
         for key, check in wanted:
             found = verdict(_load(load_file, check), universe)
-            outcomes[key] = found if isinstance(found, str) else found.to_numpy()
-        return outcomes
-    outcomes.update(_in_workers(wanted, load_file, universe, n_workers))
-    return outcomes
+            if isinstance(found, str):
+                outcomes[key] = found
+            else:
+                matrix[rows[key]] = found.to_numpy()
+                outcomes[key] = rows[key]
+    else:
+        for key, found in _in_workers(wanted, load_file, universe, n_workers):
+            if isinstance(found, str):
+                outcomes[key] = found
+            else:
+                matrix[rows[key]] = np.frombuffer(found)
+                outcomes[key] = rows[key]
+    return Checked(matrix, outcomes)
 
 
 def _pickles(value: object) -> bool:
@@ -169,14 +199,14 @@ def _in_workers(
     load_file: Callable[[str], bytes],
     universe: Universe,
     n_workers: int,
-) -> dict[int, Outcome]:
-    """The files' verdicts from ``n_workers`` processes, each reading its own files, at most
-    two batches per worker in flight (so the predictions are never all in flight at once).
-    A file that cannot be read raises here, naming its position."""
+) -> Iterator[tuple[int, bytes | str]]:
+    """The files' verdicts (predictions as raw float64 bytes) from ``n_workers`` processes,
+    each reading its own files, as they come; at most two batches per worker in flight (so
+    the predictions are never all in flight at once). A file that cannot be read raises
+    here, naming its position."""
     context = multiprocessing.get_context("forkserver")
     # The server imports this module once and forks the workers from it.
     context.set_forkserver_preload([__name__])
-    out: dict[int, Outcome] = {}
     ids = universe.index.tolist()
     with ProcessPoolExecutor(
         max_workers=n_workers,
@@ -185,19 +215,14 @@ def _in_workers(
         initargs=(ids, load_file),
     ) as pool:
         pending: set[Future[list[tuple[int, bytes | str]]]] = set()
-
-        def collect(done: set[Future[list[tuple[int, bytes | str]]]]) -> None:
-            for future in done:
-                for key, found in future.result():
-                    out[key] = found if isinstance(found, str) else np.frombuffer(found)
-
         for batch in _batches(iter(wanted), BATCH):
             if len(pending) >= 2 * n_workers:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                collect(done)
+                for future in done:
+                    yield from future.result()
             pending.add(pool.submit(_check_batch, batch))
-        collect(pending)
-    return out
+        for future in pending:
+            yield from future.result()
 
 
 def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:

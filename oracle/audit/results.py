@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from oracle import BLAS_CORE
-from oracle.audit.checking import RevealCheck, check_reveals
+from oracle.audit.checking import Checked, RevealCheck, check_reveals
 from oracle.chain.events import Position
 from oracle.errors import ResultsError
 from oracle.protocol.manifest import Reveal, RoundManifest, canonical_json
@@ -41,7 +41,7 @@ from oracle.scoring.bounded import read_bounded
 from oracle.scoring.config import load_config_bytes
 from oracle.scoring.fast_read import Universe
 from oracle.scoring.round import combined_scores
-from oracle.scoring.transforms import DEFAULT_CHUNK, FloatArray, deterministic
+from oracle.scoring.transforms import DEFAULT_CHUNK, deterministic
 from oracle.store import content_hash
 
 ZERO32 = b"\x00" * 32
@@ -120,7 +120,6 @@ def compute_results(
     by_key = {r.key: r for r in inputs.reveals}
     status: dict[int, str] = {}
     reasons: dict[int, str] = {}
-    columns: dict[int, FloatArray] = {}
     say(f"checking {len(inputs.positions):,} positions against their reveals")
     revealed = {}
     for i, p in enumerate(inputs.positions):
@@ -129,7 +128,7 @@ def compute_results(
             status[i] = UNREVEALED
         else:
             revealed[i] = reveal
-    checked_all = check_reveals(
+    checked = check_reveals(
         inputs.chain_id,
         inputs.tournament,
         {i: RevealCheck(inputs.positions[i], reveal) for i, reveal in revealed.items()},
@@ -137,14 +136,14 @@ def compute_results(
         universe,
         workers=workers,
     )
-    for i, checked in sorted(checked_all.items()):
-        if isinstance(checked, str):
-            status[i], reasons[i] = REJECTED, checked
+    for i, outcome in sorted(checked.outcomes.items()):
+        if isinstance(outcome, str):
+            status[i], reasons[i] = REJECTED, outcome
         else:
             status[i] = SCORED
-            columns[i] = checked
 
-    scores = _score(inputs, config, live, targets, columns, status, reasons, say)
+    scores = _score(inputs, config, live, targets, checked, status, reasons, say)
+    del checked
     scored = [i for i in range(len(inputs.positions)) if status[i] == SCORED]
     combined = dict(zip(scored, combined_scores(scores.loc[scored], rule), strict=True))
     payouts = compute_payouts(
@@ -267,28 +266,25 @@ def _score(
     config: ScoringConfig,
     live: pd.DataFrame,
     targets: pd.DataFrame,
-    columns: dict[int, FloatArray],
+    checked: Checked,
     status: dict[int, str],
     reasons: dict[int, str],
     say: Callable[[str], None],
 ) -> pd.DataFrame:
     """Scores of the scored positions (rows by position index). A position the engine leaves
     out (a score undefined on the live data) is marked rejected with the engine's reason.
-    ``columns`` is emptied of the scored positions (their values move into one matrix)."""
+    The predictions are scored in ``checked``'s matrix (its rows moved up over the rejected
+    ones)."""
     feature_names = [c for c in live.columns if c.startswith("feature")]
     risk_names = [c for c in targets.columns if c.startswith("risk_")]
     neutralizer_names = [c for c in targets.columns if c.startswith("neutralizer_")]
     signals = inputs.manifest.kind == "signals"
-    scored = [i for i in sorted(columns) if status[i] == SCORED]
+    scored = [i for i in sorted(checked.outcomes) if status[i] == SCORED]
     if not scored:
         return pd.DataFrame(index=pd.Index([], dtype=np.int64), columns=["corr"])
-    # Every column is aligned to the live ids already: fill one model-major (models, ids)
-    # array, each model's values contiguous, which is how the frame stores its columns and
-    # how the ranking reads them (no strided copy). Each column is let go once copied: the
-    # pages of the (lazily allocated) matrix fill as the columns' are freed.
-    matrix = np.empty((len(scored), len(live.index)), dtype=np.float64)
-    for j, i in enumerate(scored):
-        matrix[j] = columns.pop(i)
+    # One model-major (models, ids) array, each model's values contiguous, which is how the
+    # frame stores its columns and how the ranking reads them (no strided copy).
+    matrix = checked.scored_matrix(scored)
     predictions = pd.DataFrame(
         matrix.T, index=live.index, columns=[f"p{i}" for i in scored], copy=False
     )
