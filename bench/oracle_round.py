@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import re
 import secrets
 import shutil
@@ -204,6 +205,9 @@ def main() -> None:
         tournament = web3.eth.contract(
             address=record.address_of("Tournament"), abi=abi_of("Tournament")
         )
+        # Hours pass between the intake and resolve: the store's files are on disk by then,
+        # not still being written back while resolve reads them.
+        os.sync()
         say("resolve")
         resolve_s, resolve_rss, out = measured(env, "resolve", "--round", str(round_id), *network)
         say(out.strip())

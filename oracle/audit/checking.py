@@ -194,6 +194,16 @@ def _load(load_file: Callable[[str], bytes], check: RevealCheck) -> bytes:
         raise ResultsError(f"predictions of {label}: {err}") from None
 
 
+def warm_up() -> None:
+    """Start the worker processes' server now: it imports this module and what it needs
+    (about a second of one core), in parallel with whatever the caller reads meanwhile, so the
+    checks of a large round do not wait for it. The server lives as long as this process."""
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload([__name__])
+    forkserver.ensure_running()
+
+
 def _in_workers(
     wanted: list[tuple[int, RevealCheck]],
     load_file: Callable[[str], bytes],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from oracle.audit.checking import PARALLEL_FROM, warm_up
 from oracle.audit.context import OracleContext, manifest_of
 from oracle.audit.results import RoundInputs
 from oracle.chain.events import RoundInfo
@@ -30,6 +31,9 @@ def round_inputs(
         raise CommitmentMismatchError(
             f"the manifest names scoring config {manifest.scoring_config}, the chain {config_hash}"
         )
+    reveals = read_reveals_bundle(get(reveals_hash, public_only=public_only))
+    if len(reveals) >= PARALLEL_FROM:
+        warm_up()  # while the chain's positions are read
     return RoundInputs(
         chain_id=ctx.chain_id,
         tournament=ctx.tournament,
@@ -40,7 +44,7 @@ def round_inputs(
         live_data=get(manifest.live_data, public_only=public_only),
         targets=get(targets_hash, public_only=public_only),
         reveals_hash=reveals_hash,
-        reveals=read_reveals_bundle(get(reveals_hash, public_only=public_only)),
+        reveals=reveals,
         positions=ctx.reader.positions(info.round),
         budget=budget,
         clip_ppm=info.clip_ppm,

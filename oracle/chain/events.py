@@ -10,7 +10,6 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-from eth_abi import decode
 from eth_utils import keccak, to_checksum_address
 
 from oracle import settings
@@ -18,7 +17,7 @@ from oracle.chain import rpc
 from oracle.chain.abi import Views
 from oracle.chain.cache import EventCache, Log
 from oracle.chain.logs import block_at
-from oracle.protocol.hashing import checksummed
+from oracle.protocol.hashing import checksummed, decode_static
 
 
 class Status(IntEnum):
@@ -147,15 +146,27 @@ def _topic_of_uint(value: int) -> bytes:
     return value.to_bytes(32, "big")
 
 
-def _decode(name: str, log: Log) -> dict[str, Any]:
+@cache
+def _layout(name: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The names and types of the event's indexed inputs, then of its other inputs."""
     abi = _event_abis()[name]
     indexed = [i for i in abi.inputs if i.indexed]
     plain = [i for i in abi.inputs if not i.indexed]
-    values: dict[str, Any] = {}
-    for item, topic in zip(indexed, log.topics[1:], strict=True):
-        (values[str(item.name)],) = decode([str(item.canonical_type)], topic)
-    decoded = decode([str(i.canonical_type) for i in plain], log.data)
-    values.update({str(i.name): v for i, v in zip(plain, decoded, strict=True)})
+    return (
+        tuple(str(i.name) for i in indexed),
+        tuple(str(i.canonical_type) for i in indexed),
+        tuple(str(i.name) for i in plain),
+        tuple(str(i.canonical_type) for i in plain),
+    )
+
+
+def _decode(name: str, log: Log) -> dict[str, Any]:
+    indexed_names, indexed_types, plain_names, plain_types = _layout(name)
+    topics = log.topics[1:]
+    if len(topics) != len(indexed_types):
+        raise ValueError(f"a {name} log has {len(topics)} indexed topics, not {len(indexed_types)}")
+    values = dict(zip(indexed_names, decode_static(indexed_types, b"".join(topics)), strict=True))
+    values.update(zip(plain_names, decode_static(plain_types, log.data), strict=True))
     for key, value in values.items():
         if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
             values[key] = checksummed(value)

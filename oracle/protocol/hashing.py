@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from eth_abi import encode
+from eth_abi import decode, encode
 from eth_utils import keccak as _eth_keccak
 from eth_utils import to_checksum_address
 
@@ -68,6 +68,30 @@ def encode_static(types: Sequence[str], values: Sequence[Any]) -> bytes:
     if all(t in _WORDS for t in types):
         return b"".join(_WORDS[t](v) for t, v in zip(types, values, strict=True))
     return bytes(encode(list(types), list(values)))
+
+
+def decode_static(types: Sequence[str], data: bytes) -> tuple[Any, ...]:
+    """``abi.decode(data, types)`` as eth_abi decodes it (an address as lower-case hex); word by
+    word when ``data`` is one word per type and every type is uint256, address or bytes32 with
+    its padding zero (anything else goes to eth_abi, which raises for bad data)."""
+    if len(data) == 32 * len(types) and all(t in _WORDS for t in types):
+        values: list[Any] = []
+        for k, kind in enumerate(types):
+            word = data[32 * k : 32 * k + 32]
+            if kind == "uint256":
+                values.append(int.from_bytes(word, "big"))
+            elif kind == "bytes32":
+                values.append(word)
+            elif word[:12] == _ZERO12:
+                values.append("0x" + word[12:].hex())
+            else:
+                break
+        else:
+            return tuple(values)
+    return tuple(decode(list(types), data))
+
+
+_ZERO12 = bytes(12)
 
 
 @lru_cache(maxsize=65_536)
