@@ -6,7 +6,9 @@ For each size a fresh child process writes the round's predictions files (5,000-
 seeded, 1 in 20 rounded to two decimals so that ties occur) into a store, then times
 `compute_results` stage by stage from its progress lines: checking the reveals (reading,
 hashing and validating the files), ranking, each score, the payouts and the tree, and the
-results file's canonical JSON. Its peak resident memory is read from the kernel.
+results file's canonical JSON. Its peak resident memory is read from the kernel. Then one
+reveal's check is timed step by step on 1,000 of the files, on one core: what bounds the
+checks.
 
 Run with `make bench-resolve-profile`; results go to bench/results/resolve_profile.json
 (and the scaling plot to docs/images/resolve_scaling.svg).
@@ -106,6 +108,39 @@ def build(folder: Path, positions: int) -> Any:
     )
 
 
+def per_file(inputs: Any, sample: int = 1000) -> dict[str, float]:
+    """Microseconds per file of each step of checking one reveal, on one core, over the first
+    ``sample`` files (read once beforehand, so the disk is not in it): what bounds the checks."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from oracle.audit.results import read_frame
+    from oracle.protocol.hashing import keccak256
+    from oracle.scoring.fast_read import Universe
+    from oracle.scoring.footer import read_footer
+    from oracle.scoring.validate import read_submission
+
+    universe = Universe(read_frame(inputs.live_data, "live data").index)
+    files = [inputs.load_file(r.predictions_hash) for r in inputs.reveals[:sample]]
+    read_submission(files[0], universe)  # the universe learns the files' id layout
+    steps = {
+        "hash (keccak256)": keccak256,
+        "open (pyarrow's footer parse)": lambda d: pq.ParquetFile(pa.BufferReader(d)),
+        "bounds (our footer decode)": read_footer,
+        "open and read the predictions column": lambda d: pq.ParquetFile(pa.BufferReader(d)).read(
+            columns=["prediction"], use_threads=False
+        ),
+        "validate (read_submission, all of it)": lambda d: read_submission(d, universe),
+    }
+    out = {}
+    for name, step in steps.items():
+        started = time.perf_counter()
+        for data in files:
+            step(data)
+        out[name] = round((time.perf_counter() - started) / len(files) * 1e6, 1)
+    return out
+
+
 def child(positions: int) -> dict[str, Any]:
     """One size, measured in this (fresh) process."""
     from oracle.audit.results import compute_results
@@ -128,6 +163,7 @@ def child(positions: int) -> dict[str, Any]:
         computed = time.perf_counter()
         data = results.data
         ended = time.perf_counter()
+        files = per_file(inputs)
     stages: dict[str, float] = {}
     edges = [*marks, (computed, "")]
     for (at, stage), (following, _) in itertools.pairwise(edges):
@@ -138,6 +174,7 @@ def child(positions: int) -> dict[str, Any]:
         "stocks": STOCKS,
         "seconds": round(ended - started, 2),
         "stages_seconds": stages,
+        "per_file_microseconds": files,
         "results_bytes": len(data),
         "setup_seconds": round(setup, 1),
         "peak_rss_before_bytes": rss_before,

@@ -14,7 +14,10 @@ their content hashes: keccak256 is a third of a file's cost) and validates them,
 back only the predictions, as raw float64 bytes in the universe's order, or the reason: the
 parent neither reads nor copies a file, so both cores do the whole work. For that the file
 reader must pickle (a store's bound ``get``, or a :func:`functools.partial` of it); one that
-does not is run in this process.
+does not is run in this process. As with any multiprocessing start method but fork, each
+worker imports the program's main module first: a script of one's own that computes a large
+round's results keeps its work under ``if __name__ == "__main__":`` (``ape run`` and
+``python -m`` entry points do).
 """
 
 from __future__ import annotations

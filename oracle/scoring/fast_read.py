@@ -56,7 +56,10 @@ class Universe:
 
         self.index = pd.Index([str(i) for i in ids], name=ID_COLUMN)
         self._arrow: pa.Array | None = None
-        self._layouts: dict[tuple[object, ...], NDArray[np.int64]] = {}
+        # By everything but the chunk's bytes, each with its bytes: a look-up hashes a few
+        # numbers and compares the bytes (a memcmp), never hashes a 50 KB column.
+        self._layouts: dict[tuple[object, ...], list[tuple[bytes, NDArray[np.int64]]]] = {}
+        self._count = 0
         self._lock = threading.Lock()
 
     @property
@@ -65,16 +68,31 @@ class Universe:
             self._arrow = pa.array(self.index.tolist(), type=pa.string())
         return self._arrow
 
+    @property
+    def known_layouts(self) -> int:
+        """How many layouts this universe remembers."""
+        return self._count
+
     def layout(self, key: tuple[object, ...]) -> NDArray[np.int64] | None:
-        """The universe positions of the rows of a file with this id column, if known."""
+        """The universe positions of the rows of a file with this id column (a
+        :func:`layout_key`), if known."""
+        chunk, rest = key[0], key[1:]
         with self._lock:
-            return self._layouts.get(key)
+            for known, positions in self._layouts.get(rest, ()):
+                if known == chunk:
+                    return positions
+        return None
 
     def remember(self, key: tuple[object, ...], positions: NDArray[np.int64]) -> None:
+        if self.layout(key) is not None:
+            return
+        chunk, rest = key[0], key[1:]
+        assert isinstance(chunk, bytes)
         with self._lock:
-            if len(self._layouts) < self.KNOWN_LAYOUTS:
+            if self._count < self.KNOWN_LAYOUTS:
                 positions.setflags(write=False)
-                self._layouts[key] = positions
+                self._layouts.setdefault(rest, []).append((chunk, positions))
+                self._count += 1
 
 
 def _positions_of(ids: pa.ChunkedArray, universe: Universe) -> NDArray[np.int64] | None:
@@ -144,13 +162,14 @@ def fast_table(table: pa.Table, universe: Universe) -> tuple[pd.Series, NDArray[
 _ARROW_WRITER = "parquet-cpp-arrow version "
 
 
-def layout_key(data: bytes, handle: pq.ParquetFile, footer: Footer) -> tuple[object, ...] | None:
+def layout_key(data: bytes, arrow_schema: pa.Schema, footer: Footer) -> tuple[object, ...] | None:
     """Everything a parquet file's id column decodes from: the column chunk's bytes (its pages
-    with their headers), its codec, value count and page offsets, the row count, the column's
-    physical and logical types and repetition, the writer and the stored Arrow type. Two files
-    with equal keys have equal ids, row for row. None for a file from another writer, with
-    more than one row group, or with a chunk outside the file (the general path reads those).
-    ``footer`` is the file's, from :func:`~oracle.scoring.footer.read_footer` (never from
+    with their headers; first in the key), its codec, value count and page offsets, the row
+    count, the column's physical and logical types and repetition, the writer and the stored
+    Arrow type. Two files with equal keys have equal ids, row for row. None for a file from
+    another writer, with more than one row group, or with a chunk outside the file (the
+    general path reads those). ``arrow_schema`` is the file's Arrow schema as pyarrow reads it, and
+    ``footer`` the file's footer from :func:`~oracle.scoring.footer.read_footer` (never from
     pyarrow's metadata accessors)."""
     names = [c.name for c in footer.columns]
     if (
@@ -180,7 +199,7 @@ def layout_key(data: bytes, handle: pq.ParquetFile, footer: Footer) -> tuple[obj
         schema.converted,
         schema.logical,
         footer.created_by,
-        str(handle.schema_arrow.field(ID_COLUMN).type),
+        str(arrow_schema.field(ID_COLUMN).type),
     )
 
 
@@ -193,15 +212,16 @@ def fast_parquet(data: bytes, universe: Universe, max_rows: int) -> pd.Series | 
         handle = pq.ParquetFile(pa.BufferReader(data))
         footer = read_footer(data)
         check_footer(footer, "the file", max_rows, InvalidSubmissionError)
-        key = layout_key(data, handle, footer)
+        schema = handle.schema_arrow  # built anew at every access: once
+        key = layout_key(data, schema, footer)
     except Exception:  # a damaged or refused footer: the full path names it
         return None
     positions = None if key is None else universe.layout(key)
-    names = handle.schema_arrow.names
+    names = schema.names
     if positions is None or names not in ([ID_COLUMN, PREDICTION_COLUMN],
                                           [ID_COLUMN, ALT_PREDICTION_COLUMN]):  # fmt: skip
         return None
-    if not pa.types.is_floating(handle.schema_arrow.field(names[1]).type):
+    if not pa.types.is_floating(schema.field(names[1]).type):
         return None
     try:
         predictions = handle.read(columns=[names[1]], use_threads=False).column(0)
@@ -253,7 +273,8 @@ def fast_csv(data: bytes, universe: Universe) -> pd.Series | None:
 def remember_layout(data: bytes, universe: Universe, positions: NDArray[np.int64]) -> None:
     """After a parquet file passed :func:`fast_table`: remember its id column's layout."""
     try:
-        key = layout_key(data, pq.ParquetFile(pa.BufferReader(data)), read_footer(data))
+        schema = pq.ParquetFile(pa.BufferReader(data)).schema_arrow
+        key = layout_key(data, schema, read_footer(data))
     except Exception:  # the file was read already; a footer that fails now is not remembered
         return
     if key is not None:

@@ -43,11 +43,11 @@ def warm() -> Universe:
 
 def test_fileFromTheSameIds_isReadThroughItsRememberedLayout() -> None:
     universe = warm()
-    assert len(universe._layouts) == 1
+    assert universe.known_layouts == 1
     values = np.random.default_rng(1).random(len(IDS))
     data = parquet(IDS, values)
     series = read_submission(data, universe)
-    assert len(universe._layouts) == 1
+    assert universe.known_layouts == 1
     assert series.index.equals(universe.index)
     assert series.to_numpy().tobytes() == values.tobytes()
 
@@ -57,7 +57,7 @@ def test_shuffledRows_areANewLayout_andAlignedToTheUniverse() -> None:
     order = np.random.default_rng(2).permutation(len(IDS))
     values = np.random.default_rng(3).random(len(IDS))
     series = read_submission(parquet([IDS[i] for i in order], values), universe)
-    assert len(universe._layouts) == 2
+    assert universe.known_layouts == 2
     assert series.loc[IDS[order[0]]] == values[0]
     assert (
         series.to_numpy().tobytes()
@@ -91,7 +91,7 @@ def test_layoutsRemembered_areBounded() -> None:
     for _ in range(Universe.KNOWN_LAYOUTS + 5):
         order = rng.permutation(len(IDS))
         read_submission(parquet([IDS[i] for i in order], rng.random(len(IDS))), universe)
-    assert len(universe._layouts) == Universe.KNOWN_LAYOUTS
+    assert universe.known_layouts == Universe.KNOWN_LAYOUTS
 
 
 def test_otherWriters_andRowGroups_readAsAFreshUniverseReadsThem() -> None:
