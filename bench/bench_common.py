@@ -56,6 +56,18 @@ class BenchRound:
     ids: list[str]
 
 
+def connected(url: str) -> Any:
+    """A web3 client of the node at ``url``, once it answers (a minute at most)."""
+    from web3 import HTTPProvider, Web3
+
+    web3 = Web3(HTTPProvider(url))
+    for _ in range(600):
+        if web3.is_connected():
+            break
+        time.sleep(0.1)
+    return web3
+
+
 def open_synthetic_round(url: str, folder: Path, stocks: int = 5000) -> BenchRound:
     """Deploy to the anvil at ``url`` (development accounts in their roles), then open and fund
     a synthetic round of ``stocks`` stocks that closes in 2 h and takes reveals for 1 h more."""
@@ -63,7 +75,6 @@ def open_synthetic_round(url: str, folder: Path, stocks: int = 5000) -> BenchRou
 
     import pandas as pd
     from ape import networks
-    from web3 import HTTPProvider, Web3
 
     from oracle.audit import synthetic
     from oracle.audit.context import OracleContext
@@ -74,11 +85,7 @@ def open_synthetic_round(url: str, folder: Path, stocks: int = 5000) -> BenchRou
     from oracle.resolver import opening
     from oracle.store import LocalStore
 
-    web3 = Web3(HTTPProvider(url))
-    for _ in range(600):
-        if web3.is_connected():
-            break
-        time.sleep(0.1)
+    web3 = connected(url)
     with networks.parse_network_choice(
         "ethereum:local:foundry", provider_settings={"host": url}
     ) as provider:

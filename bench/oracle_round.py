@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from bench_common import (
     TreePeak,
+    connected,
     free_port,
     isolated_env,
     open_synthetic_round,
@@ -163,9 +164,18 @@ def save(web3: Any, folder: Path, to: Path, round_id: int, setup: dict[str, floa
     say(f"saved the round before resolve in {to}")
 
 
-def main() -> None:
-    from web3 import HTTPProvider, Web3
+def restore(kept: Path) -> tuple[Path, int, dict[str, float]]:
+    """Put back the operator's folder kept by :func:`save` where it was; (the folder, the
+    round, the saved setup figures). anvil's state is loaded by :func:`start_anvil`."""
+    meta = json.loads((kept / "meta.json").read_text())
+    folder = Path(meta["folder"])
+    if folder.exists():
+        shutil.rmtree(folder)
+    shutil.copytree(kept / "folder", folder, symlinks=True)
+    return folder, int(meta["round"]), meta["setup"]
 
+
+def main() -> None:
     from oracle.chain import deployments
     from oracle.chain.abi import abi_of
 
@@ -178,17 +188,9 @@ def main() -> None:
     anvil = start_anvil(port, args.reuse / STATE if args.reuse else None)
     try:
         if args.reuse:
-            meta = json.loads((args.reuse / "meta.json").read_text())
-            folder, round_id, setup = Path(meta["folder"]), int(meta["round"]), meta["setup"]
-            if folder.exists():
-                shutil.rmtree(folder)
-            shutil.copytree(args.reuse / "folder", folder, symlinks=True)
+            folder, round_id, setup = restore(args.reuse)
             env, network = isolated_env(folder, url)
-            web3 = Web3(HTTPProvider(url))
-            for _ in range(600):
-                if web3.is_connected():
-                    break
-                time.sleep(0.1)
+            web3 = connected(url)
             # The saved blocks are hours ahead of the clock (the round's times were mined
             # to): carry on from the last one.
             latest = web3.eth.get_block("latest")["timestamp"]

@@ -161,22 +161,24 @@ def check_reveals(
     rows = {key: row for row, (key, _) in enumerate(wanted)}
 
     n_workers = max(1, workers or os.cpu_count() or 1)
+    verdicts: Iterator[tuple[int, FloatArray | str]]
     if n_workers == 1 or len(wanted) < PARALLEL_FROM or not _pickles(load_file):
-        for key, check in wanted:
-            found = verdict(_load(load_file, check), universe)
-            if isinstance(found, str):
-                outcomes[key] = found
-            else:
-                matrix[rows[key]] = found.to_numpy()
-                outcomes[key] = rows[key]
+        verdicts = (
+            (key, _row_of(verdict(_load(load_file, check), universe))) for key, check in wanted
+        )
     else:
-        for key, found in _in_workers(wanted, load_file, universe, n_workers):
-            if isinstance(found, str):
-                outcomes[key] = found
-            else:
-                matrix[rows[key]] = np.frombuffer(found)
-                outcomes[key] = rows[key]
+        verdicts = _in_workers(wanted, load_file, universe, n_workers)
+    for key, found in verdicts:
+        if isinstance(found, str):
+            outcomes[key] = found
+        else:
+            matrix[rows[key]] = found
+            outcomes[key] = rows[key]
     return Checked(matrix, outcomes)
+
+
+def _row_of(found: pd.Series | str) -> FloatArray | str:
+    return found if isinstance(found, str) else found.to_numpy()
 
 
 def _pickles(value: object) -> bool:
@@ -197,14 +199,23 @@ def _load(load_file: Callable[[str], bytes], check: RevealCheck) -> bytes:
         raise ResultsError(f"predictions of {label}: {err}") from None
 
 
-def warm_up() -> None:
-    """Start the worker processes' server now: it imports this module and what it needs
-    (about a second of one core), in parallel with whatever the caller reads meanwhile, so the
-    checks of a large round do not wait for it. The server lives as long as this process."""
+def _context() -> Any:
+    """The workers' start method: a server that imports this module once and forks them."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+def warm_up(files: int) -> None:
+    """If ``files`` reveals are enough to be checked in worker processes, start their server
+    now: it imports this module and what it needs (about a second of one core), in parallel
+    with whatever the caller reads meanwhile, so the checks do not wait for it. The server
+    lives as long as this process."""
     from multiprocessing import forkserver
 
-    multiprocessing.get_context("forkserver").set_forkserver_preload([__name__])
-    forkserver.ensure_running()
+    if files >= PARALLEL_FROM:
+        _context()
+        forkserver.ensure_running()
 
 
 def _in_workers(
@@ -212,18 +223,15 @@ def _in_workers(
     load_file: Callable[[str], bytes],
     universe: Universe,
     n_workers: int,
-) -> Iterator[tuple[int, bytes | str]]:
-    """The files' verdicts (predictions as raw float64 bytes) from ``n_workers`` processes,
-    each reading its own files, as they come; at most two batches per worker in flight (so
-    the predictions are never all in flight at once). A file that cannot be read raises
-    here, naming its position."""
-    context = multiprocessing.get_context("forkserver")
-    # The server imports this module once and forks the workers from it.
-    context.set_forkserver_preload([__name__])
+) -> Iterator[tuple[int, FloatArray | str]]:
+    """The files' verdicts (predictions read from the raw float64 bytes a worker sends) from
+    ``n_workers`` processes, each reading its own files, as they come; at most two batches
+    per worker in flight (so the predictions are never all in flight at once). A file that
+    cannot be read raises here, naming its position."""
     ids = universe.index.tolist()
     with ProcessPoolExecutor(
         max_workers=n_workers,
-        mp_context=context,
+        mp_context=_context(),
         initializer=_start,
         initargs=(ids, load_file),
     ) as pool:
@@ -232,10 +240,15 @@ def _in_workers(
             if len(pending) >= 2 * n_workers:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    yield from future.result()
+                    yield from _rows(future.result())
             pending.add(pool.submit(_check_batch, batch))
         for future in pending:
-            yield from future.result()
+            yield from _rows(future.result())
+
+
+def _rows(batch: list[tuple[int, bytes | str]]) -> Iterator[tuple[int, FloatArray | str]]:
+    for key, found in batch:
+        yield key, found if isinstance(found, str) else np.frombuffer(found)
 
 
 def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from oracle.audit.checking import PARALLEL_FROM, warm_up
+from oracle.audit.checking import warm_up
 from oracle.audit.context import OracleContext, manifest_of
 from oracle.audit.results import RoundInputs
 from oracle.chain.events import RoundInfo
@@ -32,8 +32,7 @@ def round_inputs(
             f"the manifest names scoring config {manifest.scoring_config}, the chain {config_hash}"
         )
     reveals = read_reveals_bundle(get(reveals_hash, public_only=public_only))
-    if len(reveals) >= PARALLEL_FROM:
-        warm_up()  # while the chain's positions are read
+    warm_up(len(reveals))  # while the chain's positions are read
     return RoundInputs(
         chain_id=ctx.chain_id,
         tournament=ctx.tournament,

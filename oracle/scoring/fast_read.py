@@ -59,7 +59,6 @@ class Universe:
         # By everything but the chunk's bytes, each with its bytes: a look-up hashes a few
         # numbers and compares the bytes (a memcmp), never hashes a 50 KB column.
         self._layouts: dict[tuple[object, ...], list[tuple[bytes, NDArray[np.int64]]]] = {}
-        self._count = 0
         self._lock = threading.Lock()
 
     @property
@@ -71,28 +70,27 @@ class Universe:
     @property
     def known_layouts(self) -> int:
         """How many layouts this universe remembers."""
-        return self._count
+        with self._lock:
+            return sum(len(known) for known in self._layouts.values())
 
     def layout(self, key: tuple[object, ...]) -> NDArray[np.int64] | None:
         """The universe positions of the rows of a file with this id column (a
         :func:`layout_key`), if known."""
-        chunk, rest = key[0], key[1:]
         with self._lock:
-            for known, positions in self._layouts.get(rest, ()):
-                if known == chunk:
-                    return positions
-        return None
+            return self._find(key)
+
+    def _find(self, key: tuple[object, ...]) -> NDArray[np.int64] | None:
+        chunk, rest = key[0], key[1:]
+        return next((p for known, p in self._layouts.get(rest, ()) if known == chunk), None)
 
     def remember(self, key: tuple[object, ...], positions: NDArray[np.int64]) -> None:
-        if self.layout(key) is not None:
-            return
         chunk, rest = key[0], key[1:]
         assert isinstance(chunk, bytes)
         with self._lock:
-            if self._count < self.KNOWN_LAYOUTS:
+            full = sum(len(known) for known in self._layouts.values()) >= self.KNOWN_LAYOUTS
+            if not full and self._find(key) is None:
                 positions.setflags(write=False)
                 self._layouts.setdefault(rest, []).append((chunk, positions))
-                self._count += 1
 
 
 def _positions_of(ids: pa.ChunkedArray, universe: Universe) -> NDArray[np.int64] | None:
@@ -168,9 +166,9 @@ def layout_key(data: bytes, arrow_schema: pa.Schema, footer: Footer) -> tuple[ob
     count, the column's physical and logical types and repetition, the writer and the stored
     Arrow type. Two files with equal keys have equal ids, row for row. None for a file from
     another writer, with more than one row group, or with a chunk outside the file (the
-    general path reads those). ``arrow_schema`` is the file's Arrow schema as pyarrow reads it, and
-    ``footer`` the file's footer from :func:`~oracle.scoring.footer.read_footer` (never from
-    pyarrow's metadata accessors)."""
+    general path reads those). ``arrow_schema`` is the file's Arrow schema as pyarrow reads
+    it, and ``footer`` the file's footer from :func:`~oracle.scoring.footer.read_footer`
+    (never from pyarrow's metadata accessors)."""
     names = [c.name for c in footer.columns]
     if (
         len(footer.row_groups) != 1
