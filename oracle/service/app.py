@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from oracle.audit.context import OracleContext
 from oracle.pages.templating import STATIC
 from oracle.service import handlers
+from oracle.service.hotpath import CachedLeaves
 from oracle.service.routes import artefacts, diagnostics, pages, results, reveals, rounds
 from oracle.service.security import SecurityHeaders, add_docs
 from oracle.service.state import API, ServiceLimits, ServiceState
@@ -60,6 +61,8 @@ def create_app(ctx: OracleContext, limits: ServiceLimits | None = None) -> FastA
         idle_timeout=limits.idle_timeout,
         max_uploads=limits.max_uploads,
     )
+    # Outside the routing, inside the headers every answer carries.
+    app.add_middleware(CachedLeaves, view=state.view)
     if limits.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=list(limits.cors_origins), allow_methods=["GET", "POST"]

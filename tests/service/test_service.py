@@ -409,6 +409,36 @@ def test_results_areThePostedFileAndProofsVerify(
     assert detail["totals"] == document["totals"] and detail["phase"] == "posted"
 
 
+def test_leaves_fromMemory_areTheRoutesBytesAndHeaders(
+    service: Service, resolved: dict[str, Any]
+) -> None:
+    sub: Submission = resolved["subs"]["bob-anti"]
+    stranger = "0x" + secrets.token_hex(20)
+
+    def answers(account: str) -> list[tuple[int, dict[str, str], bytes]]:
+        # The first look-up of an account goes through the route, which keeps the encoded
+        # answer; the ones after it are answered from memory before the routing.
+        out = []
+        for _ in range(3):
+            r = get(service, f"/api/v1/rounds/1/accounts/{account}/leaves")
+            out.append(
+                (r.status_code, {k: v for k, v in r.headers.items() if k != "date"}, r.content)
+            )
+        return out
+
+    for account in (stranger, "0x" + sub.account[2:].upper()):
+        first, *again = answers(account)
+        assert first[0] == 200 and "content-security-policy" in first[1]
+        assert again == [first, first]
+    assert json.loads(answers(stranger)[0][2])["leaves"] == []
+    # What memory cannot answer is the app's, with the app's errors.
+    assert "round 99 does not exist" in error_of(
+        get(service, f"/api/v1/rounds/99/accounts/{stranger}/leaves"), 404
+    )
+    bad = get(service, f"/api/v1/rounds/1/accounts/0x{'g' * 40}/leaves")
+    assert "is not an address" in error_of(bad, 422)
+
+
 def test_models_historyByIdAndByName(service: Service, resolved: dict[str, Any]) -> None:
     sub: Submission = resolved["subs"]["alice-linear"]
     by_name = get(service, "/api/v1/models/linear").json()
