@@ -32,11 +32,16 @@ setup: ## install the venv, npm packages and solc shim (idempotent)
 test: setup ## run every test: shim and scoring, forge tests, gas snapshot check, ape pytest
 	@$(MAKE) --no-print-directory test-unit test-forge gas-check test-python
 
+#: Test files run on both cores at once (pytest-xdist), a file's tests in one process.
+PARALLEL := -n 2 --dist loadfile
+
 test-unit: setup ## tests that need no chain (not marked chain): scoring, market, store, results, wallet vault, study
-	$(BIN)/pytest tests -m 'not chain' -q -p no:ape_test -p no:cacheprovider
+	$(BIN)/pytest tests -m 'not chain' -q -p no:ape_test -p no:cacheprovider $(PARALLEL)
 
 test-python: setup ## the tests marked chain: ape's in-process chain, and the commands on real anvils
-	$(APE) test tests -m chain --network ethereum:local:test -q -p no:cacheprovider
+	@# Compiled once here, so the test processes only read the build.
+	$(APE) compile
+	$(APE) test tests -m chain --network ethereum:local:test -q -p no:cacheprovider $(PARALLEL)
 
 test-forge: setup
 	$(FORGE) test
