@@ -404,6 +404,9 @@ def main() -> None:
             timeout=120,
         )
         assert answer.json()["status"] == "accepted", answer.text
+        # The prepared bodies (a gigabyte) are on disk before the clock starts, not still
+        # being written back while the service's own writes are synced.
+        os.sync()
         say(f"uploading parquet reveals for {UPLOAD_SECONDS} s with {CONNECTIONS} connections")
         spy = _profiler(service.pid, folder / "profile.txt")
         parquet = wrk(
