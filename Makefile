@@ -32,7 +32,8 @@ setup: ## install the venv, npm packages and solc shim (idempotent)
 test: setup ## run every test: shim and scoring, forge tests, gas snapshot check, ape pytest
 	@$(MAKE) --no-print-directory test-unit test-forge gas-check test-python
 
-#: Test files run on both cores at once (pytest-xdist), a file's tests in one process.
+#: Test files run on both cores at once (pytest-xdist), a file's tests in one process
+#: (`make test PARALLEL=` runs them one after another, as when reading a failure).
 PARALLEL := -n 2 --dist loadfile
 
 test-unit: setup ## tests that need no chain (not marked chain): scoring, market, store, results, wallet vault, study
