@@ -8,10 +8,11 @@ Steps, in the order an accepted reveal runs them:
 - hash: keccak256 of the file (`content_hash`);
 - commitment: the ABI encoding and keccak of the commitment (`commitment`);
 - validate: `read_submission` against the round's universe (the validator);
-- locks: the reveal-window lock (shared) and the position's lock (flock on a lock file);
+- locks: the reveal-window lock (shared) and the position's lock (flock on its stripe's file);
 - records: reading the position's record (`get_ref`) and checking the published record;
 - durable writes: the private file (`put`), the position's record (`put_ref`) and the intake
-  log's line (`append`), each written and fsynced as today.
+  log's line (`append`), each written and synced as the intake does (alone here, one thread,
+  so the syncs that threads share under load are one sync a call).
 
 Run with `make bench-intake-profile`; results go to bench/results/intake_profile.json.
 """
@@ -31,6 +32,7 @@ import pandas as pd
 from bench_common import say, write_result
 
 from oracle.protocol.commitments import commitment
+from oracle.resolver.intake import POSITION_LOCK_STRIPES
 from oracle.scoring.fast_read import Universe
 from oracle.scoring.validate import read_submission
 from oracle.store import LocalStore, content_hash
@@ -70,7 +72,10 @@ def profile(store: LocalStore, kind: str, data: bytes, universe: Universe) -> di
     row["validate"] = timed(lambda _i: read_submission(data, universe))
 
     def locks(i: int) -> None:
-        with store.lock("rounds/1/reveal-window", shared=True), store.lock(f"rounds/1/r/{i}"):
+        # A burst of reveals spreads over the round's position-lock stripes, each a lock file
+        # that stays (the intake's _position_lock picks one by a hash of the position).
+        stripe = f"rounds/1/reveal-locks/{i % POSITION_LOCK_STRIPES:02d}"
+        with store.lock("rounds/1/reveal-window", shared=True), store.lock(stripe):
             pass
 
     row["locks"] = timed(locks)

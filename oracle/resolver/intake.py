@@ -9,6 +9,7 @@ targets and the round secret together, so no reveal can land after the targets a
 from __future__ import annotations
 
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,20 @@ class IntakeResult:
 
 def _reveal_ref(ctx: OracleContext, round_id: int, account: str, model_id: bytes) -> str:
     return ctx.ref(round_id, "reveals", f"{account}-0x{model_id.hex()}")
+
+
+#: The position locks of a round: a position's decisions are taken under the lock of its
+#: stripe (one of this many), so reveals of one position never overlap while a burst of reveals
+#: of many positions spreads over the stripes, each a lock file made once per round rather
+#: than one per position.
+POSITION_LOCK_STRIPES = 64
+
+
+def _position_lock(ctx: OracleContext, round_id: int, account: str, model_id: bytes) -> str:
+    """The lock a position's decisions are taken under: its stripe's (a stable hash, the same
+    in every process, of the account and the model)."""
+    stripe = zlib.crc32(bytes.fromhex(account[2:]) + model_id) % POSITION_LOCK_STRIPES
+    return ctx.ref(round_id, "reveal-locks", f"{stripe:02d}")
 
 
 def _window_lock(ctx: OracleContext, round_id: int) -> str:
@@ -127,9 +142,9 @@ class Intake:
         is bounded by the staked positions, whoever sends what.
 
         Safe to call from many threads and processes at once: the decision about one position
-        is taken under that position's store lock, and no reveal is accepted once
-        :func:`publish_targets` has collected the round's reveals (it holds the round's reveal
-        window lock exclusively while it does).
+        is taken under its store lock (its stripe's, see :data:`POSITION_LOCK_STRIPES`), and no
+        reveal is accepted once :func:`publish_targets` has collected the round's reveals (it
+        holds the round's reveal window lock exclusively while it does).
         """
         if self.error is not None:
             return IntakeResult(REJECTED, self.error, content_hash(data))
@@ -183,7 +198,7 @@ class Intake:
             reason = f"{account} has no stake on model 0x{model_id.hex()} in round {self.round_id}"
             return _rejected(reason, file_hash), False
         ref = _reveal_ref(self.ctx, self.round_id, account, model_id)
-        with self.ctx.store.lock(ref):
+        with self.ctx.store.lock(_position_lock(self.ctx, self.round_id, account, model_id)):
             return self._decide_position(ref, position, salt, data, file_hash)
 
     def _decide_position(

@@ -26,11 +26,13 @@ from typing import Any
 
 from oracle import settings
 from oracle.errors import ArtefactMissingError, CorruptArtefactError, StoreError
-from oracle.files import sync_folder, write_atomically
+from oracle.files import GroupSync, write_atomically
 from oracle.store.base import content_hash, normalise_hash
 
 #: Where the default store lives (default: .store/ in the repository).
 _REF_NAME = re.compile(r"^[A-Za-z0-9_.:-]+(/[A-Za-z0-9_.:-]+)*$")
+#: The folder and log syncs of this process's stores, shared by their threads (group commit).
+_SYNCS = GroupSync()
 
 
 def default_store() -> LocalStore:
@@ -65,7 +67,7 @@ class LocalStore:
         if target.exists() and self._intact(target, digest):
             return digest
         try:
-            write_atomically(target, data)
+            write_atomically(target, data, syncs=_SYNCS)
         except OSError as err:
             raise StoreError(f"cannot write {target}: {err.strerror or err}") from None
         return digest
@@ -111,13 +113,13 @@ class LocalStore:
             os.replace(private, public)  # atomic: the entry is private or public, never half
         except OSError as err:
             raise StoreError(f"cannot publish {private}: {err.strerror or err}") from None
-        sync_folder(public.parent)
+        _SYNCS.sync(public.parent)
 
     def put_ref(self, name: str, value: dict[str, Any], *, durable: bool = True) -> None:
         data = json.dumps(value, sort_keys=True, indent=1).encode() + b"\n"
         path = self._ref_path(name)
         try:
-            write_atomically(path, data, durable=durable)
+            write_atomically(path, data, durable=durable, syncs=_SYNCS)
         except OSError as err:
             raise StoreError(f"cannot write {path}: {err.strerror or err}") from None
 
@@ -125,15 +127,14 @@ class LocalStore:
         path = self._named("logs", name, ".jsonl")
         line = json.dumps(record, sort_keys=True, separators=(",", ":")).encode() + b"\n"
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             # O_APPEND: each line goes in whole, after every other writer's lines.
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            fd = _open_creating_folder(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
                 os.write(fd, line)
-                if durable:
-                    os.fsync(fd)
             finally:
                 os.close(fd)
+            if durable:
+                _SYNCS.sync(path)  # one fsync for the lines appended meanwhile by other threads
         except OSError as err:
             raise StoreError(f"cannot append to {path}: {err.strerror or err}") from None
 
@@ -192,13 +193,15 @@ class LocalStore:
         the block ends or the holder dies: exclusive (one holder), or ``shared`` (any number of
         shared holders, no exclusive one)."""
         path = self._named("locks", name, ".lock")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a+b") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        fd = _open_creating_folder(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
             try:
                 yield
             finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
 
     def sweep(self) -> int:
         """Remove temporary files a killed writer left behind; returns how many."""
@@ -209,3 +212,13 @@ class LocalStore:
             path.unlink(missing_ok=True)
             removed += 1
         return removed
+
+
+def _open_creating_folder(path: Path, flags: int, mode: int) -> int:
+    """``os.open``, making the folder first only when it is missing (one mkdir per folder,
+    not one per call)."""
+    try:
+        return os.open(path, flags, mode)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return os.open(path, flags, mode)

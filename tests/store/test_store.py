@@ -143,3 +143,56 @@ def test_writeAtomically_isPrivateUnlessAModeIsGivenAndLeavesNoTemporary(tmp_pat
     assert private.stat().st_mode & 0o777 == 0o600
     assert public.stat().st_mode & 0o777 == 0o644 and public.read_bytes() == b"<html>"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "salt.json"]
+
+
+def test_groupSync_everyCallerReturnsAfterAnFsyncBegunAfterItsCall_andABurstSharesThem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import itertools
+
+    from oracle import files
+
+    ticks = itertools.count()  # one clock for the callers and the fsyncs
+    fsyncs: list[tuple[int, int]] = []
+    real_fsync = os.fsync
+
+    def slow_fsync(fd: int) -> None:
+        began = next(ticks)
+        time.sleep(0.02)
+        real_fsync(fd)
+        fsyncs.append((began, next(ticks)))
+
+    monkeypatch.setattr(files.os, "fsync", slow_fsync)
+    syncs = files.GroupSync()
+    calls: list[tuple[int, int]] = []
+
+    def caller(_: int) -> None:
+        called = next(ticks)
+        syncs.sync(tmp_path)
+        calls.append((called, next(ticks)))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(caller, range(64)))
+    for called, returned in calls:
+        served = any(called < began and ended < returned for began, ended in fsyncs)
+        assert served, (called, returned)
+    assert len(fsyncs) < len(calls) / 2  # callers that arrive during an fsync share the next
+
+
+def test_groupSync_aFailedFsyncFailsEveryLaterSyncOfThatPath(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oracle import files
+
+    def failing_fsync(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    syncs = files.GroupSync()
+    syncs.sync(tmp_path)
+    monkeypatch.setattr(files.os, "fsync", failing_fsync)
+    with pytest.raises(OSError, match="Input/output error"):
+        syncs.sync(tmp_path)
+    monkeypatch.undo()
+    with pytest.raises(OSError, match="Input/output error"):  # the pages may be gone
+        syncs.sync(tmp_path)
+    syncs.sync(tmp_path / "..")  # another path is not affected
