@@ -77,9 +77,13 @@ class GroupSync:
     """
 
     def __init__(self) -> None:
+        self._forget()
+        # A child forked while another thread held a lock here would wait on it for ever.
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
         self._guard = threading.Lock()
         self._paths: dict[str, _PathSync] = {}
-        os.register_at_fork(after_in_child=self._paths.clear)
 
     def sync(self, path: Path | str) -> None:
         key = os.fspath(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -196,3 +197,22 @@ def test_groupSync_aFailedFsyncFailsEveryLaterSyncOfThatPath(
     with pytest.raises(OSError, match="Input/output error"):  # the pages may be gone
         syncs.sync(tmp_path)
     syncs.sync(tmp_path / "..")  # another path is not affected
+
+
+def test_groupSync_inAForkedChild_doesNotWaitOnTheParentsThreads(tmp_path: Path) -> None:
+    from oracle import files
+
+    syncs = files.GroupSync()
+    syncs.sync(tmp_path)
+    with syncs._guard:  # another thread of the parent holds it when the child is forked
+        pid = os.fork()
+        if pid == 0:  # the child: its sync must not wait on the parent's lock
+            code = 1
+            try:
+                signal.alarm(10)  # a child that waits for ever dies of SIGALRM instead
+                syncs.sync(tmp_path)
+                code = 0
+            finally:
+                os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
