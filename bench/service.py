@@ -225,10 +225,9 @@ PROFILE = PROJECT_ROOT / "bench" / "results" / "service_profile.json"
 #: top of the list) whose pattern any of its frames matches.
 PROFILE_PARTS = [
     # os.fsync has no frame of its own: its samples are in the functions that call it.
-    ("durable writes (the file, the record, the log line; mostly fsync)", "write_atomically ("),
-    ("durable writes (the file, the record, the log line; mostly fsync)", "sync_folder ("),
-    ("durable writes (the file, the record, the log line; mostly fsync)", "LocalStore.append ("),
+    # write_atomically, sync_folder and GroupSync are all in oracle/files.py.
     ("durable writes (the file, the record, the log line; mostly fsync)", "/oracle/files.py"),
+    ("durable writes (the file, the record, the log line; mostly fsync)", "LocalStore.append ("),
     ("chain RPC calls (HTTP to the node)", "http/client.py"),
     ("the validator (read_submission)", "read_submission"),
     ("keccak of the file and the commitment", "keccak"),
